@@ -1,0 +1,30 @@
+# sgd-support: reproduce "How Neural Networks Learn the Support is an Implicit
+# Regularization Effect of SGD". This file only wires things together; the
+# science is the sgd_support package in src/.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+# config.yaml is the default; a --configfile replaces it instead of being merged
+# into it (a merge would leak the default's sweeps into another config's run).
+if not workflow.config_settings.configfiles:
+
+    configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        run_outputs(),

@@ -1,0 +1,61 @@
+"""Mini-batch order: sampling without replacement, a fresh permutation per epoch.
+
+Epoch ``e`` uses the permutation drawn by ``numpy.random.default_rng([seed, e])``,
+so the stream's whole state is two integers (epoch, position) and a checkpointed
+run resumes on exactly the batches an uninterrupted run would have seen. The last
+partial batch of an epoch is kept (as ``DataLoader(drop_last=False)`` does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class BatchStream:
+    """Stream of mini-batch index arrays over ``n`` samples in batches of ``b``."""
+
+    n: int
+    b: int
+    seed: int
+    epoch: int = 0
+    position: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.b <= self.n:
+            raise ValueError(f"batch size {self.b} must be in [1, {self.n}]")
+        self._perm_epoch = -1
+        self._perm = np.empty(0, dtype=np.int64)
+
+    def permutation(self, epoch: int) -> np.ndarray:
+        """The sample order of ``epoch`` (int64 array of length n)."""
+        if epoch != self._perm_epoch:
+            self._perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            self._perm_epoch = epoch
+        return self._perm
+
+    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``k`` batches as ``(indices, offsets)``.
+
+        Batch ``j`` is ``indices[offsets[j]:offsets[j + 1]]``; ``offsets`` has
+        length k + 1. This flat form is what compiled engines consume.
+        """
+        chunks, offsets, start = [], [0], 0
+        while len(offsets) <= k:
+            perm = self.permutation(self.epoch)
+            wanted = k + 1 - len(offsets)
+            ends = np.minimum(self.position + self.b * np.arange(1, wanted + 1), self.n)
+            ends = ends[: int(np.searchsorted(ends, self.n)) + 1]  # stop at the epoch end
+            chunks.append(perm[self.position : ends[-1]])
+            offsets.extend((start + ends - self.position).tolist())
+            start += ends[-1] - self.position
+            self.position = int(ends[-1])
+            if self.position == self.n:
+                self.epoch, self.position = self.epoch + 1, 0
+        return np.concatenate(chunks), np.asarray(offsets, dtype=np.int64)
+
+    def state(self) -> dict:
+        """Serialisable state: enough to resume the stream exactly."""
+        return {"epoch": self.epoch, "position": self.position}

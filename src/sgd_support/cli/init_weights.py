@@ -1,0 +1,33 @@
+"""Draw one model's initial weights for one data set and init seed.
+
+Usage: ``python -m sgd_support.cli.init_weights --data D.npz --model JSON --seed S --out PATH``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from sgd_support.data.store import load_dataset
+from sgd_support.models import init_weights, layer_shapes, save_weights
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--model", required=True, help="the model's config entry, as JSON")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    model = json.loads(args.model)
+    ds = load_dataset(args.data)
+    shapes = layer_shapes(ds.d, model["widths"], ds.outputs)
+    weights = init_weights(shapes, args.seed, model.get("init", "kaiming_normal"))
+    save_weights(weights, args.out)
+    logging.info("wrote %s: layers %s", args.out, shapes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Data sets: generators and the on-disk format training jobs read."""

@@ -1,0 +1,134 @@
+"""Reference training engine in PyTorch: autograd, device-agnostic.
+
+Its semantics are the authors' loop, written without ``nn.Module``/``DataLoader``
+overhead: loss (MSE ``mean((f(x) - y)^2)`` over all outputs, or cross-entropy),
+the gradient's global 2-norm clipped exactly as ``clip_grad_norm_`` does, weight
+decay added to the gradient after clipping (as ``torch.optim.SGD(weight_decay=)``
+does), then ``w <- w - lr * g``. Other engines are tested against this one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sgd_support.data.store import Dataset
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """CUDA when present (or requested), else CPU."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+class TorchEngine:
+    """Trains a bias-free MLP held as a list of (out, in) weight tensors."""
+
+    name = "torch"
+
+    def __init__(
+        self,
+        data: Dataset,
+        weights: list[np.ndarray],
+        *,
+        activation: str,
+        loss: str,
+        lr: float,
+        weight_decay: float,
+        clip: float | None,
+        device: str = "auto",
+        threads: int = 1,
+    ) -> None:
+        if threads > 0:
+            torch.set_num_threads(threads)  # measured: >1 thread never helps these sizes
+        self.device = pick_device(device)
+        self.activation, self.loss_name = activation, loss
+        self.lr, self.weight_decay, self.clip = lr, weight_decay, clip
+        self.x = torch.as_tensor(data.x, device=self.device)
+        self.y = self._targets(data.y, data.labels)
+        self.x_test = None if data.x_test is None else torch.as_tensor(data.x_test, device=self.device)
+        self.y_test = None if data.x_test is None else self._targets(data.y_test, data.labels_test)
+        self.params = [torch.tensor(w, device=self.device, requires_grad=True) for w in weights]
+
+    def _targets(self, y: np.ndarray, labels: np.ndarray | None) -> torch.Tensor:
+        if self.loss_name == "cross_entropy":
+            return torch.as_tensor(labels, dtype=torch.int64, device=self.device)
+        return torch.as_tensor(y, device=self.device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for i, w in enumerate(self.params):
+            h = h @ w.T
+            if self.activation == "relu" and i < len(self.params) - 1:
+                h = torch.relu(h)
+        return h
+
+    def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.loss_name == "cross_entropy":
+            return F.cross_entropy(out, target)
+        return F.mse_loss(out, target)
+
+    def _update(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        loss = self._loss(self.forward(xb), yb)
+        grads = torch.autograd.grad(loss, self.params)
+        if self.clip:
+            total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+            coef = torch.clamp(self.clip / (total + 1e-6), max=1.0)
+            grads = [g * coef for g in grads]
+        with torch.no_grad():
+            for p, g in zip(self.params, grads):
+                if self.weight_decay:
+                    g = g.add(p, alpha=self.weight_decay)
+                p.add_(g, alpha=-self.lr)
+        return loss.detach()
+
+    def step_full(self, k: int) -> float:
+        """``k`` full-batch (GD) updates; returns the loss before the last one."""
+        loss = None
+        for _ in range(k):
+            loss = self._update(self.x, self.y)
+        return float(loss)
+
+    def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> float:
+        """One update per batch ``indices[offsets[j]:offsets[j+1]]``; returns the last
+        batch's loss (before its update)."""
+        idx = torch.as_tensor(indices, device=self.device)
+        loss = None
+        for j in range(len(offsets) - 1):
+            batch = idx[offsets[j] : offsets[j + 1]]
+            loss = self._update(self.x[batch], self.y[batch])
+        return float(loss)
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Full training loss (and accuracy, test loss/accuracy where they exist)."""
+        metrics = {"full_loss": float(self._loss(self.forward(self.x), self.y))}
+        if self.x_test is not None:
+            metrics["test_loss"] = float(self._loss(self.forward(self.x_test), self.y_test))
+        if self.loss_name == "cross_entropy" or self.y.shape[1] > 1:
+            metrics.update(self._accuracies())
+        return metrics
+
+    @torch.no_grad()
+    def _accuracies(self) -> dict[str, float]:
+        def accuracy(x: torch.Tensor, y: torch.Tensor) -> float:
+            truth = y if y.ndim == 1 else y.argmax(dim=1)
+            return float((self.forward(x).argmax(dim=1) == truth).float().mean())
+
+        out = {"train_accuracy": accuracy(self.x, self.y)}
+        if self.x_test is not None:
+            out["test_accuracy"] = accuracy(self.x_test, self.y_test)
+        return out
+
+    def weights(self) -> list[np.ndarray]:
+        return [p.detach().cpu().numpy().copy() for p in self.params]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        with torch.no_grad():
+            for p, w in zip(self.params, weights):
+                p.copy_(torch.as_tensor(w))
+
+    def describe(self) -> dict[str, str]:
+        return {"engine": self.name, "device": str(self.device), "torch": torch.__version__}

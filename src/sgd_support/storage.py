@@ -1,0 +1,104 @@
+"""Parquet files of the sweep: trajectories and weight snapshots, with provenance.
+
+Each run writes two files under a Hive-style folder
+(``results/runs/dataset=.../model=.../optimizer=.../lr=.../batch=.../init=.../order=.../``)
+so that ``pyarrow.dataset``, pandas and DuckDB read the whole sweep as one table
+whose partition columns are the run's coordinates. The files hold no copy of those
+columns; their key-value metadata (key ``sgd_support``) holds the schema version,
+the resolved run config, status and provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from sgd_support.atomic import atomic_path
+
+SCHEMA_VERSION = 1
+META_KEY = b"sgd_support"
+PARTITIONS = ("dataset", "model", "optimizer", "lr", "batch", "init", "order")
+
+
+class SchemaVersionError(RuntimeError):
+    """A file was written by an incompatible version of this package."""
+
+
+def _write(table: pa.Table, path: str | os.PathLike, meta: dict) -> None:
+    meta = {"schema_version": SCHEMA_VERSION, **meta}
+    table = table.replace_schema_metadata({META_KEY: json.dumps(meta, default=str).encode()})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def write_trajectory(path: str | os.PathLike, rows: list[dict], status: str, meta: dict) -> None:
+    """One row per recorded step (columns: step, batch_loss, full_loss, norms, ...);
+    ``status`` ("completed"/"diverged") is stored as a column and in the metadata."""
+    columns = {key: [row.get(key, np.nan) for row in rows] for key in rows[0]}
+    table = pa.table({k: pa.array(v, type=pa.int64() if k == "step" else pa.float64()) for k, v in columns.items()})
+    table = table.append_column("status", pa.array([status] * len(rows), type=pa.string()))
+    _write(table, path, {**meta, "status": status})
+
+
+def write_weights(path: str | os.PathLike, snapshots: list[tuple[int, list[np.ndarray]]], meta: dict) -> None:
+    """One row per (snapshot step, layer): shape and the row-major float32 values."""
+    steps, layers, rows, cols, values = [], [], [], [], []
+    for step, weights in snapshots:
+        for i, w in enumerate(weights):
+            steps.append(step), layers.append(i), rows.append(w.shape[0]), cols.append(w.shape[1])
+            values.append(np.asarray(w, dtype=np.float32).ravel())
+    table = pa.table({
+        "step": pa.array(steps, pa.int64()), "layer": pa.array(layers, pa.int32()),
+        "rows": pa.array(rows, pa.int32()), "cols": pa.array(cols, pa.int32()),
+        "values": pa.array(values, pa.list_(pa.float32())),
+    })  # fmt: skip
+    _write(table, path, meta)
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """The file's ``sgd_support`` metadata; raises SchemaVersionError on a mismatch."""
+    raw = pq.read_schema(path).metadata or {}
+    if META_KEY not in raw:
+        raise SchemaVersionError(f"{path}: not written by sgd_support (no '{META_KEY.decode()}' metadata)")
+    meta = json.loads(raw[META_KEY])
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path}: schema version {version}, this sgd_support reads version {SCHEMA_VERSION}; "
+            "rerun the jobs that wrote it (delete the file) or use the matching release"
+        )
+    return meta
+
+
+def read_trajectory(path: str | os.PathLike):
+    """The trajectory as a pandas DataFrame (schema version checked)."""
+    read_metadata(path)
+    return pq.read_table(path).to_pandas()
+
+
+def read_weights(path: str | os.PathLike) -> dict[int, list[np.ndarray]]:
+    """Snapshots as {step: [W0, W1, ...]} with each W of shape (out, in)."""
+    read_metadata(path)
+    table = pq.read_table(path).to_pylist()
+    out: dict[int, list[np.ndarray]] = {}
+    for row in sorted(table, key=lambda r: (r["step"], r["layer"])):
+        w = np.asarray(row["values"], dtype=np.float32).reshape(row["rows"], row["cols"])
+        out.setdefault(row["step"], []).append(w)
+    return out
+
+
+def open_sweep(root: str | os.PathLike, name: str = "trajectory.parquet") -> pads.Dataset:
+    """All runs under ``root`` as one ``pyarrow.dataset`` with the partition columns
+    (dataset, model, optimizer, lr, batch, init, order) read as strings."""
+    files = sorted(str(p) for p in Path(root).rglob(name))
+    for f in files:
+        read_metadata(f)
+    schema = pa.schema([(p, pa.string()) for p in PARTITIONS])
+    return pads.dataset(files, format="parquet", partitioning=pads.partitioning(schema, flavor="hive"),
+                        partition_base_dir=str(root))  # fmt: skip

@@ -1,0 +1,191 @@
+"""The training driver: one run, engine-independent.
+
+It walks the record grid in chunks, asks the engine for the updates in between,
+records metrics and weight snapshots, stops a diverging run, logs progress and
+writes/reads checkpoints. Engines only do arithmetic; everything a run's output
+depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sgd_support.atomic import atomic_path
+from sgd_support.batches import BatchStream
+from sgd_support.data.store import Dataset
+from sgd_support.grid import record_steps, snapshot_steps
+from sgd_support.recording import is_diverged, weight_metrics
+
+log = logging.getLogger("sgd_support.train")
+
+
+@dataclass
+class RunSpec:
+    """Everything that defines one training run besides its data and init weights.
+
+    batch: mini-batch size, or None for full batch (GD). clip: global gradient-norm
+    bound (None: off). divergence_bound: a run whose |weight| exceeds it is stopped.
+    """
+
+    lr: float
+    batch: int | None
+    steps: int
+    weight_decay: float = 0.0
+    clip: float | None = 1.0
+    order_seed: int = 0
+    activation: str = "identity"
+    loss: str = "mse"
+    dense_until: int = 100
+    per_decade: int = 40
+    every: int = 0
+    snapshots: list[int] = field(default_factory=list)
+    divergence_bound: float = 1e6
+    engine: str = "auto"
+    device: str = "auto"
+    threads: int = 1
+
+
+@dataclass
+class RunResult:
+    rows: list[dict]  # one per recorded step
+    snapshots: list[tuple[int, list[np.ndarray]]]
+    status: str  # "completed" | "diverged"
+    diverged_step: int | None
+    wall_time_s: float
+    steps_done: int
+    engine: dict
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps_done / self.wall_time_s if self.wall_time_s > 0 else float("nan")
+
+
+class Progress:
+    """Logs step, steps/s, ETA and loss every ``interval`` seconds (for ``tail -f``)."""
+
+    def __init__(self, total: int, start_step: int = 0, interval: float = 5.0) -> None:
+        self.total, self.start_step, self.interval = total, start_step, interval
+        self.start = self.last = time.monotonic()
+
+    def update(self, step: int, loss: float) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval and step < self.total:
+            return
+        self.last = now
+        rate = (step - self.start_step) / max(now - self.start, 1e-9)
+        eta = (self.total - step) / rate if rate > 0 else float("inf")
+        log.info("step %d/%d  %.0f steps/s  ETA %.0f s  loss %.6g", step, self.total, rate, eta, loss)
+
+
+def train(
+    data: Dataset,
+    init: list[np.ndarray],
+    spec: RunSpec,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every_s: float = 300.0,
+    max_chunk: int = 2000,
+) -> RunResult:
+    """Train from ``init`` under ``spec``; return the recorded trajectory.
+
+    With ``checkpoint`` set, state is saved there every ``checkpoint_every_s``
+    seconds and a run finding a checkpoint of the same spec resumes from it; the
+    result is then the same as an uninterrupted run's (chunking does not change
+    the arithmetic). The caller deletes the checkpoint after writing the result.
+    """
+    from sgd_support.engines import make_engine
+
+    engine = make_engine(
+        spec.engine, data, [w.copy() for w in init],
+        activation=spec.activation, loss=spec.loss, lr=spec.lr,
+        weight_decay=spec.weight_decay, clip=spec.clip, device=spec.device, threads=spec.threads,
+    )  # fmt: skip
+    stream = None if spec.batch is None else BatchStream(data.n, spec.batch, spec.order_seed)
+    grid = record_steps(spec.steps, spec.dense_until, spec.per_decade, spec.every)
+    snaps = set(snapshot_steps(spec.steps, spec.snapshots).tolist())
+    state = _load_checkpoint(checkpoint, spec)
+    if state is None:
+        rows, snapshots, step, elapsed, batch_loss = [], [], 0, 0.0, float("nan")
+    else:
+        rows, snapshots, step, elapsed = state["rows"], state["snapshots"], state["step"], state["elapsed"]
+        batch_loss = rows[-1]["batch_loss"]
+        engine.set_weights(state["weights"])
+        if stream is not None:
+            stream.epoch, stream.position = state["stream"]["epoch"], state["stream"]["position"]
+        log.info("resumed from checkpoint at step %d", step)
+    status, diverged_step = "completed", None
+    progress, t0, last_ckpt = Progress(spec.steps, step), time.monotonic(), time.monotonic()
+
+    def record(at: int, loss: float) -> bool:
+        weights = engine.weights()
+        metrics = engine.evaluate()
+        rows.append({"step": at, "batch_loss": loss, **metrics, **weight_metrics(weights, data.support)})
+        if at in snaps:
+            snapshots.append((at, weights))
+        return is_diverged(metrics, weights, spec.divergence_bound)
+
+    if step == 0 and record(0, batch_loss):
+        status, diverged_step = "diverged", 0
+    for target in grid[grid > step]:
+        if status == "diverged":
+            break
+        while step < target:
+            k = int(min(target - step, max_chunk))
+            if stream is None:
+                batch_loss = engine.step_full(k)
+            else:
+                batch_loss = engine.step_batches(*stream.take(k))
+            step += k
+            progress.update(step, batch_loss)
+        if record(int(target), batch_loss):
+            status, diverged_step = "diverged", int(target)
+            log.warning("run diverged at step %d (loss %s)", target, rows[-1]["full_loss"])
+        if checkpoint and time.monotonic() - last_ckpt > checkpoint_every_s and step < spec.steps:
+            _save_checkpoint(checkpoint, spec, engine, stream, rows, snapshots, step,
+                             elapsed + time.monotonic() - t0)  # fmt: skip
+            last_ckpt = time.monotonic()
+    if status == "diverged" and snapshots[-1][0] != step:
+        snapshots.append((step, engine.weights()))  # the state the run stopped in
+    wall = elapsed + time.monotonic() - t0
+    return RunResult(rows, snapshots, status, diverged_step, wall, step, engine.describe())
+
+
+def _spec_key(spec: RunSpec) -> str:
+    return json.dumps(asdict(spec), sort_keys=True)
+
+
+def _save_checkpoint(path, spec, engine, stream, rows, snapshots, step, elapsed) -> None:
+    meta = {
+        "spec": _spec_key(spec), "step": step, "elapsed": elapsed, "rows": rows,
+        "stream": stream.state() if stream is not None else None,
+        "snapshot_steps": [s for s, _ in snapshots],
+    }  # fmt: skip
+    arrays = {f"w{i}": w for i, w in enumerate(engine.weights())}
+    for j, (_, ws) in enumerate(snapshots):
+        arrays.update({f"s{j}_{i}": w for i, w in enumerate(ws)})
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+    log.info("checkpoint at step %d -> %s", step, path)
+
+
+def _load_checkpoint(path, spec: RunSpec) -> dict | None:
+    if not path or not Path(path).exists():
+        return None
+    with np.load(path) as f:
+        meta = json.loads(str(f["meta"]))
+        if meta["spec"] != _spec_key(spec):
+            log.warning("ignoring checkpoint %s: written for another run spec", path)
+            return None
+        n_layers = sum(1 for k in f.files if k.startswith("w"))
+        meta["weights"] = [f[f"w{i}"] for i in range(n_layers)]
+        meta["snapshots"] = [
+            (s, [f[f"s{j}_{i}"] for i in range(n_layers)]) for j, s in enumerate(meta["snapshot_steps"])
+        ]
+    return meta

@@ -1,0 +1,58 @@
+"""Shared fixtures: the repository's paths and a runner for the real workflow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv that runs the tests also runs the jobs
+
+
+def tiny_config(**overrides) -> dict:
+    """A config whose whole sweep trains in a few seconds (same keys as config.yaml)."""
+    config = {
+        "datasets": {
+            "linear": {"kind": "synthetic", "target": "linear", "n": 200, "d": 6, "r": 2, "noise": 0.001, "seed": 0},
+        },
+        "models": {"lin": {"widths": [4, 4], "activation": "identity"}},
+        "optimizers": {
+            "gd": {"batch": "full", "steps": 300},
+            "gd_wd": {"batch": "full", "steps": 200, "weight_decay": 0.1},
+            "sgd": {"steps": 300},
+        },
+        "training": {"engine": "auto"},
+        "recording": {"dense_until": 20, "per_decade": 10, "snapshots": [100]},
+        "sweeps": {
+            "tiny": {
+                "datasets": ["linear"], "models": ["lin"], "optimizers": ["gd", "gd_wd", "sgd"],
+                "lrs": [0.1], "batches": [1, 16], "init_seeds": [0], "order_seeds": [0, 1],
+            }
+        },
+    }  # fmt: skip
+    config.update(overrides)
+    return config
+
+
+def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True, timeout: int = 600):
+    """Run the real workflow (snakemake CLI) in ``workdir`` with ``config``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = workdir / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    cmd = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(cfg), "--cores", "2", *args]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+@pytest.fixture
+def snakemake_runner():
+    return run_snakemake

@@ -1,0 +1,50 @@
+"""Parquet outputs: columns, provenance metadata, schema version, atomicity."""
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sgd_support import storage
+from sgd_support.storage import SchemaVersionError, read_trajectory, read_weights, write_trajectory, write_weights
+
+ROWS = [
+    {"step": 0, "batch_loss": float("nan"), "full_loss": 1.0, "irrelevant_norm": 2.0, "relevant_norm": 3.0},
+    {"step": 5, "batch_loss": 0.5, "full_loss": 0.4, "irrelevant_norm": 1.5, "relevant_norm": 3.1},
+]
+
+
+def test_trajectory_roundtrip(tmp_path):
+    path = tmp_path / "t.parquet"
+    write_trajectory(path, ROWS, "completed", {"config": {"lr": 0.1}})
+    df = read_trajectory(path)
+    assert list(df.columns) == ["step", "batch_loss", "full_loss", "irrelevant_norm", "relevant_norm", "status"]
+    assert df["step"].tolist() == [0, 5] and (df["status"] == "completed").all()
+    meta = storage.read_metadata(path)
+    assert meta["schema_version"] == storage.SCHEMA_VERSION and meta["config"] == {"lr": 0.1}
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary left behind
+
+
+def test_weights_roundtrip(tmp_path):
+    ws = [np.arange(6, dtype=np.float32).reshape(2, 3), np.ones((1, 2), np.float32)]
+    path = tmp_path / "w.parquet"
+    write_weights(path, [(0, ws), (10, [w * 2 for w in ws])], {})
+    back = read_weights(path)
+    assert sorted(back) == [0, 10]
+    np.testing.assert_array_equal(back[10][0], ws[0] * 2)
+    assert back[0][1].shape == (1, 2)
+
+
+def test_incompatible_schema_version_is_a_clear_error(tmp_path):
+    path = tmp_path / "t.parquet"
+    write_trajectory(path, ROWS, "completed", {})
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[storage.META_KEY])
+    meta["schema_version"] = 999
+    pq.write_table(table.replace_schema_metadata({storage.META_KEY: json.dumps(meta)}), path)
+    with pytest.raises(SchemaVersionError, match="schema version 999"):
+        read_trajectory(path)
+    pq.write_table(table.replace_schema_metadata({}), path)
+    with pytest.raises(SchemaVersionError, match="not written by sgd_support"):
+        read_trajectory(path)

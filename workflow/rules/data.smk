@@ -1,0 +1,32 @@
+# Data sets and initial weights, built once and read by every training job.
+
+
+rule make_dataset:
+    output:
+        "results/data/dataset={dataset}.npz",
+    log:
+        "logs/data/dataset={dataset}.log",
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        config=dataset_json,
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.make_dataset --config {params.config:q} --out {output} > {log} 2>&1"
+
+
+rule init_weights:
+    input:
+        "results/data/dataset={dataset}.npz",
+    output:
+        "results/init/dataset={dataset}/model={model}/init={init}.npz",
+    log:
+        "logs/init/dataset={dataset}/model={model}/init={init}.log",
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        model=model_json,
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.init_weights --data {input} --model {params.model:q}"
+        " --seed {wildcards.init} --out {output} > {log} 2>&1"
