@@ -24,7 +24,11 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 
 
+# Rule files that produce claims or report targets go above this line.
+
+
 rule all:
     default_target: True
     input:
         run_outputs(),
+        REPORT_TARGETS,

@@ -11,6 +11,7 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
+from sgd_support.data.registry import GPU_KINDS
 from sgd_support.provenance import code_hash
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
@@ -18,6 +19,11 @@ from sgd_support.provenance import code_hash
 CODE = code_hash()
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 RUNS = expand_runs(config)
+# Rule files append to these: files the report's claims checklist collects (each
+# written with sgd_support.claims.write_claims), and the targets of `rule all`
+# beyond the training runs (figures, tables, the checklist).
+CLAIM_TABLES = []
+REPORT_TARGETS = []
 
 
 wildcard_constraints:
@@ -59,3 +65,8 @@ def run_json(wildcards):
         "recording": config["recording"],
     }
     return json.dumps({"spec": spec.__dict__, "config": resolved}, sort_keys=True)
+
+
+def run_gpus(wildcards):
+    """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
+    return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)

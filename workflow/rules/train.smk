@@ -15,6 +15,8 @@ rule train_run:
     conda:
         "../../envs/sgd-support.yaml"
     threads: 1
+    resources:
+        gpu=run_gpus,
     params:
         run=run_json,
         # outside the outputs, so a killed job's checkpoint survives for the rerun

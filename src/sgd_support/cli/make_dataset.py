@@ -9,17 +9,8 @@ import argparse
 import json
 import logging
 
-from sgd_support.data.store import Dataset, save_dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-
-
-def build(cfg: dict) -> Dataset:
-    """The Dataset described by a config entry (``kind`` selects the builder)."""
-    kind = cfg["kind"]
-    if kind == "synthetic":
-        x, y = make_synthetic(cfg["n"], cfg["d"], cfg["r"], cfg["noise"], cfg["target"], cfg["seed"])
-        return Dataset(x=x, y=y, support=support_mask(cfg["d"], cfg["r"]))
-    raise ValueError(f"unknown dataset kind {kind!r}")
+from sgd_support.data.registry import build_dataset
+from sgd_support.data.store import save_dataset
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    ds = build(json.loads(args.config))
+    ds = build_dataset(json.loads(args.config))
     save_dataset(ds, args.out)
     logging.info("wrote %s: x %s, y %s, support %d of %d", args.out, ds.x.shape, ds.y.shape,
                  ds.support.sum(), ds.d)  # fmt: skip

@@ -57,3 +57,11 @@ def support_mask(d: int, r: int) -> np.ndarray:
     mask = np.zeros(d, dtype=bool)
     mask[:r] = True
     return mask
+
+
+def build(cfg: dict):
+    """The Dataset of a ``kind: synthetic`` config entry."""
+    from sgd_support.data.store import Dataset
+
+    x, y = make_synthetic(cfg["n"], cfg["d"], cfg["r"], cfg["noise"], cfg["target"], cfg["seed"])
+    return Dataset(x=x, y=y, support=support_mask(cfg["d"], cfg["r"]))

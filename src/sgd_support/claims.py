@@ -1,0 +1,42 @@
+"""The claims checklist: one row per claim of the paper, decided on this run's data.
+
+Every analysis that checks claims writes its rows with :func:`write_claims` to its
+own ``results/claims/<name>.parquet`` (and appends that path to ``CLAIM_TABLES`` in
+its rule file); the report's checklist collects them all. Rows must be honest: a
+claim the run does not reproduce is written with ``passed=False`` and its numbers;
+one the run has no data for is ``passed=None`` with the reason in ``measured``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from sgd_support.atomic import atomic_path
+
+COLUMNS = ("experiment", "claim", "criterion", "measured", "passed")
+
+
+@dataclass
+class Claim:
+    experiment: str  # the spec's experiment id, e.g. "E1"
+    claim: str  # the paper's claim, in words
+    criterion: str  # how this run decides it (metric, threshold and why)
+    measured: str  # this run's numbers that the decision rests on
+    passed: bool | None  # None: not decidable from this run's data
+
+
+def write_claims(path: str | os.PathLike, claims: list[Claim]) -> None:
+    """Write claim rows as Parquet, atomically."""
+    frame = pd.DataFrame([asdict(c) for c in claims], columns=list(COLUMNS))
+    frame["passed"] = frame["passed"].astype("object")
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def read_claims(paths: list[str | os.PathLike]) -> pd.DataFrame:
+    """All claim rows of ``paths``, in order."""
+    frames = [pd.read_parquet(p) for p in paths]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
