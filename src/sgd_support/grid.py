@@ -1,8 +1,10 @@
 """The step grid on which a trajectory is recorded.
 
 Every step up to ``dense_until`` (the early phase moves fast), then
-``per_decade`` log-spaced steps per decade, then the last step; optionally also
-every ``every`` steps. Always contains step 0 (the init) and the last step.
+``per_decade`` log-spaced steps per decade aligned on powers of ten, plus the
+"round" steps 1, 2, 5 x 10^k (the spec tabulates 1k, 5k, 20k, 50k, 200k), then the
+last step; optionally also every ``every`` steps. Always contains step 0 (the
+init) and the last step.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ def record_steps(
     dense = np.arange(0, min(dense_until, steps) + 1)
     parts = [dense, [steps]]
     if steps > dense_until and per_decade > 0:
-        lo, hi = np.log10(max(dense_until, 1)), np.log10(steps)
-        count = max(int(np.ceil((hi - lo) * per_decade)), 1) + 1
-        parts.append(np.round(np.logspace(lo, hi, count)).astype(np.int64))
+        exponents = np.arange(0, int(np.ceil(np.log10(steps) * per_decade)) + 1) / per_decade
+        parts.append(np.round(10.0**exponents).astype(np.int64))
+        decades = 10 ** np.arange(0, int(np.log10(steps)) + 1)
+        parts.append(np.outer([1, 2, 5], decades).ravel())
     if every > 0:
         parts.append(np.arange(0, steps + 1, every))
     grid = np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]))
