@@ -11,7 +11,7 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
-from sgd_support.data.registry import GPU_KINDS
+from sgd_support.data.registry import GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import code_hash
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
@@ -70,3 +70,43 @@ def run_json(wildcards):
 def run_gpus(wildcards):
     """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
     return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
+
+
+# Image experiments (images.smk): which data sets and runs the E7/E8 figures use.
+
+
+def image_datasets():
+    """Names of the config's data sets whose rows are images (E8 runs on each)."""
+    return [
+        name for name, ds in config["datasets"].items() if ds["kind"] in IMAGE_KINDS
+    ]
+
+
+def e7_pairs():
+    """(dataset, model) pairs of the sweeps that train on image data sets."""
+    images = set(image_datasets())
+    return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in images})
+
+
+def e7_runs(wildcards):
+    """The runs an E7 figure compares: one per (optimizer, lr, batch), all from the
+    pair's first init seed, each with its first batch-order seed."""
+    pair = [
+        r
+        for r in RUNS
+        if (r["dataset"], r["model"]) == (wildcards.dataset, wildcards.model)
+    ]
+    init = min(int(r["init"]) for r in pair)
+    chosen = {}
+    for run in sorted(pair, key=lambda r: int(r["order"])):
+        if int(run["init"]) == init:
+            chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
+    return list(chosen.values())
+
+
+def e7_weights(wildcards):
+    return run_outputs("weights.parquet", runs=e7_runs(wildcards))
+
+
+def e7_trajectories(wildcards):
+    return run_outputs("trajectory.parquet", runs=e7_runs(wildcards))

@@ -15,11 +15,18 @@ from sgd_support.data.store import Dataset
 BUILDERS = {
     "synthetic": "sgd_support.data.synthetic:build",
     "digits": "sgd_support.data.digits:build",
+    "mnist": "sgd_support.data.torchvision_images:build",
+    "cifar10": "sgd_support.data.torchvision_images:build",
+    "cifar100": "sgd_support.data.torchvision_images:build",
 }
+
+# Kinds whose rows are flattened images (``Dataset.image_shape`` set): the image
+# figures (E7 focus maps, E8 pixel spectra) are made for data sets of these kinds.
+IMAGE_KINDS = frozenset({"digits", "mnist", "cifar10", "cifar100"})
 
 # Kinds whose training benefits from a GPU: their training jobs request one
 # (``resources: gpu``) so a cluster profile can schedule them on GPU nodes.
-GPU_KINDS = frozenset({"digits"})
+GPU_KINDS = frozenset(IMAGE_KINDS)
 
 
 def build_dataset(cfg: dict) -> Dataset:
