@@ -23,6 +23,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/features.smk"
 
 
 # Rule files that produce claims or report targets go above this line.

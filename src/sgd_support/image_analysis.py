@@ -82,3 +82,20 @@ def components_for_variance(eigenvalues: np.ndarray, share: float = 0.9) -> int:
     eig = np.sort(np.asarray(eigenvalues, dtype=np.float64))[::-1]
     cumulative = np.cumsum(eig) / eig.sum()
     return int(np.searchsorted(cumulative, share) + 1)
+
+
+def svd_basis_gram(w1: np.ndarray) -> np.ndarray:
+    """``|V^T (W1^T W1)|`` (d x d), V the right singular vectors of W1 as columns,
+    by decreasing singular value (the paper's Fig. 18).
+
+    Row i equals ``s_i^2 v_i^T``: a first layer that uses only k directions of
+    its input has k bright rows and dark rows below them.
+    """
+    w = np.asarray(w1, dtype=np.float64)
+    _, _, vt = np.linalg.svd(w, full_matrices=True)
+    return np.abs(vt @ (w.T @ w))
+
+
+def count_above(eigenvalues: np.ndarray, threshold: float) -> int:
+    """How many eigenvalues exceed ``threshold``."""
+    return int(np.sum(np.asarray(eigenvalues) > threshold))

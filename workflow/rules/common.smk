@@ -11,7 +11,7 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
-from sgd_support.data.registry import GPU_KINDS, IMAGE_KINDS
+from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import code_hash
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
@@ -72,25 +72,24 @@ def run_gpus(wildcards):
     return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
 
 
-# Image experiments (images.smk): which data sets and runs the E7/E8 figures use.
+# Image and feature experiments (images.smk, features.smk): which data sets and
+# runs their figures use.
 
 
-def image_datasets():
-    """Names of the config's data sets whose rows are images (E8 runs on each)."""
-    return [
-        name for name, ds in config["datasets"].items() if ds["kind"] in IMAGE_KINDS
-    ]
+def datasets_of(kinds):
+    """Names of the config's data sets of the given kinds."""
+    return [name for name, ds in config["datasets"].items() if ds["kind"] in kinds]
 
 
-def e7_pairs():
-    """(dataset, model) pairs of the sweeps that train on image data sets."""
-    images = set(image_datasets())
-    return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in images})
+def figure_pairs(kinds):
+    """(dataset, model) pairs of the sweeps that train on data sets of ``kinds``."""
+    names = set(datasets_of(kinds))
+    return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in names})
 
 
-def e7_runs(wildcards):
-    """The runs an E7 figure compares: one per (optimizer, lr, batch), all from the
-    pair's first init seed, each with its first batch-order seed."""
+def figure_runs(wildcards):
+    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
+    all from the pair's first init seed, each with its first batch-order seed."""
     pair = [
         r
         for r in RUNS
@@ -104,9 +103,23 @@ def e7_runs(wildcards):
     return list(chosen.values())
 
 
-def e7_weights(wildcards):
-    return run_outputs("weights.parquet", runs=e7_runs(wildcards))
+def figure_weights(wildcards):
+    return run_outputs("weights.parquet", runs=figure_runs(wildcards))
 
 
-def e7_trajectories(wildcards):
-    return run_outputs("trajectory.parquet", runs=e7_runs(wildcards))
+def figure_trajectories(wildcards):
+    return run_outputs("trajectory.parquet", runs=figure_runs(wildcards))
+
+
+def feature_source(wildcards):
+    """The image data set a features data set encodes."""
+    return "results/data/dataset={}.npz".format(
+        config["datasets"][wildcards.dataset]["source"]
+    )
+
+
+def feature_weights(wildcards):
+    """The backbone weights file as an input when it exists (edits rerun the
+    extraction); a missing one is reported by the job, naming the config key."""
+    weights = config["datasets"][wildcards.dataset].get("weights")
+    return [weights] if weights and os.path.isfile(weights) else []

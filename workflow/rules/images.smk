@@ -4,26 +4,26 @@
 E7_DIR = "results/figures/e7/dataset={dataset}/model={model}"
 E7_TARGETS = [
     f"{E7_DIR}/{name}".format(dataset=dataset, model=model)
-    for dataset, model in e7_pairs()
+    for dataset, model in figure_pairs(IMAGE_KINDS)
     for name in ("eigen_histograms.png", "focus_maps.png", "metrics.html")
 ]
 E8_TARGETS = [
     f"results/figures/e8/dataset={dataset}/{name}"
-    for dataset in image_datasets()
+    for dataset in datasets_of(IMAGE_KINDS)
     for name in ("covariance.png", "spectrum.png")
 ]
 REPORT_TARGETS += E7_TARGETS + E8_TARGETS
 CLAIM_TABLES += [
     f"results/claims/e7/dataset={dataset}/model={model}.parquet"
-    for dataset, model in e7_pairs()
+    for dataset, model in figure_pairs(IMAGE_KINDS)
 ]
 
 
 rule image_figures:
     input:
         data="results/data/dataset={dataset}.npz",
-        weights=e7_weights,
-        trajectories=e7_trajectories,
+        weights=figure_weights,
+        trajectories=figure_trajectories,
     output:
         histograms=report(
             "results/figures/e7/dataset={dataset}/model={model}/eigen_histograms.png",

@@ -24,9 +24,13 @@ BUILDERS = {
 # figures (E7 focus maps, E8 pixel spectra) are made for data sets of these kinds.
 IMAGE_KINDS = frozenset({"digits", "mnist", "cifar10", "cifar100"})
 
+# Kinds computed from another data set by their own rule (not by a builder here):
+# frozen-backbone features of an image data set (rule extract_features, E9).
+FEATURE_KINDS = frozenset({"resnet18_features"})
+
 # Kinds whose training benefits from a GPU: their training jobs request one
 # (``resources: gpu``) so a cluster profile can schedule them on GPU nodes.
-GPU_KINDS = frozenset(IMAGE_KINDS)
+GPU_KINDS = IMAGE_KINDS | FEATURE_KINDS
 
 
 def build_dataset(cfg: dict) -> Dataset:
