@@ -81,7 +81,7 @@ def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os
     right.semilogy(np.arange(1, len(positive) + 1), positive, ".-", ms=3)
     right.set(title="sorted eigenvalues", xlabel="rank", ylabel="eigenvalue")
     right.grid(alpha=0.3)
-    right.text(0.97, 0.95, note, transform=right.transAxes, ha="right", va="top", fontsize=9,
+    right.text(0.03, 0.05, note, transform=right.transAxes, ha="left", va="bottom", fontsize=9,
                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})  # fmt: skip
     fig.tight_layout()
     _save(fig, path)
