@@ -22,6 +22,8 @@ report: "report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/images.smk"
+include: "workflow/rules/features.smk"
 
 
 # Rule files that produce claims or report targets go above this line.

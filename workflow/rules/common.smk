@@ -11,7 +11,7 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
-from sgd_support.data.registry import GPU_KINDS
+from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import code_hash
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
@@ -70,3 +70,56 @@ def run_json(wildcards):
 def run_gpus(wildcards):
     """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
     return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
+
+
+# Image and feature experiments (images.smk, features.smk): which data sets and
+# runs their figures use.
+
+
+def datasets_of(kinds):
+    """Names of the config's data sets of the given kinds."""
+    return [name for name, ds in config["datasets"].items() if ds["kind"] in kinds]
+
+
+def figure_pairs(kinds):
+    """(dataset, model) pairs of the sweeps that train on data sets of ``kinds``."""
+    names = set(datasets_of(kinds))
+    return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in names})
+
+
+def figure_runs(wildcards):
+    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
+    all from the pair's first init seed, each with its first batch-order seed."""
+    pair = [
+        r
+        for r in RUNS
+        if (r["dataset"], r["model"]) == (wildcards.dataset, wildcards.model)
+    ]
+    init = min(int(r["init"]) for r in pair)
+    chosen = {}
+    for run in sorted(pair, key=lambda r: int(r["order"])):
+        if int(run["init"]) == init:
+            chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
+    return list(chosen.values())
+
+
+def figure_weights(wildcards):
+    return run_outputs("weights.parquet", runs=figure_runs(wildcards))
+
+
+def figure_trajectories(wildcards):
+    return run_outputs("trajectory.parquet", runs=figure_runs(wildcards))
+
+
+def feature_source(wildcards):
+    """The image data set a features data set encodes."""
+    return "results/data/dataset={}.npz".format(
+        config["datasets"][wildcards.dataset]["source"]
+    )
+
+
+def feature_weights(wildcards):
+    """The backbone weights file as an input when it exists (edits rerun the
+    extraction); a missing one is reported by the job, naming the config key."""
+    weights = config["datasets"][wildcards.dataset].get("weights")
+    return [weights] if weights and os.path.isfile(weights) else []

@@ -15,11 +15,22 @@ from sgd_support.data.store import Dataset
 BUILDERS = {
     "synthetic": "sgd_support.data.synthetic:build",
     "digits": "sgd_support.data.digits:build",
+    "mnist": "sgd_support.data.torchvision_images:build",
+    "cifar10": "sgd_support.data.torchvision_images:build",
+    "cifar100": "sgd_support.data.torchvision_images:build",
 }
+
+# Kinds whose rows are flattened images (``Dataset.image_shape`` set): the image
+# figures (E7 focus maps, E8 pixel spectra) are made for data sets of these kinds.
+IMAGE_KINDS = frozenset({"digits", "mnist", "cifar10", "cifar100"})
+
+# Kinds computed from another data set by their own rule (not by a builder here):
+# frozen-backbone features of an image data set (rule extract_features, E9).
+FEATURE_KINDS = frozenset({"resnet18_features"})
 
 # Kinds whose training benefits from a GPU: their training jobs request one
 # (``resources: gpu``) so a cluster profile can schedule them on GPU nodes.
-GPU_KINDS = frozenset({"digits"})
+GPU_KINDS = IMAGE_KINDS | FEATURE_KINDS
 
 
 def build_dataset(cfg: dict) -> Dataset:

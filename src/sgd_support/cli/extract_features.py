@@ -1,0 +1,31 @@
+"""Encode an image data set with the frozen backbone once; write the features as a
+data set that head training jobs read.
+
+Usage: ``python -m sgd_support.cli.extract_features --source S.npz --config JSON --out PATH``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from sgd_support.data.features import build_features
+from sgd_support.data.store import load_dataset, save_dataset
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source", required=True, help="the source image data set (.npz)")
+    parser.add_argument("--config", required=True, help="the features data set's config entry, as JSON")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ds = build_features(load_dataset(args.source), json.loads(args.config))
+    save_dataset(ds, args.out)
+    logging.info("wrote %s: x %s, test %s, %d of %d features vary", args.out, ds.x.shape, ds.x_test.shape,
+                 ds.support.sum(), ds.d)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

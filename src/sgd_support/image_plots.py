@@ -1,0 +1,87 @@
+"""Figures of the image experiments: eigenvalue histograms, focus maps, pixel
+covariance and its spectrum. Every figure is written through ``atomic_path``."""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sgd_support.atomic import atomic_path  # noqa: E402
+
+
+def _grid(count: int, width: float, height: float, columns: int = 3):
+    """A figure with ``count`` axes, ``columns`` per row; unused axes hidden."""
+    rows = -(-count // columns)
+    cols = min(count, columns)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.ravel()[count:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()[:count]
+
+
+def _save(fig, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def eigen_histograms(panels: Sequence[tuple[str, np.ndarray, str]], path: str | os.PathLike,
+                     bins: int = 40) -> None:  # fmt: skip
+    """One log-count histogram per panel ``(title, eigenvalues, annotation)``, three
+    per row (the layout of the paper's Fig. 2); the annotation goes in a box."""
+    fig, axes = _grid(len(panels), 4.2, 3.2)
+    for ax, (title, eig, note) in zip(axes, panels):
+        ax.hist(eig, bins=bins, color="steelblue", edgecolor="black", log=True)
+        ax.set(title=title, xlabel="eigenvalue", ylabel="frequency")
+        ax.grid(alpha=0.3)
+        if note:
+            ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=9,
+                    bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})  # fmt: skip
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def image_panels(panels: Sequence[tuple[str, np.ndarray]], path: str | os.PathLike,
+                 cmap: str = "inferno", shared_scale: bool = False) -> None:  # fmt: skip
+    """One heatmap per panel ``(title, 2-d array)`` with a colour bar each (the
+    paper's focus maps: each on its own scale unless ``shared_scale``)."""
+    vmax = max(float(np.max(a)) for _, a in panels) if shared_scale else None
+    fig, axes = _grid(len(panels), 3.4, 3.2)
+    for ax, (title, image) in zip(axes, panels):
+        shown = ax.imshow(image, cmap=cmap, vmin=0 if shared_scale else None, vmax=vmax)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def covariance_heatmap(cov: np.ndarray, title: str, path: str | os.PathLike) -> None:
+    """The pixel covariance matrix as a heatmap (the paper's Fig. 6)."""
+    fig, ax = plt.subplots(figsize=(5, 4.4))
+    shown = ax.imshow(cov, cmap="viridis")
+    ax.set(title=title, xlabel="pixel", ylabel="pixel")
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    _save(fig, path)
+
+
+def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os.PathLike) -> None:
+    """Histogram of the covariance eigenvalues (the paper's Fig. 7) next to the
+    sorted eigenvalues on a log scale."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    left.hist(eigenvalues, bins=60, color="steelblue", edgecolor="black", log=True)
+    left.set(title=title, xlabel="eigenvalue", ylabel="frequency")
+    left.grid(alpha=0.3)
+    positive = eigenvalues[eigenvalues > 0]
+    right.semilogy(np.arange(1, len(positive) + 1), positive, ".-", ms=3)
+    right.set(title="sorted eigenvalues", xlabel="rank", ylabel="eigenvalue")
+    right.grid(alpha=0.3)
+    right.text(0.03, 0.05, note, transform=right.transAxes, ha="left", va="bottom", fontsize=9,
+               bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})  # fmt: skip
+    fig.tight_layout()
+    _save(fig, path)

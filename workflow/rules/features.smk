@@ -1,0 +1,97 @@
+# E9 (App. D): a frozen ResNet18 encodes an image data set once (extract_features,
+# its output is the features data set every head training job reads), then the
+# head runs of a (features data set, model) are compared (head_figures).
+FEATURE_DATASETS = datasets_of(FEATURE_KINDS)
+# Only features data sets are made by extract_features (a regex that matches no
+# name when there are none); for them it takes precedence over make_dataset.
+FEATURE_PATTERN = "|".join(FEATURE_DATASETS) or "(?!)"
+E9_TARGETS = [
+    f"results/figures/e9/dataset={dataset}/model={model}/{name}"
+    for dataset, model in figure_pairs(FEATURE_KINDS)
+    for name in ("eigen_histograms.png", "svd_gram.png", "metrics.html")
+]
+REPORT_TARGETS += E9_TARGETS
+CLAIM_TABLES += [
+    f"results/claims/e9/dataset={dataset}/model={model}.parquet"
+    for dataset, model in figure_pairs(FEATURE_KINDS)
+]
+
+
+ruleorder: extract_features > make_dataset
+
+
+rule extract_features:
+    input:
+        source=feature_source,
+        weights=feature_weights,
+    output:
+        "results/data/dataset={dataset}.npz",
+    log:
+        "logs/features/dataset={dataset}.log",
+    benchmark:
+        "results/benchmarks/features/dataset={dataset}.tsv"
+    wildcard_constraints:
+        dataset=FEATURE_PATTERN,
+    conda:
+        "../../envs/sgd-support.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        config=dataset_json,
+        code=CODE,
+    shell:
+        "OMP_NUM_THREADS={threads} python -m sgd_support.cli.extract_features --source {input.source}"
+        " --config {params.config:q} --out {output} > {log} 2>&1"
+
+
+rule head_figures:
+    input:
+        data="results/data/dataset={dataset}.npz",
+        weights=figure_weights,
+        trajectories=figure_trajectories,
+    output:
+        histograms=report(
+            "results/figures/e9/dataset={dataset}/model={model}/eigen_histograms.png",
+            caption="../../report/e9_eigen_histograms.rst",
+            category="E9 CIFAR10 head",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "W1 eigenvalues",
+            },
+        ),
+        svd_gram=report(
+            "results/figures/e9/dataset={dataset}/model={model}/svd_gram.png",
+            caption="../../report/e9_svd_gram.rst",
+            category="E9 CIFAR10 head",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "Gram in SVD basis",
+            },
+        ),
+        table=report(
+            "results/figures/e9/dataset={dataset}/model={model}/metrics.html",
+            caption="../../report/e9_metrics.rst",
+            category="E9 CIFAR10 head",
+            subcategory="{dataset}",
+            labels={"data set": "{dataset}", "model": "{model}", "figure": "accuracy"},
+        ),
+        table_tsv="results/figures/e9/dataset={dataset}/model={model}/metrics.tsv",
+        claims="results/claims/e9/dataset={dataset}/model={model}.parquet",
+    log:
+        "logs/figures/e9/dataset={dataset}/model={model}.log",
+    benchmark:
+        "results/benchmarks/figures/e9/dataset={dataset}/model={model}.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.head_figures --data {input.data} --weights {input.weights}"
+        " --trajectories {input.trajectories} --histograms {output.histograms}"
+        " --svd-gram {output.svd_gram} --table {output.table} --table-tsv {output.table_tsv}"
+        " --claims {output.claims} > {log} 2>&1"

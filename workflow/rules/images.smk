@@ -1,0 +1,107 @@
+# Image experiments. E7: per (image data set, model), the trained first layers of
+# every optimizer of the sweep compared (W1 eigenvalues, focus maps, test metrics,
+# claims). E8: per image data set, the pixel covariance and its spectrum.
+E7_DIR = "results/figures/e7/dataset={dataset}/model={model}"
+E7_TARGETS = [
+    f"{E7_DIR}/{name}".format(dataset=dataset, model=model)
+    for dataset, model in figure_pairs(IMAGE_KINDS)
+    for name in ("eigen_histograms.png", "focus_maps.png", "metrics.html")
+]
+E8_TARGETS = [
+    f"results/figures/e8/dataset={dataset}/{name}"
+    for dataset in datasets_of(IMAGE_KINDS)
+    for name in ("covariance.png", "spectrum.png")
+]
+REPORT_TARGETS += E7_TARGETS + E8_TARGETS
+CLAIM_TABLES += [
+    f"results/claims/e7/dataset={dataset}/model={model}.parquet"
+    for dataset, model in figure_pairs(IMAGE_KINDS)
+]
+
+
+rule image_figures:
+    input:
+        data="results/data/dataset={dataset}.npz",
+        weights=figure_weights,
+        trajectories=figure_trajectories,
+    output:
+        histograms=report(
+            "results/figures/e7/dataset={dataset}/model={model}/eigen_histograms.png",
+            caption="../../report/e7_eigen_histograms.rst",
+            category="E7 MNIST/digits",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "W1 eigenvalues",
+            },
+        ),
+        focus=report(
+            "results/figures/e7/dataset={dataset}/model={model}/focus_maps.png",
+            caption="../../report/e7_focus_maps.rst",
+            category="E7 MNIST/digits",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "focus maps",
+            },
+        ),
+        table=report(
+            "results/figures/e7/dataset={dataset}/model={model}/metrics.html",
+            caption="../../report/e7_metrics.rst",
+            category="E7 MNIST/digits",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "test metrics",
+            },
+        ),
+        table_tsv="results/figures/e7/dataset={dataset}/model={model}/metrics.tsv",
+        claims="results/claims/e7/dataset={dataset}/model={model}.parquet",
+    log:
+        "logs/figures/e7/dataset={dataset}/model={model}.log",
+    benchmark:
+        "results/benchmarks/figures/e7/dataset={dataset}/model={model}.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.image_figures --data {input.data} --weights {input.weights}"
+        " --trajectories {input.trajectories} --histograms {output.histograms} --focus {output.focus}"
+        " --table {output.table} --table-tsv {output.table_tsv} --claims {output.claims} > {log} 2>&1"
+
+
+rule data_spectra:
+    input:
+        "results/data/dataset={dataset}.npz",
+    output:
+        covariance=report(
+            "results/figures/e8/dataset={dataset}/covariance.png",
+            caption="../../report/e8_covariance.rst",
+            category="E8 data spectra",
+            subcategory="{dataset}",
+            labels={"data set": "{dataset}", "figure": "pixel covariance"},
+        ),
+        spectrum=report(
+            "results/figures/e8/dataset={dataset}/spectrum.png",
+            caption="../../report/e8_spectrum.rst",
+            category="E8 data spectra",
+            subcategory="{dataset}",
+            labels={"data set": "{dataset}", "figure": "covariance spectrum"},
+        ),
+        eigenvalues="results/figures/e8/dataset={dataset}/eigenvalues.tsv",
+    log:
+        "logs/figures/e8/dataset={dataset}.log",
+    benchmark:
+        "results/benchmarks/figures/e8/dataset={dataset}.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.data_spectra --data {input} --name {wildcards.dataset}"
+        " --covariance {output.covariance} --spectrum {output.spectrum}"
+        " --eigenvalues {output.eigenvalues} > {log} 2>&1"
