@@ -13,11 +13,22 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas")
 
 
-def code_hash() -> str:
-    """SHA-256 (12 hex) over the package's source files: results depend on them, and
-    Snakemake does not see code edits, so rules put this into their params."""
+# The modules that training results (data sets, inits, trajectories) depend on.
+# Figure and analysis code is left out, so editing a plot does not retrain a sweep.
+TRAINING_CODE = (
+    "data", "engines", "cli/make_dataset.py", "cli/init_weights.py", "cli/train.py", "atomic.py",
+    "batches.py", "config.py", "grid.py", "models.py", "recording.py", "storage.py", "training.py",
+)  # fmt: skip
+
+
+def code_hash(*parts: str) -> str:
+    """SHA-256 (12 hex) over the package's source files (or only ``parts``: files or
+    folders relative to the package). Results depend on the code and Snakemake does
+    not see code edits, so rules put this into their params."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+    roots = [PACKAGE_DIR / p for p in parts] or [PACKAGE_DIR]
+    files = {f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))}
+    for path in sorted(files):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

@@ -12,11 +12,12 @@ os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
-from sgd_support.provenance import code_hash
+from sgd_support.provenance import TRAINING_CODE, code_hash
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
 # rules carry its hash in their params and Snakemake reruns them when it changes.
 CODE = code_hash()
+TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 RUNS = expand_runs(config)
 # Rule files append to these: files the report's claims checklist collects (each

@@ -10,7 +10,7 @@ rule make_dataset:
         "../../envs/sgd-support.yaml"
     params:
         config=dataset_json,
-        code=CODE,
+        code=TRAIN_CODE,
     shell:
         "python -m sgd_support.cli.make_dataset --config {params.config:q} --out {output} > {log} 2>&1"
 
@@ -26,7 +26,7 @@ rule init_weights:
         "../../envs/sgd-support.yaml"
     params:
         model=model_json,
-        code=CODE,
+        code=TRAIN_CODE,
     shell:
         "python -m sgd_support.cli.init_weights --data {input} --model {params.model:q}"
         " --seed {wildcards.init} --out {output} > {log} 2>&1"

@@ -21,7 +21,7 @@ rule train_run:
         run=run_json,
         # outside the outputs, so a killed job's checkpoint survives for the rerun
         checkpoint="results/checkpoints/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.npz",
-        code=CODE,
+        code=TRAIN_CODE,
     shell:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.train --data {input.data} --init {input.init}"
         " --run {params.run:q} --trajectory {output.trajectory} --weights {output.weights}"
