@@ -22,9 +22,10 @@ report: "report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
-
-
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
 # Rule files that produce claims or report targets go above this line.
+include: "workflow/rules/report.smk"
 
 
 rule all:
