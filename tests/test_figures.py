@@ -28,7 +28,12 @@ def test_support_share():
 
 def test_weight_grid_draws_a_png_and_its_numbers(tmp_path):
     rng = np.random.default_rng(0)
-    init = [rng.normal(size=(4, 6)), rng.normal(size=(4, 4)), rng.normal(size=(4, 4)), rng.normal(size=(1, 4))]
+    init = [
+        rng.normal(size=(4, 6)),
+        rng.normal(size=(4, 4)),
+        rng.normal(size=(4, 4)),
+        rng.normal(size=(1, 4)),
+    ]
     found = [w.copy() for w in init]
     found[0][:, 2:] = 0
     ends = {"GD": init, "SGD-1": found, "SGD-512": None}
@@ -43,18 +48,60 @@ def test_weight_grid_draws_a_png_and_its_numbers(tmp_path):
 
 def test_norm_curves_draw_and_list_diverged_runs(tmp_path):
     steps = np.arange(0, 11)
-    quantiles = pd.DataFrame([
-        {"lr": "0.1", "label": label, "step": s, "n_runs": 2, **{f"{m}_q{q}": 4.0 - k * s / 10
-         for m in ("irrelevant_norm", "full_loss") for q in ("10", "50", "90")}}
-        for k, label in ((0.1, "GD"), (1.0, "SGD-1")) for s in steps])  # fmt: skip
-    final = pd.DataFrame([
-        {"lr": "0.1", "label": "GD", "kind": "gd", "batch": "full", "optimizer": "gd", "status": "completed",
-         "final_irrelevant_norm": 3.0, "steps": 10, "init_irrelevant_norm": 4.0},
-        {"lr": "0.1", "label": "SGD-1", "kind": "sgd", "batch": "1", "optimizer": "sgd", "status": "completed",
-         "final_irrelevant_norm": 1.0, "steps": 10, "init_irrelevant_norm": 4.0},
-        {"lr": "0.1", "label": "SGD-1", "kind": "sgd", "batch": "1", "optimizer": "sgd", "status": "diverged",
-         "final_irrelevant_norm": 1e9, "steps": 3, "init_irrelevant_norm": 4.0},
-    ]).assign(dataset="lin", model="m", init="0")  # fmt: skip
+    quantiles = pd.DataFrame(
+        [
+            {
+                "lr": "0.1",
+                "label": label,
+                "step": s,
+                "n_runs": 2,
+                **{
+                    f"{m}_q{q}": 4.0 - k * s / 10
+                    for m in ("irrelevant_norm", "full_loss")
+                    for q in ("10", "50", "90")
+                },
+            }
+            for k, label in ((0.1, "GD"), (1.0, "SGD-1"))
+            for s in steps
+        ]
+    )
+    final = pd.DataFrame(
+        [
+            {
+                "lr": "0.1",
+                "label": "GD",
+                "kind": "gd",
+                "batch": "full",
+                "optimizer": "gd",
+                "status": "completed",
+                "final_irrelevant_norm": 3.0,
+                "steps": 10,
+                "init_irrelevant_norm": 4.0,
+            },
+            {
+                "lr": "0.1",
+                "label": "SGD-1",
+                "kind": "sgd",
+                "batch": "1",
+                "optimizer": "sgd",
+                "status": "completed",
+                "final_irrelevant_norm": 1.0,
+                "steps": 10,
+                "init_irrelevant_norm": 4.0,
+            },
+            {
+                "lr": "0.1",
+                "label": "SGD-1",
+                "kind": "sgd",
+                "batch": "1",
+                "optimizer": "sgd",
+                "status": "diverged",
+                "final_irrelevant_norm": 1e9,
+                "steps": 3,
+                "init_irrelevant_norm": 4.0,
+            },
+        ]
+    ).assign(dataset="lin", model="m", init="0")
     path = tmp_path / "curves.png"
     plot_norm_curves(quantiles, final, path, "title")
     assert path.stat().st_size > 10_000

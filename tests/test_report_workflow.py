@@ -36,9 +36,14 @@ def report_config() -> dict:
     config["models"]["relu"] = {"widths": [4], "activation": "relu"}  # one hidden layer: no W2 Gram
     config["sweeps"]["tiny"]["batches"] = [16]
     config["sweeps"]["relu"] = {
-        "datasets": ["stair"], "models": ["relu"], "optimizers": ["sgd"], "lrs": [0.1, DIVERGING_LR],
-        "batches": [16], "init_seeds": [0], "order_seeds": [0],
-    }  # fmt: skip
+        "datasets": ["stair"],
+        "models": ["relu"],
+        "optimizers": ["sgd"],
+        "lrs": [0.1, DIVERGING_LR],
+        "batches": [16],
+        "init_seeds": [0],
+        "order_seeds": [0],
+    }
     return config
 
 
@@ -93,7 +98,9 @@ def test_claims_rows_cover_each_experiment_with_numbers(built):
     diverged = claims.iloc[-1]
     assert diverged["passed"] is False or diverged["passed"] == False  # noqa: E712
     assert diverged["measured"].startswith("1 of 6 runs diverged")
-    relu_order = claims[(claims["experiment"] == "E5") & claims["claim"].str.startswith("smaller batch")].iloc[0]
+    relu_order = claims[
+        (claims["experiment"] == "E5") & claims["claim"].str.startswith("smaller batch")
+    ].iloc[0]
     assert pd.isna(relu_order["passed"])  # one batch size and a diverged lr: nothing to order
     assert (claims["measured"].str.len() > 0).all()
     page = (built / "results" / "report" / "claims_checklist.html").read_text()
@@ -138,11 +145,22 @@ window.addEventListener('load', function () {
 
 
 def run_chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--virtual-time-budget=8000", f"--user-data-dir={profile}", "--window-size=1400,1000"]  # fmt: skip
-    return subprocess.run([chromium(), *flags, *args, page.as_uri()], capture_output=True, text=True,
-                          timeout=180, check=True)  # fmt: skip
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=8000",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ]
+    return subprocess.run(
+        [chromium(), *flags, *args, page.as_uri()], capture_output=True, text=True, timeout=180, check=True
+    )
 
 
 @pytest.mark.skipif(chromium() is None, reason="needs Debian's chromium (scripts/run-tests installs it)")

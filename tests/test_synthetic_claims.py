@@ -10,11 +10,27 @@ from sgd_support.synthetic_claims import LOSS_MAX_EXCESS, PLATEAU_MAX_CHANGE, sy
 ZERO = {"lin": 5.0}  # mean(y^2) of the data set
 
 
-def run(label, kind, batch, final, order="0", half=None, loss=0.03, status="completed", lr="0.1", init_norm=4.48):
-    return {"dataset": "lin", "model": "m", "init": "0", "lr": lr, "order": order, "kind": kind, "batch": batch,
-            "label": label, "experiment": "E1", "status": status, "steps": 20000, "diverged_step": None,
-            "init_irrelevant_norm": init_norm, "half_irrelevant_norm": final if half is None else half,
-            "final_irrelevant_norm": final, "late_loss_q50": loss}  # fmt: skip
+def run(
+    label, kind, batch, final, order="0", half=None, loss=0.03, status="completed", lr="0.1", init_norm=4.48
+):
+    return {
+        "dataset": "lin",
+        "model": "m",
+        "init": "0",
+        "lr": lr,
+        "order": order,
+        "kind": kind,
+        "batch": batch,
+        "label": label,
+        "experiment": "E1",
+        "status": status,
+        "steps": 20000,
+        "diverged_step": None,
+        "init_irrelevant_norm": init_norm,
+        "half_irrelevant_norm": final if half is None else half,
+        "final_irrelevant_norm": final,
+        "late_loss_q50": loss,
+    }
 
 
 def paper_like(changes: dict | None = None) -> pd.DataFrame:
@@ -71,7 +87,10 @@ def test_loss_comparison_is_relative_to_the_zero_predictor():
 
 def test_diverged_runs_are_counted_and_left_out():
     frame = paper_like()
-    frame.loc[(frame["label"] == "SGD-1") & (frame["order"] == "2"), ["status", "final_irrelevant_norm"]] = ["diverged", 1e9]
+    frame.loc[(frame["label"] == "SGD-1") & (frame["order"] == "2"), ["status", "final_irrelevant_norm"]] = [
+        "diverged",
+        1e9,
+    ]
     claims = synthetic_claims(frame, ZERO)
     assert claims[1].passed is True  # the median of the two completed SGD-1 runs is still the smallest
     assert claims[-1].passed is False and claims[-1].measured.startswith("1 of 11 runs diverged")

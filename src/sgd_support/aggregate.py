@@ -20,8 +20,15 @@ from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
 GROUP = ["dataset", "model", "optimizer", "lr", "batch", "init"]  # a run without its order seed
 QUANTILES = (0.1, 0.5, 0.9)
 # Metrics summarised when present (image runs also record test loss and accuracies).
-METRICS = ("irrelevant_norm", "relevant_norm", "full_loss", "total_norm",
-           "test_loss", "train_accuracy", "test_accuracy")  # fmt: skip
+METRICS = (
+    "irrelevant_norm",
+    "relevant_norm",
+    "full_loss",
+    "total_norm",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+)
 
 
 def coordinates(path: str | os.PathLike) -> dict[str, str]:
@@ -49,13 +56,22 @@ def read_runs(paths: list[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFram
         configs[coords["dataset"], coords["model"]] = (config.get("dataset", {}), config.get("model", {}))
         kind = optimizer_kind(config.get("optimizer", {"batch": coords["batch"]}))
         info = {**coords, "kind": kind, "label": run_label(kind, coords["batch"])}
-        runs.append({**info, "status": meta.get("status", "completed"), "diverged_step": meta.get("diverged_step"),
-                     "planned_steps": meta.get("spec", {}).get("steps"), "wall_time_s": meta.get("wall_time_s")})  # fmt: skip
+        runs.append(
+            {
+                **info,
+                "status": meta.get("status", "completed"),
+                "diverged_step": meta.get("diverged_step"),
+                "planned_steps": meta.get("spec", {}).get("steps"),
+                "wall_time_s": meta.get("wall_time_s"),
+            }
+        )
         frames.append(read_trajectory(path).assign(**coords))
     runs = _disambiguate(pd.DataFrame(runs))
     first_init = runs.groupby(["dataset", "model"])["init"].transform(lambda s: min(s, key=int))
-    runs["experiment"] = [experiment_id(*configs[d, m], i, f)
-                          for d, m, i, f in zip(runs["dataset"], runs["model"], runs["init"], first_init)]  # fmt: skip
+    runs["experiment"] = [
+        experiment_id(*configs[d, m], i, f)
+        for d, m, i, f in zip(runs["dataset"], runs["model"], runs["init"], first_init)
+    ]
     rows = pd.concat(frames, ignore_index=True)
     rows = rows.merge(runs[[*PARTITIONS, "label"]], on=list(PARTITIONS))
     return rows, runs
@@ -87,8 +103,12 @@ def trajectory_quantiles(rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame
             values = wide[m].to_numpy(dtype=float)
             for q, col in zip(QUANTILES, np.nanquantile(values, QUANTILES, axis=1)):
                 stats[f"{m}_q{round(q * 100):02d}"] = col
-        frame = pd.DataFrame(stats).assign(**dict(zip(GROUP, key)), label=group["label"].iloc[0],
-                                           n_runs=group["order"].nunique(), n_diverged=int(diverged.get(key, 0)))  # fmt: skip
+        frame = pd.DataFrame(stats).assign(
+            **dict(zip(GROUP, key)),
+            label=group["label"].iloc[0],
+            n_runs=group["order"].nunique(),
+            n_diverged=int(diverged.get(key, 0)),
+        )
         out.append(frame)
     columns = [*GROUP, "label", "step", "n_runs", "n_diverged"]
     if not out:
@@ -112,11 +132,15 @@ def final_states(rows: pd.DataFrame, runs: pd.DataFrame, late_fraction: float = 
         last = traj.iloc[-1]
         steps = traj["step"].to_numpy(dtype=float)
         late = traj.loc[traj["step"] >= late_fraction * last["step"], "full_loss"]
-        row = {**run.drop("order_key").to_dict(), "steps": int(last["step"]),
-               "init_irrelevant_norm": float(traj["irrelevant_norm"].iloc[0]),
-               "half_irrelevant_norm": float(np.interp(last["step"] / 2, steps, traj["irrelevant_norm"])),
-               "late_loss_q10": late.quantile(0.1), "late_loss_q50": late.quantile(0.5),
-               "late_loss_q90": late.quantile(0.9)}  # fmt: skip
+        row = {
+            **run.drop("order_key").to_dict(),
+            "steps": int(last["step"]),
+            "init_irrelevant_norm": float(traj["irrelevant_norm"].iloc[0]),
+            "half_irrelevant_norm": float(np.interp(last["step"] / 2, steps, traj["irrelevant_norm"])),
+            "late_loss_q10": late.quantile(0.1),
+            "late_loss_q50": late.quantile(0.5),
+            "late_loss_q90": late.quantile(0.9),
+        }
         row.update({f"final_{m}": float(last[m]) for m in METRICS if m in traj.columns})
         out.append(row)
     return pd.DataFrame(out).sort_values([*GROUP, "order"], key=_natural).reset_index(drop=True)
@@ -129,8 +153,13 @@ def final_summary(final: pd.DataFrame) -> pd.DataFrame:
     keys = [*GROUP, "experiment", "kind", "label"]
     for key, group in final.groupby(keys, sort=False):
         done = group[group["status"] == "completed"]
-        row = dict(zip(keys, key), n_runs=len(group), n_diverged=len(group) - len(done),
-                   steps=int(group["steps"].max()), wall_time_s=done["wall_time_s"].median())  # fmt: skip
+        row = dict(
+            zip(keys, key),
+            n_runs=len(group),
+            n_diverged=len(group) - len(done),
+            steps=int(group["steps"].max()),
+            wall_time_s=done["wall_time_s"].median(),
+        )
         for m in ("final_full_loss", "final_irrelevant_norm", "final_relevant_norm", "final_test_accuracy"):
             if m in done.columns:
                 for q in QUANTILES:

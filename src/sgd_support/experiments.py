@@ -29,7 +29,11 @@ def experiment_id(dataset: dict, model: dict, init: int | str, first_init: int |
         return "E5"
     if int(init) != int(first_init):
         return "E4"
-    return TARGET_EXPERIMENT.get(dataset.get("target", ""), "other") if dataset.get("kind") == "synthetic" else "other"
+    return (
+        TARGET_EXPERIMENT.get(dataset.get("target", ""), "other")
+        if dataset.get("kind") == "synthetic"
+        else "other"
+    )
 
 
 def experiment_title(experiment: str) -> str:
@@ -37,7 +41,7 @@ def experiment_title(experiment: str) -> str:
 
 
 def optimizer_kind(optimizer: dict) -> str:
-    """"gd", "gd_wd", "sgd" or "sgd_wd" from an optimizer's config entry."""
+    """ "gd", "gd_wd", "sgd" or "sgd_wd" from an optimizer's config entry."""
     base = "gd" if optimizer.get("batch") == "full" else "sgd"
     return base + ("_wd" if float(optimizer.get("weight_decay", 0.0)) > 0 else "")
 

@@ -20,8 +20,14 @@ tr.undecided td.verdict { background: #fff3cd; font-weight: bold; }
 """
 
 
-def write_html_table(frame: pd.DataFrame, path: str | os.PathLike, title: str, intro: str = "",
-                     row_classes: list[str] | None = None, verdict_column: str | None = None) -> None:  # fmt: skip
+def write_html_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    title: str,
+    intro: str = "",
+    row_classes: list[str] | None = None,
+    verdict_column: str | None = None,
+) -> None:
     """Write ``frame`` as one HTML page: title, an intro paragraph, the table.
 
     row_classes: a CSS class per row (pass / fail / undecided colour the cell of
@@ -32,13 +38,15 @@ def write_html_table(frame: pd.DataFrame, path: str | os.PathLike, title: str, i
     for i, row in enumerate(frame.itertuples(index=False)):
         cls = f' class="{row_classes[i]}"' if row_classes else ""
         cells = "".join(
-            f'<td{" class=verdict" if col == verdict_column else ""}>{html.escape(_fmt(v))}</td>'
+            f"<td{' class=verdict' if col == verdict_column else ''}>{html.escape(_fmt(v))}</td>"
             for col, v in zip(frame.columns, row)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h2>{html.escape(title)}</h2><p>{html.escape(intro)}</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>")  # fmt: skip
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h2>{html.escape(title)}</h2><p>{html.escape(intro)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>"
+    )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
 

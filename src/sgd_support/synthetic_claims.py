@@ -72,12 +72,18 @@ def _plateau(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
         run = gd[gd["lr"] == lr].iloc[0]
         change = (run["half_irrelevant_norm"] - run["final_irrelevant_norm"]) / run["half_irrelevant_norm"]
         results.append(bool(abs(change) < PLATEAU_MAX_CHANGE))
-        measured.append(f"lr {lr}: {run['half_irrelevant_norm']:.3f} at step {run['steps'] // 2} -> "
-                        f"{run['final_irrelevant_norm']:.3f} at {run['steps']} ({change:+.1%})")  # fmt: skip
-    return Claim(experiment, f"GD's irrelevant norm plateaus ({where})",
-                 f"relative change of ||W1[:, r:]|| over the last half of GD's training below "
-                 f"{PLATEAU_MAX_CHANGE:.0%} at every lr (2%/doubling: halving would take > 1e10 x T steps)",
-                 "; ".join(measured) or "no completed GD run", _verdict(results))  # fmt: skip
+        measured.append(
+            f"lr {lr}: {run['half_irrelevant_norm']:.3f} at step {run['steps'] // 2} -> "
+            f"{run['final_irrelevant_norm']:.3f} at {run['steps']} ({change:+.1%})"
+        )
+    return Claim(
+        experiment,
+        f"GD's irrelevant norm plateaus ({where})",
+        f"relative change of ||W1[:, r:]|| over the last half of GD's training below "
+        f"{PLATEAU_MAX_CHANGE:.0%} at every lr (2%/doubling: halving would take > 1e10 x T steps)",
+        "; ".join(measured) or "no completed GD run",
+        _verdict(results),
+    )
 
 
 def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame) -> Claim:
@@ -88,7 +94,9 @@ def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame)
         labels = list(dict.fromkeys(at_lr["label"]))  # GD first, then SGD from the largest batch down
         if len(labels) < 2 or any(lab not in medians for lab in labels):
             lost = [lab for lab in labels if lab not in medians]
-            measured.append(f"lr {lr}: not decidable" + (f" (all runs of {', '.join(lost)} diverged)" if lost else ""))
+            measured.append(
+                f"lr {lr}: not decidable" + (f" (all runs of {', '.join(lost)} diverged)" if lost else "")
+            )
             results.append(None)
             continue
         values = [medians[lab] for lab in labels]
@@ -96,10 +104,14 @@ def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame)
         results.append(ordered)
         chain = " > ".join(f"{lab} {v:.3f}" for lab, v in zip(labels, values))
         measured.append(f"lr {lr}: {chain}" + ("" if ordered else " (NOT ordered)"))
-    return Claim(experiment, f"smaller batch, smaller final irrelevant norm ({where})",
-                 "median final ||W1[:, r:]|| across order seeds strictly decreasing from GD (b = n) "
-                 "through every SGD batch size to the smallest, at every lr",
-                 "; ".join(measured), _verdict(results))  # fmt: skip
+    return Claim(
+        experiment,
+        f"smaller batch, smaller final irrelevant norm ({where})",
+        "median final ||W1[:, r:]|| across order seeds strictly decreasing from GD (b = n) "
+        "through every SGD batch size to the smallest, at every lr",
+        "; ".join(measured),
+        _verdict(results),
+    )
 
 
 def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
@@ -109,11 +121,17 @@ def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
         run = wd[wd["lr"] == lr].iloc[0]
         ratio = run["final_irrelevant_norm"] / run["init_irrelevant_norm"]
         results.append(bool(ratio < WD_MAX_RATIO))
-        measured.append(f"lr {lr}: {run['init_irrelevant_norm']:.3f} -> {run['final_irrelevant_norm']:.2e} "
-                        f"after {run['steps']} steps ({ratio:.2e} of init)")  # fmt: skip
-    return Claim(experiment, f"GD with weight decay drives the irrelevant norm to zero ({where})",
-                 f"final ||W1[:, r:]|| of GD+wd below {WD_MAX_RATIO:.0%} of its initial value at every lr",
-                 "; ".join(measured) or "no completed GD+wd run", _verdict(results))  # fmt: skip
+        measured.append(
+            f"lr {lr}: {run['init_irrelevant_norm']:.3f} -> {run['final_irrelevant_norm']:.2e} "
+            f"after {run['steps']} steps ({ratio:.2e} of init)"
+        )
+    return Claim(
+        experiment,
+        f"GD with weight decay drives the irrelevant norm to zero ({where})",
+        f"final ||W1[:, r:]|| of GD+wd below {WD_MAX_RATIO:.0%} of its initial value at every lr",
+        "; ".join(measured) or "no completed GD+wd run",
+        _verdict(results),
+    )
 
 
 def _comparable_loss(experiment: str, where: str, ok: pd.DataFrame, zero: float) -> Claim:
@@ -134,20 +152,29 @@ def _comparable_loss(experiment: str, where: str, ok: pd.DataFrame, zero: float)
             results.append(bool(abs(excess) < LOSS_MAX_EXCESS))
             parts.append(f"{label} {loss:.4f} ({excess:+.2%})")
         measured.append(f"lr {lr}: GD {reference:.4f}; " + ", ".join(parts))
-    return Claim(experiment, f"GD and SGD reach comparable full-data loss ({where})",
-                 f"|L_SGD - L_GD| / mean(y^2) below {LOSS_MAX_EXCESS:.0%} for every batch size and lr, L = median "
-                 f"over order seeds of each run's median loss over its last decade of steps [T/10, T] "
-                 f"(robust to SGD-1's spikes); mean(y^2) = {zero:.4f} is the zero predictor's loss",
-                 "; ".join(measured) or "no completed run", _verdict(results))  # fmt: skip
+    return Claim(
+        experiment,
+        f"GD and SGD reach comparable full-data loss ({where})",
+        f"|L_SGD - L_GD| / mean(y^2) below {LOSS_MAX_EXCESS:.0%} for every batch size and lr, L = median "
+        f"over order seeds of each run's median loss over its last decade of steps [T/10, T] "
+        f"(robust to SGD-1's spikes); mean(y^2) = {zero:.4f} is the zero predictor's loss",
+        "; ".join(measured) or "no completed run",
+        _verdict(results),
+    )
 
 
 def _diverged(final: pd.DataFrame) -> Claim:
     bad = final[final["status"] != "completed"]
-    listed = [f"{r.dataset}/{r.model}/{r.label}/lr {r.lr}/init {r.init}/order {r.order} at step {r.diverged_step}"
-              for r in bad.head(10).itertuples()]  # fmt: skip
+    listed = [
+        f"{r.dataset}/{r.model}/{r.label}/lr {r.lr}/init {r.init}/order {r.order} at step {r.diverged_step}"
+        for r in bad.head(10).itertuples()
+    ]
     more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-    return Claim(", ".join(sorted(set(final["experiment"]))), "every run trains stably at the paper's settings (none diverges)",
-                 "number of runs whose loss became non-finite or whose weights exceeded the divergence bound; "
-                 "they are left out of every statistic above",
-                 f"{len(bad)} of {len(final)} runs diverged" + (": " + "; ".join(listed) + more if listed else ""),
-                 len(bad) == 0)  # fmt: skip
+    return Claim(
+        ", ".join(sorted(set(final["experiment"]))),
+        "every run trains stably at the paper's settings (none diverges)",
+        "number of runs whose loss became non-finite or whose weights exceeded the divergence bound; "
+        "they are left out of every statistic above",
+        f"{len(bad)} of {len(final)} runs diverged" + (": " + "; ".join(listed) + more if listed else ""),
+        len(bad) == 0,
+    )

@@ -24,8 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     for frame, path in ((quantiles, args.quantiles), (final, args.final)):
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)
-    logging.info("%d runs (%d diverged) -> %d quantile rows", len(runs), (runs["status"] != "completed").sum(),
-                 len(quantiles))  # fmt: skip
+    logging.info(
+        "%d runs (%d diverged) -> %d quantile rows",
+        len(runs),
+        (runs["status"] != "completed").sum(),
+        len(quantiles),
+    )
 
 
 if __name__ == "__main__":

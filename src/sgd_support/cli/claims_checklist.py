@@ -23,14 +23,20 @@ def main(argv: list[str] | None = None) -> None:
     table = read_claims(args.claims)
     passed = [None if p is None or p != p else bool(p) for p in table["passed"]]  # NaN from Parquet -> None
     table["passed"] = [VERDICT[p][0] for p in passed]
-    write_html_table(table.rename(columns=str.capitalize), args.html, "Claims checklist",
-                     "One row per claim of the paper, decided on this run's data. A claim the run does not "
-                     "reproduce is marked FAIL with its numbers; one without the data to decide it, 'not decided'.",
-                     row_classes=[VERDICT[p][1] for p in passed], verdict_column="Passed")  # fmt: skip
+    write_html_table(
+        table.rename(columns=str.capitalize),
+        args.html,
+        "Claims checklist",
+        "One row per claim of the paper, decided on this run's data. A claim the run does not "
+        "reproduce is marked FAIL with its numbers; one without the data to decide it, 'not decided'.",
+        row_classes=[VERDICT[p][1] for p in passed],
+        verdict_column="Passed",
+    )
     counts = {v[0]: sum(VERDICT[p][0] == v[0] for p in passed) for v in VERDICT.values()}
     with atomic_path(args.caption) as tmp:
-        tmp.write_text(f"**This run**: {len(passed)} claims, " + ", ".join(f"{n} {k}" for k, n in counts.items())
-                       + ".\n")  # fmt: skip
+        tmp.write_text(
+            f"**This run**: {len(passed)} claims, " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".\n"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,12 @@ def end_weights(final: pd.DataFrame, paths: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("weights", nargs="+")
-    parser.add_argument("--rows", choices=("w1", "deep"), required=True,
-                        help="w1: |W1| and |Gram(W1)|; deep: |Gram| of the hidden-to-hidden layers")  # fmt: skip
+    parser.add_argument(
+        "--rows",
+        choices=("w1", "deep"),
+        required=True,
+        help="w1: |W1| and |Gram(W1)|; deep: |Gram| of the hidden-to-hidden layers",
+    )
     parser.add_argument("--data", required=True)
     parser.add_argument("--init-weights", required=True)
     parser.add_argument("--final", required=True)
@@ -52,7 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     init = load_weights(args.init_weights)
     ends = end_weights(final, args.weights)
     first = final.iloc[0]
-    title = f"{first['experiment']}: {run['dataset']} target, model {run['model']}, lr {run['lr']}, init seed {run['init']}"
+    title = (
+        f"{first['experiment']}: {run['dataset']} target, model {run['model']}, "
+        f"lr {run['lr']}, init seed {run['init']}"
+    )
     if args.rows == "w1":
         rows, text = [("abs", 0), ("gram", 0)], w1_numbers(init, ends, load_dataset(args.data).support)
     else:

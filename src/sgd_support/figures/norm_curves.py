@@ -17,11 +17,15 @@ import pandas as pd
 from sgd_support.aggregate import sort_runs
 from sgd_support.figures.style import colours, save, setup
 
-PANELS = (("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
-          ("full_loss", "full-data loss (MSE)", "log"))  # fmt: skip
+PANELS = (
+    ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
+    ("full_loss", "full-data loss (MSE)", "log"),
+)
 
 
-def plot_norm_curves(quantiles: pd.DataFrame, final: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
+def plot_norm_curves(
+    quantiles: pd.DataFrame, final: pd.DataFrame, path: str | os.PathLike, title: str
+) -> None:
     """Draw the figure for one (data set, model, init seed).
 
     quantiles: rows of :func:`sgd_support.aggregate.trajectory_quantiles` for it;
@@ -32,8 +36,14 @@ def plot_norm_curves(quantiles: pd.DataFrame, final: pd.DataFrame, path: str | o
     lrs = sorted(final["lr"].unique(), key=float)
     order = sort_runs(final.drop_duplicates(["optimizer", "batch"]))["label"].tolist()
     palette = colours(order)
-    fig, axes = plt.subplots(len(PANELS), len(lrs), figsize=(max(5.2 * len(lrs), 7.5), 7.2), squeeze=False,
-                             sharex=True, sharey="row")  # fmt: skip
+    fig, axes = plt.subplots(
+        len(PANELS),
+        len(lrs),
+        figsize=(max(5.2 * len(lrs), 7.5), 7.2),
+        squeeze=False,
+        sharex=True,
+        sharey="row",
+    )
     for j, lr in enumerate(lrs):
         at_lr = quantiles[quantiles["lr"] == lr]
         for i, (metric, ylabel, yscale) in enumerate(PANELS):
@@ -43,10 +53,17 @@ def plot_norm_curves(quantiles: pd.DataFrame, final: pd.DataFrame, path: str | o
                 if q.empty:
                     continue
                 style = "--" if label.startswith("GD+wd") else "-"
-                ax.plot(q["step"], q[f"{metric}_q50"], style, color=palette[label], lw=1.6,
-                        label=f"{label} (n={int(q['n_runs'].iloc[0])})")  # fmt: skip
-                ax.fill_between(q["step"], q[f"{metric}_q10"], q[f"{metric}_q90"], color=palette[label],
-                                alpha=0.25, lw=0)  # fmt: skip
+                ax.plot(
+                    q["step"],
+                    q[f"{metric}_q50"],
+                    style,
+                    color=palette[label],
+                    lw=1.6,
+                    label=f"{label} (n={int(q['n_runs'].iloc[0])})",
+                )
+                ax.fill_between(
+                    q["step"], q[f"{metric}_q10"], q[f"{metric}_q90"], color=palette[label], alpha=0.25, lw=0
+                )
             ax.set_xscale("log")
             ax.set_yscale(yscale)
             ax.set_ylabel(ylabel if j == 0 else "")
@@ -57,8 +74,15 @@ def plot_norm_curves(quantiles: pd.DataFrame, final: pd.DataFrame, path: str | o
                 ax.set_xlabel("step (parameter updates)")
             _note_diverged(ax, final[final["lr"] == lr])
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False,
-               bbox_to_anchor=(0.5, -0.04), title="median across order seeds, band: 10-90%")  # fmt: skip
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(len(labels), 6),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.04),
+        title="median across order seeds, band: 10-90%",
+    )
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     save(fig, path)

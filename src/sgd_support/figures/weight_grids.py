@@ -34,8 +34,13 @@ def row_title(kind: str, layer: int) -> str:
     return f"|W{layer + 1}|" if kind == "abs" else f"|Gram(W{layer + 1})|"
 
 
-def plot_weight_grid(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None],
-                     rows: list[tuple[str, int]], path: str | os.PathLike, title: str) -> None:  # fmt: skip
+def plot_weight_grid(
+    init: list[np.ndarray],
+    ends: dict[str, list[np.ndarray] | None],
+    rows: list[tuple[str, int]],
+    path: str | os.PathLike,
+    title: str,
+) -> None:
     """Draw the grid.
 
     init: the weights at step 0 (list of (out, in) arrays); ends: label -> weights
@@ -44,8 +49,9 @@ def plot_weight_grid(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | 
     """
     setup()
     columns = [("init", init), *ends.items()]
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)),
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)), squeeze=False
+    )
     for i, (kind, layer) in enumerate(rows):
         images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
         vmax = max(float(im.max()) for im in images if im is not None)
@@ -54,8 +60,15 @@ def plot_weight_grid(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | 
             ax.set_xticks([]), ax.set_yticks([])
             ax.grid(False)
             if image is None:
-                ax.text(0.5, 0.5, "all runs\ndiverged", ha="center", va="center", color="darkred",
-                        transform=ax.transAxes)  # fmt: skip
+                ax.text(
+                    0.5,
+                    0.5,
+                    "all runs\ndiverged",
+                    ha="center",
+                    va="center",
+                    color="darkred",
+                    transform=ax.transAxes,
+                )
             else:
                 mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
             ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
@@ -74,12 +87,18 @@ def support_share(w1: np.ndarray, support: np.ndarray) -> float:
 def w1_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None], support: np.ndarray) -> str:
     """Caption numbers (reStructuredText) for a |W1| / |Gram(W1)| grid."""
     cells = [("init", init), *ends.items()]
-    parts = [f"{label}: diverged" if ws is None else
-             f"{label} {np.linalg.norm(ws[0][:, ~support]):.3f} / {support_share(ws[0], support):.2f}"
-             for label, ws in cells]  # fmt: skip
+    parts = [
+        f"{label}: diverged"
+        if ws is None
+        else f"{label} {np.linalg.norm(ws[0][:, ~support]):.3f} / {support_share(ws[0], support):.2f}"
+        for label, ws in cells
+    ]
     ideal = support.sum() ** 2 / support.size**2
-    return ("**This run**, irrelevant norm ``||W1[:, r:]||_F`` / share of ``|Gram(W1)|`` mass in the support block "
-            f"(1.00 = support found; {ideal:.2f} if the mass were spread evenly): " + "; ".join(parts) + ".\n")
+    return (
+        "**This run**, irrelevant norm ``||W1[:, r:]||_F`` / share of ``|Gram(W1)|`` mass in the "
+        "support block "
+        f"(1.00 = support found; {ideal:.2f} if the mass were spread evenly): " + "; ".join(parts) + ".\n"
+    )
 
 
 def deep_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None], layers: list[int]) -> str:
@@ -90,7 +109,9 @@ def deep_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None
         if ws is None:
             parts.append(f"{label}: diverged")
             continue
-        changes = [np.linalg.norm(gram(ws[k]) - gram(init[k])) / np.linalg.norm(gram(init[k])) for k in layers]
+        changes = [
+            np.linalg.norm(gram(ws[k]) - gram(init[k])) / np.linalg.norm(gram(init[k])) for k in layers
+        ]
         parts.append(f"{label} " + " / ".join(f"{c:.2f}" for c in changes))
     names = " / ".join(f"W{k + 1}" for k in layers)
     return f"**This run**, relative change of ``|Gram|`` from init ({names}): " + "; ".join(parts) + ".\n"
