@@ -65,43 +65,16 @@ def test_norm_curves_draw_and_list_diverged_runs(tmp_path):
             for s in steps
         ]
     )
-    final = pd.DataFrame(
-        [
-            {
-                "lr": "0.1",
-                "label": "GD",
-                "kind": "gd",
-                "batch": "full",
-                "optimizer": "gd",
-                "status": "completed",
-                "final_irrelevant_norm": 3.0,
-                "steps": 10,
-                "init_irrelevant_norm": 4.0,
-            },
-            {
-                "lr": "0.1",
-                "label": "SGD-1",
-                "kind": "sgd",
-                "batch": "1",
-                "optimizer": "sgd",
-                "status": "completed",
-                "final_irrelevant_norm": 1.0,
-                "steps": 10,
-                "init_irrelevant_norm": 4.0,
-            },
-            {
-                "lr": "0.1",
-                "label": "SGD-1",
-                "kind": "sgd",
-                "batch": "1",
-                "optimizer": "sgd",
-                "status": "diverged",
-                "final_irrelevant_norm": 1e9,
-                "steps": 3,
-                "init_irrelevant_norm": 4.0,
-            },
-        ]
-    ).assign(dataset="lin", model="m", init="0")
+
+    def run(label, kind, batch, status, norm, steps):
+        return {"lr": "0.1", "label": label, "kind": kind, "batch": batch, "optimizer": kind, "status": status,
+                "final_irrelevant_norm": norm, "steps": steps, "init_irrelevant_norm": 4.0}  # fmt: skip
+
+    final = pd.DataFrame([
+        run("GD", "gd", "full", "completed", 3.0, 10),
+        run("SGD-1", "sgd", "1", "completed", 1.0, 10),
+        run("SGD-1", "sgd", "1", "diverged", 1e9, 3),
+    ]).assign(dataset="lin", model="m", init="0")  # fmt: skip
     path = tmp_path / "curves.png"
     plot_norm_curves(quantiles, final, path, "title")
     assert path.stat().st_size > 10_000
