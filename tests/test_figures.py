@@ -67,8 +67,9 @@ def test_norm_curves_draw_and_list_diverged_runs(tmp_path):
     )
 
     def run(label, kind, batch, status, norm, steps):
-        return {"lr": "0.1", "label": label, "kind": kind, "batch": batch, "optimizer": kind, "status": status,
-                "final_irrelevant_norm": norm, "steps": steps, "init_irrelevant_norm": 4.0}  # fmt: skip
+        return {"lr": "0.1", "label": label, "kind": kind, "batch": batch, "optimizer": kind,
+                "status": status, "final_irrelevant_norm": norm, "steps": steps,
+                "init_irrelevant_norm": 4.0}  # fmt: skip
 
     final = pd.DataFrame([
         run("GD", "gd", "full", "completed", 3.0, 10),
