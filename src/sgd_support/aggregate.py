@@ -127,8 +127,9 @@ def final_states(rows: pd.DataFrame, runs: pd.DataFrame, late_fraction: float = 
     steps in [late_fraction * T, T] (robust to the loss spikes of noisy SGD).
     """
     out = []
+    trajectories = dict(iter(rows.groupby(list(PARTITIONS), sort=False)))
     for _, run in runs.iterrows():
-        traj = rows.loc[(rows[list(PARTITIONS)] == run[list(PARTITIONS)]).all(axis=1)].sort_values("step")
+        traj = trajectories[tuple(run[list(PARTITIONS)])].sort_values("step")
         last = traj.iloc[-1]
         steps = traj["step"].to_numpy(dtype=float)
         late = traj.loc[traj["step"] >= late_fraction * last["step"], "full_loss"]

@@ -73,12 +73,15 @@ def plot_norm_curves(
             if i == len(PANELS) - 1:
                 ax.set_xlabel("step (parameter updates)")
             _note_diverged(ax, final[final["lr"] == lr])
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+    legend = {}  # one entry per label, from whichever panel drew it (a panel may be all diverged)
+    for ax in axes[0]:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels())))
+    labels, handles = list(legend), list(legend.values())
     fig.legend(
         handles,
         labels,
         loc="lower center",
-        ncol=min(len(labels), 6),
+        ncol=max(min(len(labels), 6), 1),
         frameon=False,
         bbox_to_anchor=(0.5, -0.04),
         title="median across order seeds, band: 10-90%",
