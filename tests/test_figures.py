@@ -24,6 +24,7 @@ def test_support_share():
     assert support_share(found, support) == pytest.approx(1.0)
     spread = np.ones((4, 3))
     assert support_share(spread, support) == pytest.approx(4 / 9)
+    assert np.isnan(support_share(np.zeros((4, 3)), support))  # no layer left: no share
 
 
 def test_weight_grid_draws_a_png_and_its_numbers(tmp_path):

@@ -29,6 +29,7 @@ def run(
         "init_irrelevant_norm": init_norm,
         "half_irrelevant_norm": final if half is None else half,
         "final_irrelevant_norm": final,
+        "final_relevant_norm": 2.0,
         "late_loss_q50": loss,
     }
 

@@ -123,7 +123,8 @@ def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
         results.append(bool(ratio < WD_MAX_RATIO))
         measured.append(
             f"lr {lr}: {run['init_irrelevant_norm']:.3f} -> {run['final_irrelevant_norm']:.2e} "
-            f"after {run['steps']} steps ({ratio:.2e} of init)"
+            f"after {run['steps']} steps ({ratio:.2e} of init; "
+            f"relevant norm {run['final_relevant_norm']:.3g})"
         )
     return Claim(
         experiment,

@@ -79,9 +79,11 @@ def plot_weight_grid(
 
 def support_share(w1: np.ndarray, support: np.ndarray) -> float:
     """Share of |Gram(W1)|'s total mass in the support x support block (1.0 when
-    the first layer ignores every irrelevant input)."""
+    the first layer ignores every irrelevant input); NaN when W1 is numerically zero
+    (strong weight decay can remove the whole layer), where a share means nothing."""
     g = gram(w1)
-    return float(g[np.ix_(support, support)].sum() / g.sum())
+    total = g.sum()
+    return float(g[np.ix_(support, support)].sum() / total) if total > 1e-12 else float("nan")
 
 
 def w1_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None], support: np.ndarray) -> str:
@@ -90,7 +92,8 @@ def w1_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None],
     parts = [
         f"{label}: diverged"
         if ws is None
-        else f"{label} {np.linalg.norm(ws[0][:, ~support]):.3f} / {support_share(ws[0], support):.2f}"
+        else f"{label} {np.linalg.norm(ws[0][:, ~support]):.3f} / "
+        + ("n/a (W1 = 0)" if np.isnan(share := support_share(ws[0], support)) else f"{share:.2f}")
         for label, ws in cells
     ]
     ideal = support.sum() ** 2 / support.size**2
