@@ -24,9 +24,10 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/features.smk"
-
-
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
 # Rule files that produce claims or report targets go above this line.
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -13,6 +13,7 @@ os.environ.update(PYTHONPATH=SRC)
 from sgd_support.config import expand_runs, run_spec
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import TRAINING_CODE, code_hash
+from sgd_support.experiments import experiment_id, experiment_title
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
 # rules carry its hash in their params and Snakemake reruns them when it changes.
@@ -124,3 +125,79 @@ def feature_weights(wildcards):
     extraction); a missing one is reported by the job, naming the config key."""
     weights = config["datasets"][wildcards.dataset].get("weights")
     return [weights] if weights and os.path.isfile(weights) else []
+
+
+# Aggregation, figures and report (aggregate.smk, figures.smk): which (dataset,
+# model) pairs and groups of runs the sweep has, and each figure's category.
+# (dataset, model) pairs of the sweep, and those of synthetic data (E1-E5).
+PAIRS = sorted({(run["dataset"], run["model"]) for run in RUNS})
+SYNTHETIC_PAIRS = [
+    pair for pair in PAIRS if config["datasets"][pair[0]]["kind"] == "synthetic"
+]
+
+
+def pair_runs(wildcards):
+    """Trajectories of every run of one (dataset, model)."""
+    runs = [
+        run
+        for run in RUNS
+        if run["dataset"] == wildcards.dataset and run["model"] == wildcards.model
+    ]
+    return run_outputs(runs=runs)
+
+
+def pair_outputs(name, pairs=PAIRS):
+    """results/aggregate/dataset=D/model=M/NAME for each (D, M) pair."""
+    return [
+        f"results/aggregate/dataset={dataset}/model={model}/{name}"
+        for dataset, model in pairs
+    ]
+
+
+def first_init(dataset, model):
+    return min(
+        int(r["init"]) for r in RUNS if r["dataset"] == dataset and r["model"] == model
+    )
+
+
+def experiment_category(wildcards):
+    """Report category of a (dataset, model, init) figure: the spec's experiment."""
+    ds, model = wildcards.dataset, wildcards.model
+    return experiment_title(
+        experiment_id(
+            config["datasets"][ds],
+            config["models"][model],
+            wildcards.init,
+            first_init(ds, model),
+        )
+    )
+
+
+def group_weights(wildcards):
+    """weights.parquet of every run of one (dataset, model, lr, init seed)."""
+    runs = [
+        run
+        for run in RUNS
+        if (run["dataset"], run["model"], run["lr"], run["init"])
+        == (wildcards.dataset, wildcards.model, wildcards.lr, wildcards.init)
+    ]
+    return run_outputs("weights.parquet", runs)
+
+
+def synthetic_figures():
+    """Every figure of the synthetic experiments this config's sweeps call for."""
+    groups = sorted(
+        {
+            (r["dataset"], r["model"], r["lr"], r["init"])
+            for r in RUNS
+            if (r["dataset"], r["model"]) in SYNTHETIC_PAIRS
+        }
+    )
+    figures = []
+    for dataset, model, lr, init in groups:
+        folder = f"results/figures/dataset={dataset}/model={model}"
+        figures.append(f"{folder}/init={init}/irrelevant_norm.png")
+        figures.append(f"{folder}/lr={lr}/init={init}/w1_gram.png")
+        if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
+            figures.append(f"{folder}/lr={lr}/init={init}/deep_gram.png")
+    return sorted(set(figures))

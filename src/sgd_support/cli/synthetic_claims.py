@@ -1,0 +1,37 @@
+"""Checklist rows of the synthetic experiments (E1-E5).
+
+Usage: ``python -m sgd_support.cli.synthetic_claims --data D1.npz ... --out C.parquet F1.parquet ...``
+(F*: per-run final states; D*: the data sets, ``dataset=NAME.npz``, for the zero predictor's loss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sgd_support.claims import write_claims
+from sgd_support.data.store import load_dataset
+from sgd_support.synthetic_claims import synthetic_claims
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("final", nargs="+")
+    parser.add_argument("--data", nargs="+", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    final = pd.concat([pd.read_parquet(p) for p in args.final], ignore_index=True)
+    zero = {Path(p).stem.split("=", 1)[1]: float(np.mean(np.square(load_dataset(p).y))) for p in args.data}
+    claims = synthetic_claims(final, zero)
+    write_claims(args.out, claims)
+    for c in claims:
+        logging.info("%s %s: %s (%s)", c.experiment, c.claim, c.passed, c.measured)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Which of the paper's experiments a run belongs to, and how runs are labelled.
+
+Shared by the aggregation, the figures, the claims and the report's categories, so
+a run has one name everywhere ("GD", "SGD-32", "GD+wd") and figures order their
+columns as the paper does: GD, SGD from the largest batch to the smallest, GD+wd.
+"""
+
+from __future__ import annotations
+
+# The spec's experiment ids (shared/spec/EXPERIMENTS.md) for the synthetic runs.
+TITLES = {
+    "E1": "E1 linear target",
+    "E2": "E2 sine target",
+    "E3": "E3 staircase target",
+    "E4": "E4 init-seed ablation",
+    "E5": "E5 ReLU networks",
+}
+TARGET_EXPERIMENT = {"linear": "E1", "sine": "E2", "staircase": "E3"}
+
+
+def experiment_id(dataset: dict, model: dict, init: int | str, first_init: int | str) -> str:
+    """The experiment a (data set, model, init seed) belongs to.
+
+    ReLU networks are E5 whatever the target; otherwise init seeds after the sweep's
+    first are the init-seed ablation E4 (Fig. 15); otherwise the target decides
+    (linear E1, sine E2, staircase E3). Non-synthetic data sets give "other".
+    """
+    if model.get("activation", "identity") == "relu":
+        return "E5"
+    if int(init) != int(first_init):
+        return "E4"
+    return (
+        TARGET_EXPERIMENT.get(dataset.get("target", ""), "other")
+        if dataset.get("kind") == "synthetic"
+        else "other"
+    )
+
+
+def experiment_title(experiment: str) -> str:
+    return TITLES.get(experiment, experiment)
+
+
+def optimizer_kind(optimizer: dict) -> str:
+    """ "gd", "gd_wd", "sgd" or "sgd_wd" from an optimizer's config entry."""
+    base = "gd" if optimizer.get("batch") == "full" else "sgd"
+    return base + ("_wd" if float(optimizer.get("weight_decay", 0.0)) > 0 else "")
+
+
+def run_label(kind: str, batch: str) -> str:
+    """A run's name in figures and tables: GD, GD+wd, SGD-32, SGD+wd-32."""
+    name = {"gd": "GD", "gd_wd": "GD+wd", "sgd": "SGD", "sgd_wd": "SGD+wd"}[kind]
+    return name if kind.startswith("gd") else f"{name}-{batch}"
+
+
+def label_order(kind: str, batch: str) -> tuple:
+    """Sort key: GD, then SGD from the largest batch down, then the +wd variants."""
+    rank = {"gd": 0, "sgd": 1, "sgd_wd": 2, "gd_wd": 3}[kind]
+    return (rank, -int(batch) if batch.isdigit() else 0)

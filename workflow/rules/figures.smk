@@ -1,0 +1,96 @@
+# Figures of the synthetic experiments (E1-E5), one rule per kind, for every
+# (dataset, model) of the sweeps on synthetic data: irrelevant-norm curves per init
+# seed, and |W1| / Gram heatmap grids per (lr, init seed).
+
+
+rule plot_norm_curves:
+    input:
+        quantiles="results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet",
+        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
+    output:
+        figure=report(
+            "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.png",
+            caption="../../report/irrelevant_norm.rst",
+            category=experiment_category,
+            subcategory="Irrelevant norm over training",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "init seed": "{init}",
+            },
+        ),
+        numbers="results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.rst",
+    log:
+        "logs/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.log",
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.plot_norm_curves --quantiles {input.quantiles} --final {input.final}"
+        " --init {wildcards.init} --out {output.figure} --caption {output.numbers} > {log} 2>&1"
+
+
+rule plot_w1_grid:
+    input:
+        data="results/data/dataset={dataset}.npz",
+        init="results/init/dataset={dataset}/model={model}/init={init}.npz",
+        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
+        weights=group_weights,
+    output:
+        figure=report(
+            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.png",
+            caption="../../report/w1_gram.rst",
+            category=experiment_category,
+            subcategory="W1 and Gram(W1) at init and end",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "lr": "{lr}",
+                "init seed": "{init}",
+            },
+        ),
+        numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.rst",
+    log:
+        "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.log",
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.plot_weight_grid --rows w1 --data {input.data} --init-weights {input.init}"
+        " --final {input.final} --out {output.figure} --caption {output.numbers} {input.weights} > {log} 2>&1"
+
+
+rule plot_deep_grid:
+    input:
+        data="results/data/dataset={dataset}.npz",
+        init="results/init/dataset={dataset}/model={model}/init={init}.npz",
+        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
+        weights=group_weights,
+    output:
+        figure=report(
+            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.png",
+            caption="../../report/deep_gram.rst",
+            category=experiment_category,
+            subcategory="Gram of the deeper layers at init and end",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "lr": "{lr}",
+                "init seed": "{init}",
+            },
+        ),
+        numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.rst",
+    log:
+        "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.log",
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.plot_weight_grid --rows deep --data {input.data} --init-weights {input.init}"
+        " --final {input.final} --out {output.figure} --caption {output.numbers} {input.weights} > {log} 2>&1"
+
+
+REPORT_TARGETS.extend(synthetic_figures())
