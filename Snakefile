@@ -13,6 +13,8 @@ if not workflow.config_settings.configfiles:
     configfile: "config.yaml"
 
 
+# The schema fills defaults and checks types and ranges; common.smk then runs the
+# semantic checks (sgd_support.validation) before any rule reads the config.
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

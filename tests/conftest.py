@@ -39,14 +39,20 @@ def tiny_config(**overrides) -> dict:
     return config
 
 
-def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True, timeout: int = 600):
-    """Run the real workflow (snakemake CLI) in ``workdir`` with ``config``."""
+def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str], dict]:
+    """Write ``config`` into ``workdir``; return the snakemake command line and its env."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = workdir / "config.yaml"
     cfg.write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     cmd = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", str(cfg), "--cores", "2", *args]  # fmt: skip
+    return cmd, env
+
+
+def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True, timeout: int = 600):
+    """Run the real workflow (snakemake CLI) in ``workdir`` with ``config``."""
+    cmd, env = snakemake_command(workdir, config, *args)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")

@@ -15,6 +15,14 @@ ROWS = [
 ]
 
 
+def _stamp(path, version):
+    """Rewrite ``path`` as if an sgd_support with schema ``version`` had written it."""
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[storage.META_KEY])
+    meta["schema_version"] = version
+    pq.write_table(table.replace_schema_metadata({storage.META_KEY: json.dumps(meta)}), path)
+
+
 def test_trajectory_roundtrip(tmp_path):
     path = tmp_path / "t.parquet"
     write_trajectory(path, ROWS, "completed", {"config": {"lr": 0.1}})
@@ -40,11 +48,31 @@ def test_incompatible_schema_version_is_a_clear_error(tmp_path):
     path = tmp_path / "t.parquet"
     write_trajectory(path, ROWS, "completed", {})
     table = pq.read_table(path)
-    meta = json.loads(table.schema.metadata[storage.META_KEY])
-    meta["schema_version"] = 999
-    pq.write_table(table.replace_schema_metadata({storage.META_KEY: json.dumps(meta)}), path)
+    _stamp(path, 999)
     with pytest.raises(SchemaVersionError, match="schema version 999"):
         read_trajectory(path)
     pq.write_table(table.replace_schema_metadata({}), path)
     with pytest.raises(SchemaVersionError, match="not written by sgd_support"):
         read_trajectory(path)
+
+
+def test_weights_reader_checks_the_schema_version(tmp_path):
+    path = tmp_path / "w.parquet"
+    write_weights(path, [(0, [np.ones((2, 3), np.float32)])], {})
+    assert storage.read_metadata(path)["schema_version"] == storage.SCHEMA_VERSION
+    _stamp(path, storage.SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaVersionError, match=f"schema version {storage.SCHEMA_VERSION + 1}"):
+        read_weights(path)
+
+
+@pytest.mark.parametrize("name", ["trajectory.parquet", "weights.parquet"])
+def test_open_sweep_refuses_a_sweep_holding_an_incompatible_file(tmp_path, name):
+    for order in (0, 1):
+        run = tmp_path / "dataset=a/model=m/optimizer=gd/lr=0.1/batch=full/init=0" / f"order={order}"
+        write_trajectory(run / "trajectory.parquet", ROWS, "completed", {})
+        write_weights(run / "weights.parquet", [(0, [np.ones((1, 2), np.float32)])], {})
+    assert storage.open_sweep(tmp_path, name).count_rows() in (2, 4)
+    stale = tmp_path / "dataset=a/model=m/optimizer=gd/lr=0.1/batch=full/init=0/order=1" / name
+    _stamp(stale, 0)
+    with pytest.raises(SchemaVersionError, match=r"order=1.*schema version 0"):
+        storage.open_sweep(tmp_path, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import subprocess
 import sys
@@ -10,7 +11,10 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas")
+TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas", "sklearn", "torchvision")
+# Environment variables that change thread counts or kernel choice, hence possibly bits.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
+               "NUMBA_THREADING_LAYER", "CUBLAS_WORKSPACE_CONFIG", "CUDA_VISIBLE_DEVICES")  # fmt: skip
 
 
 # The modules that training results (data sets, inits, trajectories) depend on.
@@ -56,10 +60,41 @@ def versions() -> dict[str, str]:
     return out
 
 
+def cpu_model() -> str:
+    """The CPU's model name (vector width and thus float rounding can depend on it)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def numerics() -> dict:
+    """What besides versions decides the bits of a run: threads, CUDA stack, GPU,
+    determinism flags. Only for libraries already imported (never imports one)."""
+    out: dict = {"env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ}}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        out["torch_threads"] = torch.get_num_threads()
+        out["torch_deterministic_algorithms"] = torch.are_deterministic_algorithms_enabled()
+        out["cuda"] = torch.version.cuda
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            out["cudnn"] = torch.backends.cudnn.version()
+            out["gpu"] = torch.cuda.get_device_name()
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        out["numba_threads"] = numba.config.NUMBA_NUM_THREADS
+    return out
+
+
 def provenance() -> dict:
     from sgd_support import __version__
 
     return {
         "sgd_support": __version__, "code_hash": code_hash(), "git_commit": git_commit(),
-        "versions": versions(), "host": platform.node(), "machine": platform.machine(),
+        "versions": versions(), "numerics": numerics(), "host": platform.node(),
+        "machine": platform.machine(), "cpu": cpu_model(), "platform": platform.platform(),
     }  # fmt: skip

@@ -8,6 +8,7 @@ depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from sgd_support.atomic import atomic_path
 from sgd_support.batches import BatchStream
 from sgd_support.data.store import Dataset
 from sgd_support.grid import record_steps, snapshot_steps
+from sgd_support.provenance import code_hash
 from sgd_support.recording import is_diverged, weight_metrics
 
 log = logging.getLogger("sgd_support.train")
@@ -95,9 +97,10 @@ def train(
     """Train from ``init`` under ``spec``; return the recorded trajectory.
 
     With ``checkpoint`` set, state is saved there every ``checkpoint_every_s``
-    seconds and a run finding a checkpoint of the same spec resumes from it; the
-    result is then the same as an uninterrupted run's (chunking does not change
-    the arithmetic). The caller deletes the checkpoint after writing the result.
+    seconds and a run finding a checkpoint of the same spec, code, data and init
+    resumes from it; the result is then the same as an uninterrupted run's
+    (chunking does not change the arithmetic). The caller deletes the checkpoint
+    after writing the result.
     """
     from sgd_support.engines import make_engine
 
@@ -109,7 +112,8 @@ def train(
     stream = None if spec.batch is None else BatchStream(data.n, spec.batch, spec.order_seed)
     grid = record_steps(spec.steps, spec.dense_until, spec.per_decade, spec.every)
     snaps = set(snapshot_steps(spec.steps, spec.snapshots).tolist())
-    state = _load_checkpoint(checkpoint, spec)
+    key = _run_key(spec, data, init) if checkpoint else ""
+    state = _load_checkpoint(checkpoint, key)
     if state is None:
         rows, snapshots, step, elapsed, batch_loss = [], [], 0, 0.0, float("nan")
     else:
@@ -146,8 +150,9 @@ def train(
         if record(int(target), batch_loss):
             status, diverged_step = "diverged", int(target)
             log.warning("run diverged at step %d (loss %s)", target, rows[-1]["full_loss"])
-        if checkpoint and time.monotonic() - last_ckpt > checkpoint_every_s and step < spec.steps:
-            _save_checkpoint(checkpoint, spec, engine, stream, rows, snapshots, step,
+        due = time.monotonic() - last_ckpt > checkpoint_every_s
+        if checkpoint and due and step < spec.steps and status != "diverged":  # a diverged run ends now
+            _save_checkpoint(checkpoint, key, engine, stream, rows, snapshots, step,
                              elapsed + time.monotonic() - t0)  # fmt: skip
             last_ckpt = time.monotonic()
     if status == "diverged" and snapshots[-1][0] != step:
@@ -156,13 +161,20 @@ def train(
     return RunResult(rows, snapshots, status, diverged_step, wall, step, engine.describe())
 
 
-def _spec_key(spec: RunSpec) -> str:
-    return json.dumps(asdict(spec), sort_keys=True)
+def _run_key(spec: RunSpec, data: Dataset, init: list[np.ndarray]) -> str:
+    """What a checkpoint must match to be resumed: the spec, the package code and the
+    bytes of the data and of the init (a data set rebuilt under the same name, or
+    edited code, must not continue an old run)."""
+    digest = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode())
+    digest.update(code_hash().encode())
+    for array in (data.x, data.y, *init):
+        digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
 
 
-def _save_checkpoint(path, spec, engine, stream, rows, snapshots, step, elapsed) -> None:
+def _save_checkpoint(path, key, engine, stream, rows, snapshots, step, elapsed) -> None:
     meta = {
-        "spec": _spec_key(spec), "step": step, "elapsed": elapsed, "rows": rows,
+        "key": key, "step": step, "elapsed": elapsed, "rows": rows,
         "stream": stream.state() if stream is not None else None,
         "snapshot_steps": [s for s, _ in snapshots],
     }  # fmt: skip
@@ -175,13 +187,13 @@ def _save_checkpoint(path, spec, engine, stream, rows, snapshots, step, elapsed)
     log.info("checkpoint at step %d -> %s", step, path)
 
 
-def _load_checkpoint(path, spec: RunSpec) -> dict | None:
+def _load_checkpoint(path, key: str) -> dict | None:
     if not path or not Path(path).exists():
         return None
     with np.load(path) as f:
         meta = json.loads(str(f["meta"]))
-        if meta["spec"] != _spec_key(spec):
-            log.warning("ignoring checkpoint %s: written for another run spec", path)
+        if meta.get("key") != key:
+            log.warning("ignoring checkpoint %s: written for another spec, code, data or init", path)
             return None
         n_layers = sum(1 for k in f.files if k.startswith("w"))
         meta["weights"] = [f[f"w{i}"] for i in range(n_layers)]

@@ -14,6 +14,11 @@ from sgd_support.config import expand_runs, run_spec
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
+from sgd_support.validation import check_config
+
+# Semantic checks the schema cannot express (names, batch vs data size, files): one
+# clear error naming the key, before any job and before the runs are expanded.
+check_config(config)
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
 # rules carry its hash in their params and Snakemake reruns them when it changes.

@@ -17,6 +17,9 @@ rule train_run:
     threads: 1
     resources:
         gpu=run_gpus,
+        # seconds between checkpoints: an execution setting, not science, so a profile
+        # or --set-resources train_run:checkpoint_every_s=N changes it without a rerun
+        checkpoint_every_s=300,
     params:
         run=run_json,
         # outside the outputs, so a killed job's checkpoint survives for the rerun
@@ -25,4 +28,4 @@ rule train_run:
     shell:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.train --data {input.data} --init {input.init}"
         " --run {params.run:q} --trajectory {output.trajectory} --weights {output.weights}"
-        " --checkpoint {params.checkpoint} > {log} 2>&1"
+        " --checkpoint {params.checkpoint} --checkpoint-every {resources.checkpoint_every_s} > {log} 2>&1"

@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     result = train(load_dataset(args.data), load_weights(args.init), spec,
                    checkpoint=args.checkpoint, checkpoint_every_s=args.checkpoint_every)  # fmt: skip
     meta = {
-        "config": run.get("config", {}), "spec": run["spec"], "diverged_step": result.diverged_step,
+        "config": run.get("config", {}), "spec": run["spec"], "status": result.status,
+        "diverged_step": result.diverged_step,
         "wall_time_s": result.wall_time_s, "steps_done": result.steps_done,
         "steps_per_s": result.steps_per_s, **result.engine, "provenance": provenance(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),

@@ -1,0 +1,235 @@
+"""Semantic config checks: what the JSON schema cannot say, checked before any job.
+
+The Snakefile calls :func:`check_config` right after the schema (which has filled
+the defaults). A mistake costs seconds, not a night on the cluster: the first
+problem found is raised as one :class:`ConfigError` that names the key path
+(``sweeps.main.batches[2]``), the bad value and what is allowed.
+
+Checks are small generators yielding :class:`Problem`. Per data set kind, the
+checks and the training-set size (for "batch size <= data set size") live in
+:data:`KINDS`: a new kind adds one entry there. Keys that any entry may carry
+(``root``/``download`` on data sets, ``weights`` on data sets and models) are
+checked for every kind by :func:`_file_keys`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sgd_support.data.registry import BUILDERS, FEATURE_KINDS
+
+KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # dotted key path, list items as [i]: "sweeps.main.lrs[0]"
+    value: object
+    allowed: str
+
+
+class ConfigError(ValueError):
+    """The config asks for something the pipeline cannot run."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"invalid config at {problem.path}: {problem.value!r}; allowed: {problem.allowed}")
+
+
+# --- per data set kind -------------------------------------------------------------
+
+
+def _synthetic_checks(path: str, entry: dict) -> Iterator[Problem]:
+    for key in ("target", "n", "d", "r"):
+        if key not in entry:
+            yield Problem(f"{path}.{key}", None, "a value: kind synthetic needs target, n, d and r")
+    if "d" in entry and "r" in entry and not 1 <= entry["r"] <= entry["d"]:
+        yield Problem(f"{path}.r", entry["r"], f"1 <= r <= d = {entry['d']}")
+
+
+def _synthetic_size(entry: dict) -> int | None:
+    return 2 * entry["n"] if "n" in entry else None  # every sample twice, with +noise and -noise
+
+
+def _digits_size(entry: dict) -> int:
+    total = 1797  # sklearn's load_digits(); the builder holds out round(test_fraction * total)
+    return total - int(round(entry.get("test_fraction", 0.2) * total))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What validation knows about a data set kind.
+
+    checks(path, entry) yields problems of one entry; size(entry) is the number of
+    training rows (None: unknown before the data set is built, then batch sizes are
+    checked by the training job instead); task: "regression" or "classification".
+    """
+
+    checks: Callable[[str, dict], Iterator[Problem]] | None = None
+    size: Callable[[dict], int | None] | None = None
+    task: str = "regression"
+
+
+KINDS: dict[str, Kind] = {
+    "synthetic": Kind(checks=_synthetic_checks, size=_synthetic_size),
+    "digits": Kind(size=_digits_size, task="classification"),
+    # torchvision's training splits (the whole split is the training set)
+    "mnist": Kind(size=lambda entry: 60000, task="classification"),
+    "cifar10": Kind(size=lambda entry: 50000, task="classification"),
+    "cifar100": Kind(size=lambda entry: 50000, task="classification"),
+    # features of a source image data set's training split: size known only after
+    # extraction (the tests' generated CIFAR files are smaller than the real ones)
+    "resnet18_features": Kind(task="classification"),
+}
+
+# Values of ``weights`` that name a download instead of a file.
+NAMED_WEIGHTS: frozenset[str] = frozenset({"torchvision"})
+
+
+# --- checks ------------------------------------------------------------------------
+
+
+def _file_keys(path: str, entry: dict) -> Iterator[Problem]:
+    """``root`` must exist unless ``download`` is on; ``weights`` must be a file.
+    Relative paths are relative to the working directory, where the jobs run."""
+    root = entry.get("root")
+    if root is not None and not entry.get("download", False) and not Path(root).is_dir():
+        yield Problem(f"{path}.root", root, f"an existing folder (not found under {Path.cwd()}), "
+                      f"or {path}.download: true to fetch the data")  # fmt: skip
+    weights = entry.get("weights")
+    if isinstance(weights, str) and weights not in NAMED_WEIGHTS and not Path(weights).is_file():
+        yield Problem(f"{path}.weights", weights, f"an existing file (not found under {Path.cwd()})")
+
+
+def _datasets(config: dict) -> Iterator[Problem]:
+    for name, entry in config["datasets"].items():
+        path = f"datasets.{name}"
+        if entry["kind"] not in KNOWN_KINDS:
+            yield Problem(f"{path}.kind", entry["kind"], ", ".join(sorted(KNOWN_KINDS)))
+            continue
+        kind = KINDS.get(entry["kind"], Kind())
+        if kind.checks:
+            yield from kind.checks(path, entry)
+        yield from _file_keys(path, entry)
+
+
+def _models(config: dict) -> Iterator[Problem]:
+    for name, entry in config["models"].items():
+        yield from _file_keys(f"models.{name}", entry)
+
+
+def _unique(path: str, values: list) -> Iterator[Problem]:
+    seen = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            yield Problem(f"{path}[{i}]", value, "each value once (it is listed twice)")
+        seen.add(value)
+
+
+def _sweeps(config: dict) -> Iterator[Problem]:
+    for name, sweep in config["sweeps"].items():
+        path = f"sweeps.{name}"
+        for section in ("datasets", "models", "optimizers"):
+            for i, ref in enumerate(sweep[section]):
+                if ref not in config[section]:
+                    yield Problem(f"{path}.{section}[{i}]", ref, f"a name under {section}: {', '.join(config[section])}")
+            yield from _unique(f"{path}.{section}", sweep[section])
+        for key in ("lrs", "batches", "init_seeds", "order_seeds"):
+            yield from _unique(f"{path}.{key}", sweep.get(key, []))
+        for i, lr in enumerate(sweep["lrs"]):
+            if not lr > 0:
+                yield Problem(f"{path}.lrs[{i}]", lr, "a learning rate > 0")
+        yield from _sweep_batches(config, path, sweep)
+        yield from _sweep_losses(config, path, sweep)
+
+
+def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
+    """SGD optimizers need batch sizes (and order seeds), each within the data set."""
+    for opt_name in sweep["optimizers"]:
+        optimizer = config["optimizers"].get(opt_name)
+        if optimizer is None or optimizer.get("batch") == "full":
+            continue
+        if "batches" in optimizer:
+            key, batches = f"optimizers.{opt_name}.batches", optimizer["batches"]
+        else:
+            key, batches = f"{path}.batches", sweep.get("batches", [])
+        if not batches:
+            yield Problem(key, batches, f"at least one batch size: optimizer {opt_name!r} is SGD (no batch: full)")
+        if not sweep.get("order_seeds", [0]):
+            yield Problem(f"{path}.order_seeds", [], f"at least one order seed: optimizer {opt_name!r} is SGD")
+        for ds_name in sweep["datasets"]:
+            entry = config["datasets"].get(ds_name)
+            kind = KINDS.get(entry["kind"]) if entry else None
+            size = kind.size(entry) if kind and kind.size else None
+            for i, batch in enumerate(batches):
+                if not 1 <= batch <= (size or batch):
+                    allowed = f"1..{size} (data set {ds_name!r} has {size} training rows)" if size else ">= 1"
+                    yield Problem(f"{key}[{i}]", batch, allowed)
+
+
+def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
+    """Cross-entropy needs class labels, i.e. a classification data set."""
+    for model_name in sweep["models"]:
+        model = config["models"].get(model_name, {})
+        if "loss" in model:
+            key, loss = f"models.{model_name}.loss", model["loss"]
+        else:
+            key, loss = "training.loss", config["training"].get("loss", "mse")
+        if loss != "cross_entropy":
+            continue
+        for ds_name in sweep["datasets"]:
+            entry = config["datasets"].get(ds_name)
+            if entry and KINDS.get(entry["kind"], Kind()).task != "classification":
+                yield Problem(key, loss, f"mse: data set {ds_name!r} (kind {entry['kind']}) has no class labels")
+
+
+def _optimizers(config: dict) -> Iterator[Problem]:
+    for name, entry in config["optimizers"].items():
+        path = f"optimizers.{name}"
+        if not entry["steps"] >= 1:
+            yield Problem(f"{path}.steps", entry["steps"], "an integer >= 1")
+        if entry.get("weight_decay", 0.0) < 0:
+            yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
+        yield from _unique(f"{path}.batches", entry.get("batches", []))
+
+
+def _recording(config: dict) -> Iterator[Problem]:
+    """Snapshots and the regular grid must fall inside the runs they apply to."""
+    rec = config["recording"]
+    used = {opt for sweep in config["sweeps"].values() for opt in sweep["optimizers"]}
+    steps = {name: config["optimizers"][name]["steps"] for name in used if name in config["optimizers"]}
+    if not steps:
+        return
+    longest = max(steps, key=steps.get)
+    yield from _unique("recording.snapshots", rec.get("snapshots", []))
+    for i, snap in enumerate(rec.get("snapshots", [])):
+        if snap > steps[longest]:
+            yield Problem(f"recording.snapshots[{i}]", snap,
+                          f"1..{steps[longest]} (the longest run, optimizer {longest!r}, has {steps[longest]} steps)")  # fmt: skip
+    every = rec.get("every", 0)
+    if every > steps[longest]:
+        yield Problem("recording.every", every, f"0 (off) or 1..{steps[longest]} (the longest run's steps)")
+    if every and rec.get("per_decade", 40) == 0:
+        # an explicit regular grid (no log-spaced part) must land on every run's last step
+        for name, n in sorted(steps.items()):
+            if n % every:
+                yield Problem("recording.every", every,
+                              f"a divisor of optimizers.{name}.steps = {n}: with per_decade 0 the grid "
+                              "is explicit and must include each run's last step")  # fmt: skip
+
+
+CHECKS = (_datasets, _models, _optimizers, _sweeps, _recording)
+
+
+def problems(config: dict) -> Iterator[Problem]:
+    """Every problem of a schema-valid config (defaults filled), in check order."""
+    for check in CHECKS:
+        yield from check(config)
+
+
+def check_config(config: dict) -> None:
+    """Raise :class:`ConfigError` for the first problem of ``config``."""
+    for problem in problems(config):
+        raise ConfigError(problem)

@@ -1,0 +1,128 @@
+"""Bad configs fail at parse time, before any job, with the offending key named.
+
+Every case goes through the real ``snakemake -n`` CLI. Schema errors come from
+Snakemake's ``validate`` (it names the key as ``instance['a']['b']``, prints the
+bad value and the rule it broke); semantic errors from ``sgd_support.validation``
+(``invalid config at a.b[i]: value; allowed: ...``).
+"""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO, run_snakemake, tiny_config
+from sgd_support.validation import ConfigError, check_config
+
+DELETE = object()
+
+
+def edited(edits: dict) -> dict:
+    """tiny_config() with ``{"a.b.c": value}`` edits applied (DELETE removes a key)."""
+    config = tiny_config()
+    config["datasets"]["digits"] = {"kind": "digits"}  # not in the sweep unless a case adds it
+    for dotted, value in edits.items():
+        *parents, last = dotted.split(".")
+        node = config
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = copy.deepcopy(value)
+    return config
+
+
+SWEEP = "sweeps.tiny"
+# (case id, edits, text the error must contain: the key path)
+SCHEMA_CASES = [
+    ("lr-zero", {f"{SWEEP}.lrs": [0]}, "instance['sweeps']['tiny']['lrs'][0]"),
+    ("lr-negative", {f"{SWEEP}.lrs": [0.1, -0.5]}, "instance['sweeps']['tiny']['lrs'][1]"),
+    ("batch-zero", {f"{SWEEP}.batches": [0, 16]}, "instance['sweeps']['tiny']['batches'][0]"),
+    ("r-zero", {"datasets.linear.r": 0}, "instance['datasets']['linear']['r']"),
+    ("steps-zero", {"optimizers.gd.steps": 0}, "instance['optimizers']['gd']['steps']"),
+    ("steps-negative", {"optimizers.sgd.steps": -5}, "instance['optimizers']['sgd']['steps']"),
+    ("weight-decay-negative", {"optimizers.gd_wd.weight_decay": -0.1}, "instance['optimizers']['gd_wd']['weight_decay']"),
+    ("noise-negative", {"datasets.linear.noise": -0.001}, "instance['datasets']['linear']['noise']"),
+    ("unknown-target", {"datasets.linear.target": "cubic"}, "instance['datasets']['linear']['target']"),
+    ("unknown-kind", {"datasets.linear.kind": "imagenet"}, "instance['datasets']['linear']['kind']"),
+    ("unknown-engine", {"training.engine": "jax"}, "instance['training']['engine']"),
+    ("unknown-activation", {"models.lin.activation": "tanh"}, "instance['models']['lin']['activation']"),
+    ("empty-lrs", {f"{SWEEP}.lrs": []}, "instance['sweeps']['tiny']['lrs']"),
+    ("empty-init-seeds", {f"{SWEEP}.init_seeds": []}, "instance['sweeps']['tiny']['init_seeds']"),
+    ("empty-dataset-list", {f"{SWEEP}.datasets": []}, "instance['sweeps']['tiny']['datasets']"),
+    ("negative-seed", {f"{SWEEP}.order_seeds": [-1]}, "instance['sweeps']['tiny']['order_seeds'][0]"),
+    ("typo-top-level-key", {"sweep": {}}, "'sweep' was unexpected"),
+    ("typo-recording-key", {"recording.snapshot": [5]}, "'snapshot' was unexpected"),
+]  # fmt: skip
+SEMANTIC_CASES = [
+    ("unknown-dataset-name", {f"{SWEEP}.datasets": ["linear", "lineer"]}, "sweeps.tiny.datasets[1]: 'lineer'"),
+    ("unknown-model-name", {f"{SWEEP}.models": ["mlp"]}, "sweeps.tiny.models[0]: 'mlp'"),
+    ("unknown-optimizer-name", {f"{SWEEP}.optimizers": ["gd", "adam"]}, "sweeps.tiny.optimizers[1]: 'adam'"),
+    ("batch-above-2n", {f"{SWEEP}.batches": [16, 401]}, "sweeps.tiny.batches[1]: 401; allowed: 1..400"),
+    ("optimizer-batch-above-2n", {"optimizers.sgd.batches": [1000]}, "optimizers.sgd.batches[0]: 1000"),
+    ("digits-batch-above-size", {f"{SWEEP}.datasets": ["digits"], f"{SWEEP}.batches": [2048]},
+     "sweeps.tiny.batches[0]: 2048; allowed: 1..1438"),
+    ("r-above-d", {"datasets.linear.r": 7}, "datasets.linear.r: 7; allowed: 1 <= r <= d = 6"),
+    ("synthetic-without-target", {"datasets.linear.target": DELETE}, "datasets.linear.target"),
+    ("duplicate-init-seeds", {f"{SWEEP}.init_seeds": [0, 1, 0]}, "sweeps.tiny.init_seeds[2]: 0"),
+    ("duplicate-order-seeds", {f"{SWEEP}.order_seeds": [3, 3]}, "sweeps.tiny.order_seeds[1]: 3"),
+    ("duplicate-lrs", {f"{SWEEP}.lrs": [0.1, 0.1]}, "sweeps.tiny.lrs[1]: 0.1"),
+    ("duplicate-batches", {f"{SWEEP}.batches": [16, 16]}, "sweeps.tiny.batches[1]: 16"),
+    ("sgd-without-batches", {f"{SWEEP}.batches": []}, "sweeps.tiny.batches: []"),
+    ("sgd-without-order-seeds", {f"{SWEEP}.order_seeds": []}, "sweeps.tiny.order_seeds: []"),
+    ("snapshot-beyond-last-step", {"recording.snapshots": [100, 301]}, "recording.snapshots[1]: 301; allowed: 1..300"),
+    ("every-beyond-last-step", {"recording.every": 1000}, "recording.every: 1000"),
+    ("explicit-grid-misses-last-step", {"recording.per_decade": 0, "recording.every": 7},
+     "recording.every: 7; allowed: a divisor of optimizers.gd.steps = 300"),
+    ("cross-entropy-on-regression", {"training.loss": "cross_entropy"}, "training.loss: 'cross_entropy'"),
+    ("missing-data-root", {"datasets.digits.root": "data/nowhere", "datasets.digits.download": False},
+     "datasets.digits.root: 'data/nowhere'"),
+    ("missing-model-weights", {"models.lin.weights": "weights/resnet18.pt"}, "models.lin.weights: 'weights/resnet18.pt'"),
+    ("missing-dataset-weights", {"datasets.digits.weights": "backbone.pt"}, "datasets.digits.weights: 'backbone.pt'"),
+]  # fmt: skip
+CASES = SCHEMA_CASES + SEMANTIC_CASES
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edits, key", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, edits, key):
+    proc = run_snakemake(tmp_path, edited(edits), "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert key in out, out
+    assert "Job stats" not in out and "Building DAG" not in out  # failed while parsing
+    assert not (tmp_path / "results").exists()
+
+
+def test_case_ids_are_distinct_and_plentiful():
+    assert len({c[0] for c in CASES}) == len(CASES) >= 20
+
+
+def _schema_filled(config: dict) -> dict:
+    from snakemake.utils import validate
+
+    validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
+    return config
+
+
+@pytest.mark.parametrize("edits, key", [c[1:] for c in SEMANTIC_CASES], ids=[c[0] for c in SEMANTIC_CASES])
+def test_semantic_check_in_process(tmp_path, monkeypatch, edits, key):
+    monkeypatch.chdir(tmp_path)  # relative root/weights paths resolve here, as in a job
+    with pytest.raises(ConfigError) as err:
+        check_config(_schema_filled(edited(edits)))
+    assert key in str(err.value)
+
+
+def test_good_configs_pass(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    check_config(_schema_filled(yaml.safe_load((REPO / "config.yaml").read_text())))
+    check_config(_schema_filled(edited({})))
+    # a data root that exists, or is missing but will be downloaded; a weights file that exists
+    (tmp_path / "data").mkdir()
+    (tmp_path / "w.pt").write_bytes(b"")
+    check_config(_schema_filled(edited({"datasets.digits.root": "data", "models.lin.weights": "w.pt"})))
+    check_config(_schema_filled(edited({"datasets.digits.root": "later", "datasets.digits.download": True})))
+    # snapshots at the longest run's last step and a grid dividing every run are fine
+    check_config(_schema_filled(edited({"recording.snapshots": [300], "recording.per_decade": 0,
+                                        "recording.every": 100})))  # fmt: skip

@@ -1,0 +1,89 @@
+"""Checkpoints: an interrupted run resumes to exactly the uninterrupted trajectory,
+and a checkpoint of another run (spec, data, init) is never resumed."""
+
+import numpy as np
+import pytest
+
+from sgd_support import training
+from sgd_support.data.store import Dataset
+from sgd_support.data.synthetic import make_synthetic, support_mask
+from sgd_support.models import init_weights, layer_shapes
+from sgd_support.training import RunSpec, train
+
+
+class Preempted(Exception):
+    pass
+
+
+def _data(noise=0.001) -> Dataset:
+    x, y = make_synthetic(50, 6, 2, noise, "linear", 0)
+    return Dataset(x=x, y=y, support=support_mask(6, 2))
+
+
+def _spec(batch):
+    return RunSpec(lr=0.1, batch=batch, steps=600, dense_until=10, per_decade=10, every=50, snapshots=[100, 400],
+                   engine="torch")  # fmt: skip
+
+
+def _assert_same(a, b):
+    assert [r["step"] for r in a.rows] == [r["step"] for r in b.rows]
+    for ra, rb in zip(a.rows, b.rows):
+        assert ra.keys() == rb.keys()
+        np.testing.assert_array_equal(np.array(list(ra.values())), np.array(list(rb.values())))
+    assert [s for s, _ in a.snapshots] == [s for s, _ in b.snapshots]
+    for (_, wa), (_, wb) in zip(a.snapshots, b.snapshots):
+        for x, y in zip(wa, wb):
+            np.testing.assert_array_equal(x, y)
+
+
+def _preempt_after(monkeypatch, step: int) -> None:
+    """Make train() die right after writing the first checkpoint at or past ``step``."""
+    save = training._save_checkpoint
+
+    def save_then_die(path, key, engine, stream, rows, snapshots, at, elapsed):
+        save(path, key, engine, stream, rows, snapshots, at, elapsed)
+        if at >= step:
+            raise Preempted(at)
+
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
+
+
+@pytest.mark.parametrize("batch", [None, 7], ids=["gd", "sgd-b7"])
+def test_resumed_run_equals_uninterrupted(tmp_path, monkeypatch, batch):
+    data, init = _data(), init_weights(layer_shapes(6, [4, 4], 1), 0)
+    reference = train(data, init, _spec(batch))
+    ckpt = tmp_path / "ckpt.npz"
+    with monkeypatch.context() as m:
+        _preempt_after(m, 250)
+        with pytest.raises(Preempted):
+            train(data, init, _spec(batch), checkpoint=ckpt, checkpoint_every_s=0)
+    assert ckpt.exists()
+    resumed = train(data, init, _spec(batch), checkpoint=ckpt, checkpoint_every_s=1e9)
+    _assert_same(resumed, reference)
+    assert resumed.status == "completed" and resumed.steps_done == 600
+
+
+def test_checkpoint_of_another_run_is_ignored(tmp_path, monkeypatch, caplog):
+    init = init_weights(layer_shapes(6, [4, 4], 1), 0)
+    ckpt = tmp_path / "ckpt.npz"
+    with monkeypatch.context() as m:
+        _preempt_after(m, 250)
+        with pytest.raises(Preempted):
+            train(_data(), init, _spec(None), checkpoint=ckpt, checkpoint_every_s=0)
+    other = _data(noise=0.01)  # the data set was rebuilt with other labels under the same name
+    resumed = train(other, init, _spec(None), checkpoint=ckpt, checkpoint_every_s=1e9)
+    assert "ignoring checkpoint" in caplog.text
+    _assert_same(resumed, train(other, init, _spec(None)))
+
+
+def test_diverged_run_writes_no_checkpoint(tmp_path):
+    data, init = _data(), init_weights(layer_shapes(6, [4, 4], 1), 0)
+    spec = RunSpec(lr=50.0, batch=None, steps=600, clip=None, engine="torch")
+    ckpt = tmp_path / "ckpt.npz"
+    result = train(data, init, spec, checkpoint=ckpt, checkpoint_every_s=0)
+    assert result.status == "diverged" and result.diverged_step == result.rows[-1]["step"] < 600
+    assert result.snapshots[-1][0] == result.diverged_step
+    assert not np.isfinite(result.rows[-1]["full_loss"]) or result.rows[-1]["total_norm"] > spec.divergence_bound
+    # checkpoints written before the divergence may exist; none holds the diverged state
+    if ckpt.exists():
+        assert training._load_checkpoint(ckpt, training._run_key(spec, data, init))["step"] < result.diverged_step
