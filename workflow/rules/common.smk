@@ -2,6 +2,7 @@
 # the sgd_support package (which the jobs import too, through PYTHONPATH).
 import json
 import os
+import re
 import sys
 
 SRC = os.path.join(workflow.basedir, "src")
@@ -70,3 +71,17 @@ def run_json(wildcards):
 def run_gpus(wildcards):
     """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
     return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
+
+
+def datasets_pattern(gpu):
+    """Regex of the config's data set names whose kind is (gpu=True) or is not in GPU_KINDS.
+
+    Training splits on it into ``train_run`` and ``train_run_gpu``, so that a cluster
+    profile can address the GPU jobs by rule name. "(?!)" never matches.
+    """
+    names = [
+        name
+        for name, ds in config["datasets"].items()
+        if (ds["kind"] in GPU_KINDS) == gpu
+    ]
+    return "|".join(re.escape(name) for name in sorted(names)) or "(?!)"
