@@ -2,6 +2,7 @@
 # the sgd_support package (which the jobs import too, through PYTHONPATH).
 import json
 import os
+import re
 import sys
 
 SRC = os.path.join(workflow.basedir, "src")
@@ -206,3 +207,17 @@ def synthetic_figures():
         if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
             figures.append(f"{folder}/lr={lr}/init={init}/deep_gram.png")
     return sorted(set(figures))
+
+
+def datasets_pattern(gpu):
+    """Regex of the config's data set names whose kind is (gpu=True) or is not in GPU_KINDS.
+
+    Training splits on it into ``train_run`` and ``train_run_gpu``, so that a cluster
+    profile can address the GPU jobs by rule name. "(?!)" never matches.
+    """
+    names = [
+        name
+        for name, ds in config["datasets"].items()
+        if (ds["kind"] in GPU_KINDS) == gpu
+    ]
+    return "|".join(re.escape(name) for name in sorted(names)) or "(?!)"

@@ -12,11 +12,12 @@ rule train_run:
         "logs/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.log",
     benchmark:
         "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
+    wildcard_constraints:
+        dataset=datasets_pattern(gpu=False),
     conda:
         "../../envs/sgd-support.yaml"
     threads: 1
     resources:
-        gpu=run_gpus,
         # seconds between checkpoints: an execution setting, not science, so a profile
         # or --set-resources train_run:checkpoint_every_s=N changes it without a rerun
         checkpoint_every_s=300,
@@ -29,3 +30,15 @@ rule train_run:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.train --data {input.data} --init {input.init}"
         " --run {params.run:q} --trajectory {output.trajectory} --weights {output.weights}"
         " --checkpoint {params.checkpoint} --checkpoint-every {resources.checkpoint_every_s} > {log} 2>&1"
+
+
+# The same job for data set kinds that benefit from a GPU (GPU_KINDS): it asks for
+# one, so that `--profile slurm` sends it to a GPU node with a GPU request (the profile
+# adds the GPU model, partition and CPUs per GPU). Locally it runs like train_run, on
+# the CPU where there is no GPU.
+use rule train_run as train_run_gpu with:
+    wildcard_constraints:
+        dataset=datasets_pattern(gpu=True),
+    resources:
+        gpu=run_gpus,
+        checkpoint_every_s=300,

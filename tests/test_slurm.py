@@ -1,0 +1,177 @@
+"""`snakemake --profile slurm` against a real one-node SLURM cluster on localhost.
+
+tests/slurm/start-slurm.sh installs Debian's slurm-wlm and munge if missing and
+starts munged, slurmctld and slurmd (two fake GPUs, partitions "debug" and "gpu");
+stop-slurm.sh stops them by PID at the end, also when a test fails. Skipped where
+that cannot work (not root, no SLURM and no apt-get, a real /etc/slurm/slurm.conf).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import BIN, REPO, run_snakemake, tiny_config
+
+HARNESS = REPO / "tests" / "slurm"
+sys.path.insert(0, str(HARNESS))
+from count_submissions import count_submissions  # noqa: E402
+
+pytestmark = pytest.mark.slow
+# Fast status polling for seconds-long jobs (the profile's 40 s suit real clusters).
+FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2")
+
+
+def slurm_config() -> dict:
+    """Two CPU runs (bundled into one submission) and one GPU-kind (digits) run."""
+    config = tiny_config()
+    config["datasets"]["digits"] = {"kind": "digits"}
+    config["models"]["w16"] = {"widths": [16]}
+    config["optimizers"] = {"gd": {"batch": "full", "steps": 100}, "sgd": {"steps": 100}}
+    common = {"lrs": [0.1], "batches": [16], "init_seeds": [0], "order_seeds": [0]}
+    config["sweeps"] = {
+        "cpu": {"datasets": ["linear"], "models": ["lin"], "optimizers": ["gd", "sgd"], **common},
+        "gpu": {"datasets": ["digits"], "models": ["w16"], "optimizers": ["sgd"], **common},
+    }
+    return config
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("starting SLURM daemons needs root")
+    if not shutil.which("slurmctld") and not shutil.which("apt-get"):
+        pytest.skip("no SLURM installed and no apt-get to install it")
+    prefix = tmp_path_factory.mktemp("slurm")
+    env = {**os.environ, "PREFIX": str(prefix), "FAKE_GPUS": "2"}
+    try:
+        start = subprocess.run([HARNESS / "start-slurm.sh"], env=env, capture_output=True, text=True, timeout=600)
+        if start.returncode == 3:
+            pytest.skip(start.stderr.strip())
+        assert start.returncode == 0, f"start-slurm.sh failed:\n{start.stdout}\n{start.stderr}"
+        yield prefix
+    finally:
+        subprocess.run([HARNESS / "stop-slurm.sh"], env=env, capture_output=True, timeout=120)
+
+
+def snakemake_slurm(workdir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`snakemake --profile slurm ...` typed in the repository root, working in ``workdir``."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("SGD_SLURM_", "SLURM_"))}
+    env = {**clean, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    cmd = [str(BIN / "snakemake"), "--profile", "slurm", "--directory", str(workdir), *args]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+def slurm_jobs(run_log: str) -> list[dict]:
+    """The SLURM jobs of one Snakemake run (its run ID is their job name), from scontrol."""
+    run_id = re.search(r"SLURM run ID: (\S+)", run_log).group(1)
+    out = subprocess.run(["scontrol", "-d", "-o", "show", "job"], capture_output=True, text=True, check=True)
+    jobs = []
+    for line in out.stdout.splitlines():
+        # "Key=value" pairs; values (Comment, TRES) have no spaces here
+        fields = dict(re.findall(r"(\w+)=(\S*)", line))
+        if fields.get("JobName") == run_id:
+            jobs.append(fields)
+    return sorted(jobs, key=lambda job: int(job["JobId"]))
+
+
+def print_jobs(jobs: list[dict]) -> None:
+    print(f"{'JobId':>5} {'State':<10} {'Partition':<9} {'CPUs':>4}  {'TRES':<30} {'GRES (allocated)':<16} Comment")
+    for job in jobs:
+        print(f"{job['JobId']:>5} {job['JobState']:<10} {job['Partition']:<9} {job['NumCPUs']:>4}  "
+              f"{job['TRES']:<30} {job['JOB_GRES']:<16} {job['Comment']}")  # fmt: skip
+
+
+def parquet_frames(root: Path) -> dict[str, pd.DataFrame]:
+    """Every Parquet file under ``root``: relative path -> its data columns."""
+    return {str(path.relative_to(root)): pd.read_parquet(path) for path in sorted(root.rglob("*.parquet"))}
+
+
+def test_profile_runs_the_workflow_on_slurm_like_locally(slurm_cluster, tmp_path):
+    config = slurm_config()
+    workdir = tmp_path / "slurm"
+    workdir.mkdir()
+    configfile = workdir / "config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    cores = os.cpu_count()  # a bundle must fit the test node
+    args = ("--configfile", str(configfile), "--cores", str(cores))
+    gpu_env = {"SGD_SLURM_GPU_MODEL": "fake", "SGD_SLURM_GPU_PARTITION": "gpu"}
+
+    dry = snakemake_slurm(workdir, *args, "--dry-run", env=gpu_env)
+    assert dry.returncode == 0, dry.stderr[-4000:]
+    expected_submissions = count_submissions(dry.stdout)
+
+    # the local run of the same config, for comparison, meanwhile
+    local = ThreadPoolExecutor(1).submit(run_snakemake, tmp_path / "local", config)
+    t0 = time.monotonic()
+    proc = snakemake_slurm(workdir, *args, *FAST_POLLING, env=gpu_env)
+    wall = time.monotonic() - t0
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"snakemake --profile slurm failed:\n{log[-8000:]}"
+    jobs = slurm_jobs(log)
+    print(f"\nsnakemake --profile slurm: {wall:.0f} s, {len(jobs)} sbatch submissions")
+    print_jobs(jobs)
+
+    # one submission per data set and per init, one bundle for both CPU runs, one GPU job
+    assert len(jobs) == expected_submissions == 6
+    assert all(job["JobState"] == "COMPLETED" for job in jobs)
+    by_rule = {re.sub(r"_wildcards_.*", "", job["Comment"]): job for job in jobs}
+    bundle, gpu_job = by_rule["rule_train_train_run"], by_rule["rule_train_run_gpu"]
+    # the GPU request reached SLURM: one GPU of model "fake" allocated, in partition gpu
+    assert gpu_job["TresPerJob"] == "gres:gpu:fake:1"
+    assert gpu_job["JOB_GRES"] == "gpu:fake:1"
+    assert gpu_job["CpusPerTres"] == "gres:gpu:1"
+    assert gpu_job["Partition"] == "gpu"
+    # and nothing else asked for or got one
+    for job in jobs:
+        if job is not gpu_job:
+            assert job["JOB_GRES"] == "(null)" and "TresPerJob" not in job, job
+            assert job["Partition"] == "debug"
+    # the bundle ran both CPU runs side by side (given 2 CPUs): 1 CPU and 1000 MB each
+    width = min(2, cores)
+    assert bundle["TRES"].startswith(f"cpu={width},mem={1000 * width}M")
+    # SLURM logs of successful jobs are kept
+    slurm_logs = list((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert len(slurm_logs) == len(jobs)
+
+    # the same results as a local run of the same config, value for value (NaN == NaN)
+    local.result(timeout=900)
+    slurm_frames = parquet_frames(workdir / "results" / "runs")
+    local_frames = parquet_frames(tmp_path / "local" / "results" / "runs")
+    assert sorted(slurm_frames) == sorted(local_frames)
+    assert len(local_frames) == 6  # 3 runs x (trajectory, weights)
+    for name, frame in local_frames.items():
+        pd.testing.assert_frame_equal(slurm_frames[name], frame, check_exact=True, obj=name)
+
+
+def test_failing_job_is_retried_then_reported_with_its_slurm_log(slurm_cluster, tmp_path):
+    snakefile = HARNESS / "failing.smk"
+    retries = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())["retries"]
+    proc = snakemake_slurm(tmp_path, "--snakefile", str(snakefile), *FAST_POLLING)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0, log[-4000:]
+    jobs = slurm_jobs(log)
+    print_jobs(jobs)
+    attempts = {rule: [job["JobState"] for job in jobs if job["Comment"] == f"rule_{rule}"]
+                for rule in ("ok", "flaky", "broken")}  # fmt: skip
+    # keep-going: the healthy job finished; retries: the flaky one on its 2nd attempt
+    assert attempts["ok"] == ["COMPLETED"]
+    assert attempts["flaky"] == ["FAILED", "COMPLETED"]
+    assert (tmp_path / "ok.txt").exists() and (tmp_path / "flaky.txt").exists()
+    # the broken one ran 1 + retries times, then was reported with its SLURM log
+    assert attempts["broken"] == ["FAILED"] * (1 + retries)
+    last = max(int(job["JobId"]) for job in jobs if job["Comment"] == "rule_broken")
+    slurm_log = tmp_path / ".snakemake" / "slurm_logs" / "rule_broken" / f"{last}.log"
+    assert slurm_log.exists()
+    assert "Error in rule broken" in log and str(slurm_log) in log
+    assert "SLURM status is: 'FAILED'" in log
