@@ -15,6 +15,8 @@ from sgd_support.data.store import Dataset
 BUILDERS = {
     "synthetic": "sgd_support.data.synthetic:build",
     "digits": "sgd_support.data.digits:build",
+    "toy_points": "sgd_support.data.toy:build_points",
+    "toy_landscape": "sgd_support.data.toy:build_landscape",
 }
 
 # Kinds whose training benefits from a GPU: their training jobs request one
