@@ -216,15 +216,19 @@ def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
     """Fig. 9: GD stops at its first minimum; SGD and GD+wd drift to the min-norm one (1, 1)."""
     claim = Claim("E6", "On the landscape of Fig. 9 GD stops at a minimum while SGD and GD+wd drift "
                   "towards the min-norm minimum a = b = 1",
-                  "distance of the end point to (1, 1) (or (-1, -1)): every SGD and GD+wd run below GD's",
+                  "GD ends on a*b = 1 (|a*b - 1| < 1e-3) and the distance of the end point to (1, 1) "
+                  "(or (-1, -1)) of every SGD and GD+wd run is below GD's",
                   "no GD run on the landscape data", None)  # fmt: skip
     verdicts, parts = [], []
     for dataset in sorted({r.coords["dataset"] for r in runs}):
         dist = {r.label: min(math.hypot(a - 1, b - 1), math.hypot(a + 1, b + 1))
                 for r in runs if r.coords["dataset"] == dataset for a, b in [r.end()]}  # fmt: skip
-        if "GD" in dist and len(dist) > 1:
-            verdicts.append(all(v < dist["GD"] for k, v in dist.items() if k != "GD"))
-            parts.append(f"{dataset}: " + ", ".join(f"{k} {v:.3f}" for k, v in dist.items()))
+        gd = [r for r in runs if r.coords["dataset"] == dataset and r.label == "GD"]
+        if gd and len(dist) > 1:
+            on_manifold = abs(np.prod(gd[0].end()) - 1) < 1e-3
+            verdicts.append(on_manifold and all(v < dist["GD"] for k, v in dist.items() if k != "GD"))
+            parts.append(f"{dataset}: GD ends at a*b = {np.prod(gd[0].end()):.5f}; distance to (1, 1): "
+                         + ", ".join(f"{k} {v:.3f}" for k, v in dist.items()))  # fmt: skip
     if verdicts:
         claim.passed, claim.measured = all(verdicts), "; ".join(parts)
     return [claim]
