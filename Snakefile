@@ -28,6 +28,7 @@ include: "workflow/rules/images.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/toy.smk"
 # Rule files that produce claims or report targets go above this line.
 include: "workflow/rules/report.smk"
 

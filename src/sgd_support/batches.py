@@ -3,7 +3,9 @@
 Epoch ``e`` uses the permutation drawn by ``numpy.random.default_rng([seed, e])``,
 so the stream's whole state is two integers (epoch, position) and a checkpointed
 run resumes on exactly the batches an uninterrupted run would have seen. The last
-partial batch of an epoch is kept (as ``DataLoader(drop_last=False)`` does).
+partial batch of an epoch is kept (as ``DataLoader(drop_last=False)`` does). With
+``shuffle=False`` every epoch walks the samples in their stored order (the toy
+model's SGD "in order", as the authors ran it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class BatchStream:
     seed: int
     epoch: int = 0
     position: int = 0
+    shuffle: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.b <= self.n:
@@ -32,7 +35,10 @@ class BatchStream:
     def permutation(self, epoch: int) -> np.ndarray:
         """The sample order of ``epoch`` (int64 array of length n)."""
         if epoch != self._perm_epoch:
-            self._perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            if self.shuffle:
+                self._perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            else:
+                self._perm = np.arange(self.n, dtype=np.int64)
             self._perm_epoch = epoch
         return self._perm
 

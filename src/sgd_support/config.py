@@ -62,7 +62,8 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
     optimizer = config["optimizers"][run["optimizer"]]
     model = config["models"][run["model"]]
     training, recording = config["training"], config["recording"]
-    clip = training.get("clip_grad_norm")
+    # an optimizer may override the clip (the toy model's closed forms need none)
+    clip = optimizer.get("clip_grad_norm", training.get("clip_grad_norm"))
     spec = RunSpec(
         lr=float(run["lr"]),
         batch=None if run["batch"] == FULL else int(run["batch"]),
@@ -70,12 +71,14 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         weight_decay=float(optimizer.get("weight_decay", 0.0)),
         clip=float(clip) if clip else None,
         order_seed=int(run["order"]),
+        shuffle=bool(optimizer.get("shuffle", True)),
         activation=model.get("activation", "identity"),
         loss=model.get("loss", training.get("loss", "mse")),
         dense_until=recording["dense_until"],
         per_decade=recording["per_decade"],
         every=recording.get("every", 0),
         snapshots=[int(s) for s in recording.get("snapshots", [])],
+        param_columns=int(recording.get("param_columns", 16)),
         divergence_bound=float(training.get("divergence_bound", 1e6)),
         engine=training.get("engine", "auto"),
     )

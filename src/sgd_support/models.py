@@ -53,6 +53,16 @@ def init_weights(
     return [w.numpy().copy() for w in layers]
 
 
+def given_weights(shapes: Sequence[tuple[int, int]], values: Sequence) -> list[np.ndarray]:
+    """Weights set to explicit ``values`` (one nested list per layer, each of shape
+    (out, in)), as float32: the toy model's start (a, b) is ``[[[b]], [[a]]]``."""
+    weights = [np.asarray(v, dtype=np.float32) for v in values]
+    got = [w.shape for w in weights]
+    if got != [tuple(s) for s in shapes]:
+        raise ValueError(f"init values have layer shapes {got}, the model needs {list(shapes)}")
+    return weights
+
+
 def save_weights(weights: Sequence[np.ndarray], path: str | os.PathLike) -> None:
     """Write a list of weight matrices to an ``.npz`` (keys w0, w1, ...), atomically."""
     with atomic_path(path) as tmp:

@@ -30,3 +30,11 @@ def is_diverged(metrics: dict[str, float], weights: list[np.ndarray], bound: flo
     if not np.isfinite(metrics["full_loss"]):
         return True
     return any(not np.all(np.isfinite(w)) or np.abs(w).max() > bound for w in weights)
+
+
+def param_columns(weights: list[np.ndarray], limit: int) -> dict[str, float]:
+    """Every parameter as its own column ``w{layer}_{row}_{col}``, for models with at
+    most ``limit`` parameters (else none): the toy model's a and b over steps."""
+    if sum(w.size for w in weights) > limit:
+        return {}
+    return {f"w{i}_{r}_{c}": float(v) for i, w in enumerate(weights) for (r, c), v in np.ndenumerate(w)}

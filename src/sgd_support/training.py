@@ -23,7 +23,7 @@ from sgd_support.batches import BatchStream
 from sgd_support.data.store import Dataset
 from sgd_support.grid import record_steps, snapshot_steps
 from sgd_support.provenance import code_hash
-from sgd_support.recording import is_diverged, weight_metrics
+from sgd_support.recording import is_diverged, param_columns, weight_metrics
 
 log = logging.getLogger("sgd_support.train")
 
@@ -32,8 +32,10 @@ log = logging.getLogger("sgd_support.train")
 class RunSpec:
     """Everything that defines one training run besides its data and init weights.
 
-    batch: mini-batch size, or None for full batch (GD). clip: global gradient-norm
-    bound (None: off). divergence_bound: a run whose |weight| exceeds it is stopped.
+    batch: mini-batch size, or None for full batch (GD). shuffle: False walks the
+    samples in order every epoch. clip: global gradient-norm bound (None: off).
+    param_columns: record each parameter as a column if the model has at most this
+    many. divergence_bound: a run whose |weight| exceeds it is stopped.
     """
 
     lr: float
@@ -42,12 +44,14 @@ class RunSpec:
     weight_decay: float = 0.0
     clip: float | None = 1.0
     order_seed: int = 0
+    shuffle: bool = True
     activation: str = "identity"
     loss: str = "mse"
     dense_until: int = 100
     per_decade: int = 40
     every: int = 0
     snapshots: list[int] = field(default_factory=list)
+    param_columns: int = 0
     divergence_bound: float = 1e6
     engine: str = "auto"
     device: str = "auto"
@@ -109,7 +113,9 @@ def train(
         activation=spec.activation, loss=spec.loss, lr=spec.lr,
         weight_decay=spec.weight_decay, clip=spec.clip, device=spec.device, threads=spec.threads,
     )  # fmt: skip
-    stream = None if spec.batch is None else BatchStream(data.n, spec.batch, spec.order_seed)
+    stream = None
+    if spec.batch is not None:
+        stream = BatchStream(data.n, spec.batch, spec.order_seed, shuffle=spec.shuffle)
     grid = record_steps(spec.steps, spec.dense_until, spec.per_decade, spec.every)
     snaps = set(snapshot_steps(spec.steps, spec.snapshots).tolist())
     key = _run_key(spec, data, init) if checkpoint else ""
@@ -129,7 +135,8 @@ def train(
     def record(at: int, loss: float) -> bool:
         weights = engine.weights()
         metrics = engine.evaluate()
-        rows.append({"step": at, "batch_loss": loss, **metrics, **weight_metrics(weights, data.support)})
+        rows.append({"step": at, "batch_loss": loss, **metrics, **weight_metrics(weights, data.support),
+                     **param_columns(weights, spec.param_columns)})  # fmt: skip
         if at in snaps:
             snapshots.append((at, weights))
         return is_diverged(metrics, weights, spec.divergence_bound)

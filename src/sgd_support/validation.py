@@ -82,6 +82,8 @@ KINDS: dict[str, Kind] = {
     # features of a source image data set's training split: size known only after
     # extraction (the tests' generated CIFAR files are smaller than the real ones)
     "resnet18_features": Kind(task="classification"),
+    "toy_points": Kind(size=lambda entry: len(entry.get("x", [])) or None),
+    "toy_landscape": Kind(size=lambda entry: entry.get("n")),
 }
 
 # Values of ``weights`` that name a download instead of a file.

@@ -46,7 +46,16 @@ wildcard_constraints:
 
 def run_outputs(name="trajectory.parquet", runs=None):
     """Output paths of ``name`` for every run (default: all runs of the config)."""
-    return [f"{RUN_DIR}/{name}".format(**run) for run in (runs or RUNS)]
+    return [
+        f"{RUN_DIR}/{name}".format(**run) for run in (RUNS if runs is None else runs)
+    ]
+
+
+def dataset_runs(wildcards):
+    """Trajectories of every run on the data set ``wildcards.dataset``."""
+    return run_outputs(
+        runs=[run for run in RUNS if run["dataset"] == wildcards.dataset]
+    )
 
 
 def dataset_json(wildcards):

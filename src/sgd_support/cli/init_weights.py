@@ -10,7 +10,7 @@ import json
 import logging
 
 from sgd_support.data.store import load_dataset
-from sgd_support.models import init_weights, layer_shapes, save_weights
+from sgd_support.models import given_weights, init_weights, layer_shapes, save_weights
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     model = json.loads(args.model)
     ds = load_dataset(args.data)
     shapes = layer_shapes(ds.d, model["widths"], ds.outputs)
-    weights = init_weights(shapes, args.seed, model.get("init", "kaiming_normal"))
+    scheme = model.get("init", "kaiming_normal")
+    if scheme == "values":  # explicit start, the same for every init seed
+        weights = given_weights(shapes, model["values"])
+    else:
+        weights = init_weights(shapes, args.seed, scheme)
     save_weights(weights, args.out)
     logging.info("wrote %s: layers %s", args.out, shapes)
 

@@ -18,6 +18,8 @@ BUILDERS = {
     "mnist": "sgd_support.data.torchvision_images:build",
     "cifar10": "sgd_support.data.torchvision_images:build",
     "cifar100": "sgd_support.data.torchvision_images:build",
+    "toy_points": "sgd_support.data.toy:build_points",
+    "toy_landscape": "sgd_support.data.toy:build_landscape",
 }
 
 # Kinds whose rows are flattened images (``Dataset.image_shape`` set): the image
