@@ -23,6 +23,7 @@ report: "report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/engine.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/features.smk"

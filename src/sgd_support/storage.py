@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from sgd_support.atomic import atomic_path
@@ -93,9 +92,11 @@ def read_weights(path: str | os.PathLike) -> dict[int, list[np.ndarray]]:
     return out
 
 
-def open_sweep(root: str | os.PathLike, name: str = "trajectory.parquet") -> pads.Dataset:
+def open_sweep(root: str | os.PathLike, name: str = "trajectory.parquet"):
     """All runs under ``root`` as one ``pyarrow.dataset`` with the partition columns
     (dataset, model, optimizer, lr, batch, init, order) read as strings."""
+    import pyarrow.dataset as pads  # imports pandas (~0.8 s): not for training jobs
+
     files = sorted(str(p) for p in Path(root).rglob(name))
     for f in files:
         read_metadata(f)

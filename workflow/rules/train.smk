@@ -5,6 +5,7 @@ rule train_run:
     input:
         data="results/data/dataset={dataset}.npz",
         init="results/init/dataset={dataset}/model={model}/init={init}.npz",
+        kernels="results/engine/numba_kernels.json",  # compiled once, not per job
     output:
         trajectory="results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}/trajectory.parquet",
         weights="results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}/weights.parquet",

@@ -1,0 +1,158 @@
+"""Per-step cost of the authors' loop and of our engines, side by side.
+
+One process, one data set (the default linear target: n=5000 -> 10,000 rows,
+d=15, r=5), one init (seed 0), the 15 -> 15 -> 15 -> 15 -> 1 linear network,
+lr 0.1, clip 1.0. For each batch size b in {1, 32, 512, full} it times
+
+- the authors' loop: ``DataLoader(shuffle=True)``, ``nn.Linear`` layers,
+  ``optim.SGD``, ``nn.MSELoss``, ``clip_grad_norm_``, and the irrelevant norm
+  through numpy every step, as in their notebooks;
+- our torch engine (the reference semantics) and our numba engine, fed the same
+  batch order as in a real run (``BatchStream``), a whole chunk per call.
+
+It prints microseconds per step (median over repeats of process CPU time, which
+the other jobs on a shared machine disturb far less than wall time; the median
+wall time is printed beside it), the speed-up over the authors' loop, and the
+ratio to the FLOP floor (the step's multiply-adds at one core's fp32 FMA peak:
+2 FMA units x 8 lanes x 2 FLOP per cycle for AVX2, at the clock in /proc/cpuinfo).
+
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/engine_speed.py [--repeats 5] [--seconds 0.5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per job, as the workflow runs them
+
+import numpy as np  # noqa: E402
+
+from sgd_support.batches import BatchStream  # noqa: E402
+from sgd_support.data.store import Dataset  # noqa: E402
+from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
+from sgd_support.engines.torch_engine import TorchEngine  # noqa: E402
+from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+
+LR, CLIP, R = 0.1, 1.0, 5
+BATCHES = (1, 32, 512, "full")
+
+
+def authors_loop(data: Dataset, init: list[np.ndarray], batch: int):
+    """A step function running the authors' training loop one step at a time."""
+    import torch
+
+    xt, yt = torch.as_tensor(data.x), torch.as_tensor(data.y)
+    model = torch.nn.Sequential(*[torch.nn.Linear(w.shape[1], w.shape[0], bias=False) for w in init])
+    with torch.no_grad():
+        for layer, w in zip(model, init):
+            layer.weight.copy_(torch.as_tensor(w))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xt, yt), batch_size=batch, shuffle=True)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    criterion = torch.nn.MSELoss()
+    batches = iter(loader)
+    norms = []
+
+    def run(k: int) -> None:
+        nonlocal batches
+        for _ in range(k):
+            try:
+                xb, yb = next(batches)
+            except StopIteration:
+                batches = iter(loader)
+                xb, yb = next(batches)
+            opt.zero_grad()
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+            opt.step()
+            norms.append((np.linalg.norm(model[0].weight.detach().numpy()[:, R:]), loss.item()))
+
+    return run
+
+
+def engine_loop(cls, data: Dataset, init: list[np.ndarray], batch: int):
+    """A step function running one of our engines a chunk at a time."""
+    engine = cls(data, [w.copy() for w in init], activation="identity", loss="mse", lr=LR,
+                 weight_decay=0.0, clip=CLIP, device="cpu", threads=1)  # fmt: skip
+    if batch == data.n:
+        return engine.step_full
+    stream = BatchStream(data.n, batch, seed=0)
+
+    def run(k: int) -> None:
+        indices, offsets = stream.take(k)
+        engine.step_batches(indices, offsets)
+
+    return run
+
+
+def time_per_step(run, seconds: float, repeats: int) -> tuple[float, float]:
+    """Median (CPU, wall) seconds per step; k is sized so one repeat takes ~``seconds``."""
+    run(1)  # warm-up (compiles, allocates)
+    k, cpu0 = 1, time.process_time()
+    while True:
+        t = time.process_time()
+        run(k)
+        if time.process_time() - t > seconds / 10 or k >= 1 << 20:
+            break
+        k *= 4
+    k = max(1, int(k * seconds / max(time.process_time() - t, 1e-9) / 1))
+    cpu, wall = [], []
+    for _ in range(repeats):
+        c, w = time.process_time(), time.perf_counter()
+        run(k)
+        cpu.append((time.process_time() - c) / k)
+        wall.append((time.perf_counter() - w) / k)
+    del cpu0
+    return float(np.median(cpu)), float(np.median(wall))
+
+
+def flops_per_step(shapes: list[tuple[int, int]], batch: int) -> float:
+    """Forward, weight gradients and input gradients (not for the first layer)."""
+    macs = sum(o * i for o, i in shapes)
+    return 2.0 * batch * (3 * macs - shapes[0][0] * shapes[0][1])
+
+
+def clock_ghz() -> float:
+    try:
+        text = open("/proc/cpuinfo").read()
+        return float(re.findall(r"cpu MHz\s*:\s*([0-9.]+)", text)[0]) / 1000
+    except (OSError, IndexError):
+        return 3.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.5, help="CPU seconds per repeat")
+    parser.add_argument("--flops-per-cycle", type=float, default=32.0, help="one core's fp32 peak (AVX2 FMA: 32)")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    x, y = make_synthetic(5000, 15, R, 0.001, "linear", seed=0)
+    data = Dataset(x=x, y=y, support=support_mask(15, R))
+    shapes = layer_shapes(15, [15, 15, 15], 1)
+    init = init_weights(shapes, 0)
+    peak = args.flops_per_cycle * clock_ghz() * 1e9
+    print(f"# {platform.processor() or platform.machine()}, {clock_ghz():.2f} GHz, torch {torch.__version__}, "
+          f"1 thread; data {data.n} x {data.d}; model {shapes}; {args.repeats} repeats of ~{args.seconds} s")  # fmt: skip
+    print(f"{'engine':<8} {'b':>6} {'us/step':>10} {'wall us':>10} {'x authors':>10} {'x floor':>8}")
+    for batch in BATCHES:
+        b = data.n if batch == "full" else batch
+        floor = flops_per_step(shapes, b) / peak
+        base = None
+        for name, make in (("authors", authors_loop), ("torch", lambda *a: engine_loop(TorchEngine, *a)),
+                           ("numba", lambda *a: engine_loop(NumbaEngine, *a))):  # fmt: skip
+            cpu, wall = time_per_step(make(data, init, b), args.seconds, args.repeats)
+            base = base or cpu
+            print(f"{name:<8} {batch!s:>6} {cpu * 1e6:>10.1f} {wall * 1e6:>10.1f} {base / cpu:>10.1f} "
+                  f"{cpu / floor:>8.1f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

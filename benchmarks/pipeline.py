@@ -1,0 +1,125 @@
+"""Time the pipeline end to end and extrapolate the full paper grid's cost.
+
+1. The default pipeline: ``snakemake --cores N`` on ``config.yaml`` in a fresh
+   temporary directory, then ``snakemake --report``; prints both wall times.
+2. A 1/``--fraction`` sample of ``config/paper.yaml``'s training runs, stratified by
+   (dataset, model, optimizer, batch) so every kind of run is timed (at least one
+   per stratum, drawn with a fixed seed), run with ``snakemake --cores N`` on those
+   targets. From each job's Snakemake benchmark (CPU seconds of the job's process
+   tree, wall seconds) it extrapolates per stratum to the whole grid: CPU-hours,
+   and hours on 8 cores (CPU-hours / 8: 2,000+ independent jobs pack well).
+
+Usage: ``python benchmarks/pipeline.py [--cores 2] [--fraction 20] [--skip-default] [--skip-paper]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from sgd_support.config import expand_runs  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
+BENCH = "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
+
+
+def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> float:
+    """Run the workflow in ``workdir``; return its wall seconds (raises on failure)."""
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(configfile), "--cores", str(cores), *args]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"snakemake failed:\n{proc.stderr[-4000:]}")
+    return time.perf_counter() - start
+
+
+def job_costs(workdir: Path, pattern: str, runs: list[dict]) -> list[tuple[float, float]]:
+    """(CPU seconds, wall seconds) of each run's job, from its Snakemake benchmark file."""
+    out = []
+    for run in runs:
+        with open(workdir / pattern.format(**run)) as fh:
+            row = next(csv.DictReader(fh, delimiter="\t"))
+        out.append((float(row["cpu_time"]), float(row["s"])))
+    return out
+
+
+def default_pipeline(cores: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        config = tmp / "config.yaml"
+        shutil.copy(REPO / "config.yaml", config)
+        wall = snakemake(tmp, config, cores)
+        report = snakemake(tmp, config, cores, "--report", str(tmp / "report.html"))
+        runs = expand_runs(yaml.safe_load(config.read_text()))
+        costs = job_costs(tmp, BENCH, runs)
+        print(f"default pipeline (config.yaml, {len(runs)} training jobs, --cores {cores}): "
+              f"{wall:.0f} s wall, report {report:.0f} s, total {wall + report:.0f} s; "
+              f"training jobs {sum(c for c, _ in costs):.0f} CPU-s")  # fmt: skip
+
+
+def stratum(run: dict) -> tuple:
+    return run["dataset"], run["model"], run["optimizer"], run["batch"]
+
+
+def paper_sample(cores: int, fraction: int, seed: int = 0) -> None:
+    config_path = REPO / "config" / "paper.yaml"
+    runs = expand_runs(yaml.safe_load(config_path.read_text()))
+    strata = defaultdict(list)
+    for run in runs:
+        strata[stratum(run)].append(run)
+    rng = random.Random(seed)
+    sample = {key: rng.sample(members, math.ceil(len(members) / fraction)) for key, members in strata.items()}
+    chosen = [run for members in sample.values() for run in members]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        targets = [f"{RUN_DIR}/trajectory.parquet".format(**run) for run in chosen]
+        wall = snakemake(tmp, config_path, cores, *targets)
+        costs = dict(zip(map(lambda r: tuple(r.values()), chosen), job_costs(tmp, BENCH, chosen)))
+    print(f"\npaper grid sample: {len(chosen)} of {len(runs)} training runs, --cores {cores}: {wall:.0f} s wall, "
+          f"{sum(c for c, _ in costs.values()):.0f} CPU-s in training jobs")  # fmt: skip
+    print(f"{'dataset':<10} {'model':<11} {'optimizer':<7} {'batch':>5} {'runs':>5} {'timed':>5} "
+          f"{'CPU s/run':>9} {'wall s/run':>10} {'grid CPU-h':>10}")  # fmt: skip
+    total_cpu = total_wall = 0.0
+    for key, members in sorted(strata.items()):
+        timed = [costs[tuple(run.values())] for run in sample[key]]
+        cpu = sum(c for c, _ in timed) / len(timed)
+        wall_run = sum(w for _, w in timed) / len(timed)
+        total_cpu += cpu * len(members)
+        total_wall += wall_run * len(members)
+        print(f"{key[0]:<10} {key[1]:<11} {key[2]:<7} {key[3]:>5} {len(members):>5} {len(timed):>5} "
+              f"{cpu:>9.1f} {wall_run:>10.1f} {cpu * len(members) / 3600:>10.2f}")  # fmt: skip
+    print(f"full paper grid, extrapolated: {total_cpu / 3600:.1f} CPU-hours ({total_wall / 3600:.1f} job-wall-hours "
+          f"on this shared machine); on 8 cores: {total_cpu / 3600 / 8:.1f} h")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--fraction", type=int, default=20, help="time 1/FRACTION of the paper grid")
+    parser.add_argument("--skip-default", action="store_true")
+    parser.add_argument("--skip-paper", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_default:
+        default_pipeline(args.cores)
+    if not args.skip_paper:
+        paper_sample(args.cores, args.fraction)
+
+
+if __name__ == "__main__":
+    main()
