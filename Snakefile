@@ -22,6 +22,7 @@ report: "report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/analyses.smk"
 
 
 # Rule files that produce claims or report targets go above this line.
