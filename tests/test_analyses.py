@@ -194,3 +194,24 @@ def test_diverged_runs_are_skipped_and_counted():
     rates = dr.rate_table(records)
     assert np.isnan(rates.loc[0, "rate"]) and "diverged" in rates.loc[0, "note"]
     assert dr.slope_table(rates).iloc[0].n_diverged == 1
+
+
+def test_excess_over_gd_isolates_the_second_order_term():
+    # every run also shrinks by GD's first-order rate 2e-4 (whatever b), so the raw
+    # slope is flattened; the excess over GD is the second-order term lr^2 / b alone
+    records = _rate_records(lambda lr, b: 2e-4 + 0.01 * lr**2 / b)
+    for lr in (0.1, 0.2, 0.5):
+        for i in (0, 1):
+            loss, norm = _trajectory(2e-4, noise=0.0, seed=i)
+            traj = pd.DataFrame({"step": STEPS.astype(int), "full_loss": loss, "irrelevant_norm": norm})
+            records.append({"dataset": "lin", "model": "m", "optimizer": "gd", "lr": repr(lr), "batch": "full",
+                            "init": str(i), "order": "0", "trajectory": traj, "status": "completed",
+                            "weight_decay": 0.0})  # fmt: skip
+    rates = dr.rate_table(records)
+    sgd = rates[rates["batch"] != "full"]
+    assert sgd["gd_rate"].to_numpy() == pytest.approx(2e-4, rel=0.05)
+    rates = rates[(rates["batch"] == "full") | (rates["excess_rate"] > 2e-5)]
+    row = dr.slope_table(rates).iloc[0]
+    assert row.slope < 0.8  # flattened by the first-order term
+    assert row.excess_ci_low <= 1.0 <= row.excess_ci_high
+    assert [c.passed for c in dr.decay_rate_claims(dr.slope_table(rates), rates)] == [True, True]

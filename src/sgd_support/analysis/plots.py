@@ -97,6 +97,15 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
                     label=f"fit: slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]")  # fmt: skip
             centre = np.exp(np.mean(np.log(mine["lr_over_b"]))), np.exp(np.mean(np.log(mine["rate_per_lr"])))
             ax.plot(x, centre[1] * x / centre[0], "k:", label="slope 1 (Theorem 1)")
+        excess = mine[mine["excess_rate"] > 0]
+        if len(excess):
+            ax.scatter(excess["lr_over_b"], excess["excess_per_lr"], facecolors="none", edgecolors="grey", s=18,
+                       label="excess over GD (same init, lr, window)", zorder=2)  # fmt: skip
+        if np.isfinite(fit.excess_slope):
+            x = np.logspace(np.log10(excess["lr_over_b"].min()), np.log10(excess["lr_over_b"].max()), 50)
+            ax.plot(x, 10**fit.excess_intercept * x**fit.excess_slope, color="grey", ls="-.",
+                    label=f"excess fit: slope {fit.excess_slope:.2f} [{fit.excess_ci_low:.2f}, "
+                          f"{fit.excess_ci_high:.2f}]")  # fmt: skip
         gd = rates[(rates["dataset"] == fit.dataset) & (rates["model"] == fit.model)
                    & ~np.isfinite(rates["lr_over_b"]) & (rates["weight_decay"] == 0)
                    & (rates["status"] == "completed")]  # fmt: skip
