@@ -44,10 +44,22 @@ def test_gram_agreement_ignores_rotations_and_pairs_of_the_same_init():
 
 
 def _records(batch, ends, inits, diverged=()):
-    return [{"dataset": "lin", "model": "m", "optimizer": "gd" if batch == "full" else "sgd", "lr": "0.1",
-             "batch": batch, "init": str(i), "order": "0", "w1_init": w0, "w1_end": w1,
-             "diverged": i in diverged, "weight_decay": 0.0}
-            for i, (w0, w1) in enumerate(zip(inits, ends))]  # fmt: skip
+    return [
+        {
+            "dataset": "lin",
+            "model": "m",
+            "optimizer": "gd" if batch == "full" else "sgd",
+            "lr": "0.1",
+            "batch": batch,
+            "init": str(i),
+            "order": "0",
+            "w1_init": w0,
+            "w1_end": w1,
+            "diverged": i in diverged,
+            "weight_decay": 0.0,
+        }
+        for i, (w0, w1) in enumerate(zip(inits, ends))
+    ]
 
 
 def test_table_statistics_per_group():
@@ -73,12 +85,37 @@ def test_table_statistics_per_group():
 
 
 def _table(cos_by_batch, n_inits=4, gd_cos=0.95):
-    rows = [{"dataset": "lin", "model": "m", "optimizer": "sgd", "lr": "0.1", "batch": str(b), "batch_size": b,
-             "weight_decay": 0.0, "n_inits": n_inits, "cos_init": c, "gram_agreement": 1 - c,
-             "block_share": 1 - c} for b, c in cos_by_batch.items()]  # fmt: skip
-    rows.append({"dataset": "lin", "model": "m", "optimizer": "gd", "lr": "0.1", "batch": "full",
-                 "batch_size": np.inf, "weight_decay": 0.0, "n_inits": n_inits, "cos_init": gd_cos,
-                 "gram_agreement": 0.1, "block_share": 0.1})  # fmt: skip
+    rows = [
+        {
+            "dataset": "lin",
+            "model": "m",
+            "optimizer": "sgd",
+            "lr": "0.1",
+            "batch": str(b),
+            "batch_size": b,
+            "weight_decay": 0.0,
+            "n_inits": n_inits,
+            "cos_init": c,
+            "gram_agreement": 1 - c,
+            "block_share": 1 - c,
+        }
+        for b, c in cos_by_batch.items()
+    ]
+    rows.append(
+        {
+            "dataset": "lin",
+            "model": "m",
+            "optimizer": "gd",
+            "lr": "0.1",
+            "batch": "full",
+            "batch_size": np.inf,
+            "weight_decay": 0.0,
+            "n_inits": n_inits,
+            "cos_init": gd_cos,
+            "gram_agreement": 0.1,
+            "block_share": 0.1,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -95,8 +132,15 @@ def test_claims_pass_fail_and_undecidable():
 
 def test_coordinates_from_a_run_path():
     path = "results/runs/dataset=a/model=b/optimizer=sgd/lr=0.1/batch=32/init=3/order=0/weights.parquet"
-    assert coordinates(path) == {"dataset": "a", "model": "b", "optimizer": "sgd", "lr": "0.1", "batch": "32",
-                                 "init": "3", "order": "0"}  # fmt: skip
+    assert coordinates(path) == {
+        "dataset": "a",
+        "model": "b",
+        "optimizer": "sgd",
+        "lr": "0.1",
+        "batch": "32",
+        "init": "3",
+        "order": "0",
+    }
     with pytest.raises(ValueError):
         coordinates("results/other/weights.parquet")
 
@@ -111,7 +155,9 @@ def _trajectory(rate, floor=0.0, noise=0.0, seed=0, fitted_at=300.0):
     irrelevant norm decaying as exp(-rate * step) towards ``floor``."""
     rng = np.random.default_rng(seed)
     loss = 0.04 + 5.0 * np.exp(-STEPS / fitted_at * 3) + 0.002 * rng.standard_normal(len(STEPS))
-    norm = np.sqrt((4.5 * np.exp(-rate * STEPS)) ** 2 + floor**2) * np.exp(noise * rng.standard_normal(len(STEPS)))
+    norm = np.sqrt((4.5 * np.exp(-rate * STEPS)) ** 2 + floor**2) * np.exp(
+        noise * rng.standard_normal(len(STEPS))
+    )
     return loss, norm
 
 
@@ -160,9 +206,20 @@ def _rate_records(rate_of, lrs=(0.1, 0.2, 0.5), batches=(1, 32, 128, 512), inits
             for i in inits:
                 loss, norm = _trajectory(rate_of(lr, b), noise=0.01, seed=i)
                 traj = pd.DataFrame({"step": STEPS.astype(int), "full_loss": loss, "irrelevant_norm": norm})
-                records.append({"dataset": "lin", "model": "m", "optimizer": "sgd", "lr": repr(lr), "batch": str(b),
-                                "init": str(i), "order": "0", "trajectory": traj, "status": "completed",
-                                "weight_decay": 0.0})  # fmt: skip
+                records.append(
+                    {
+                        "dataset": "lin",
+                        "model": "m",
+                        "optimizer": "sgd",
+                        "lr": repr(lr),
+                        "batch": str(b),
+                        "init": str(i),
+                        "order": "0",
+                        "trajectory": traj,
+                        "status": "completed",
+                        "weight_decay": 0.0,
+                    }
+                )
     return records
 
 
@@ -204,9 +261,20 @@ def test_excess_over_gd_isolates_the_second_order_term():
         for i in (0, 1):
             loss, norm = _trajectory(2e-4, noise=0.0, seed=i)
             traj = pd.DataFrame({"step": STEPS.astype(int), "full_loss": loss, "irrelevant_norm": norm})
-            records.append({"dataset": "lin", "model": "m", "optimizer": "gd", "lr": repr(lr), "batch": "full",
-                            "init": str(i), "order": "0", "trajectory": traj, "status": "completed",
-                            "weight_decay": 0.0})  # fmt: skip
+            records.append(
+                {
+                    "dataset": "lin",
+                    "model": "m",
+                    "optimizer": "gd",
+                    "lr": repr(lr),
+                    "batch": "full",
+                    "init": str(i),
+                    "order": "0",
+                    "trajectory": traj,
+                    "status": "completed",
+                    "weight_decay": 0.0,
+                }
+            )
     rates = dr.rate_table(records)
     sgd = rates[rates["batch"] != "full"]
     assert sgd["gd_rate"].to_numpy() == pytest.approx(2e-4, rel=0.05)

@@ -8,18 +8,25 @@ from conftest import run_snakemake, tiny_config
 
 pytestmark = pytest.mark.slow
 
-OUTPUTS = ["results/analyses/e11_init_dependence.parquet", "results/analyses/e11_init_dependence.html",
-           "results/analyses/e11_init_dependence.png", "results/analyses/e11_summary.rst",
-           "results/analyses/e10_rates.parquet", "results/analyses/e10_slopes.parquet",
-           "results/analyses/e10_decay_rate.html", "results/analyses/e10_rate_vs_lr_over_b.png",
-           "results/analyses/e10_summary.rst"]  # fmt: skip
+OUTPUTS = [
+    "results/analyses/e11_init_dependence.parquet",
+    "results/analyses/e11_init_dependence.html",
+    "results/analyses/e11_init_dependence.png",
+    "results/analyses/e11_summary.rst",
+    "results/analyses/e10_rates.parquet",
+    "results/analyses/e10_slopes.parquet",
+    "results/analyses/e10_decay_rate.html",
+    "results/analyses/e10_rate_vs_lr_over_b.png",
+    "results/analyses/e10_summary.rst",
+]
 
 
 def _config(init_seeds):
     config = tiny_config()
     config["optimizers"] = {"gd": {"batch": "full", "steps": 1000}, "sgd": {"steps": 1000}}
-    config["sweeps"]["tiny"].update(optimizers=["gd", "sgd"], lrs=[0.1, 0.3], batches=[1, 16],
-                                    init_seeds=init_seeds, order_seeds=[0])  # fmt: skip
+    config["sweeps"]["tiny"].update(
+        optimizers=["gd", "sgd"], lrs=[0.1, 0.3], batches=[1, 16], init_seeds=init_seeds, order_seeds=[0]
+    )
     return config
 
 

@@ -72,7 +72,7 @@ class DecayFit:
 def running_median(values: np.ndarray, half: int = 2) -> np.ndarray:
     """Median over the ``2*half + 1`` neighbours of each point (fewer at the ends)."""
     values = np.asarray(values, dtype=np.float64)
-    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])
+    return np.array([np.median(values[max(0, i - half) : i + half + 1]) for i in range(len(values))])
 
 
 def phase2_start(steps: np.ndarray, loss: np.ndarray, tolerance: float = LOSS_TOLERANCE) -> int | None:
@@ -119,7 +119,9 @@ def fit_decay(steps: np.ndarray, loss: np.ndarray, norm: np.ndarray) -> DecayFit
     inside = (steps >= start) & (norm > 0)
     s, n = steps[inside], norm[inside]
     if len(s) < MIN_POINTS:
-        return DecayFit(start, None, float("nan"), float("nan"), len(s), None, "too few points after phase-2 start")
+        return DecayFit(
+            start, None, float("nan"), float("nan"), len(s), None, "too few points after phase-2 start"
+        )
     floor, end = None, s[-1]
     tail = max(3, len(s) // 4)
     rate_all, _ = _log_fit(s, n)
@@ -129,8 +131,15 @@ def fit_decay(steps: np.ndarray, loss: np.ndarray, norm: np.ndarray) -> DecayFit
         end = s[np.argmax(n <= FLOOR_MARGIN * floor)]
     window = s <= end
     if window.sum() < MIN_POINTS or end / start < MIN_SPAN:
-        return DecayFit(start, int(end), float("nan"), float("nan"), int(window.sum()), floor,
-                        "window too short: the norm reached its floor (plateau) early in phase 2")  # fmt: skip
+        return DecayFit(
+            start,
+            int(end),
+            float("nan"),
+            float("nan"),
+            int(window.sum()),
+            floor,
+            "window too short: the norm reached its floor (plateau) early in phase 2",
+        )
     rate, r2 = _log_fit(s[window], n[window])
     return DecayFit(start, int(end), rate, r2, int(window.sum()), floor, "")
 
@@ -142,10 +151,14 @@ def load_trajectories(paths: list[str | os.PathLike]) -> list[dict]:
     records = []
     for path in paths:
         meta = read_metadata(path)
-        records.append({
-            **coordinates(path), "trajectory": read_trajectory(path), "status": meta.get("status", "completed"),
-            "weight_decay": float(meta.get("config", {}).get("optimizer", {}).get("weight_decay", 0.0)),
-        })  # fmt: skip
+        records.append(
+            {
+                **coordinates(path),
+                "trajectory": read_trajectory(path),
+                "status": meta.get("status", "completed"),
+                "weight_decay": float(meta.get("config", {}).get("optimizer", {}).get("weight_decay", 0.0)),
+            }
+        )
     return records
 
 
@@ -155,26 +168,43 @@ def rate_table(records: list[dict]) -> pd.DataFrame:
     for mini-batch runs, ``gd_rate``: the rate of plain GD from the same (dataset,
     model, lr, init) over the same window, and ``excess_rate = rate - gd_rate``:
     SGD's extra shrinkage, Theorem 1's second-order term (NaN without such a GD run)."""
-    gd = {(r["dataset"], r["model"], r["lr"], r["init"]): r["trajectory"] for r in records
-          if r["batch"] == "full" and r["weight_decay"] == 0 and r["status"] == "completed"}  # fmt: skip
+    gd = {
+        (r["dataset"], r["model"], r["lr"], r["init"]): r["trajectory"]
+        for r in records
+        if r["batch"] == "full" and r["weight_decay"] == 0 and r["status"] == "completed"
+    }
     rows = []
     for rec in records:
         traj = rec["trajectory"]
         if rec["status"] != "completed":
             fit = DecayFit(None, None, float("nan"), float("nan"), 0, None, "diverged: skipped")
         else:
-            fit = fit_decay(traj["step"].to_numpy(), traj["full_loss"].to_numpy(), traj["irrelevant_norm"].to_numpy())
+            fit = fit_decay(
+                traj["step"].to_numpy(), traj["full_loss"].to_numpy(), traj["irrelevant_norm"].to_numpy()
+            )
         lr, b = float(rec["lr"]), batch_size(rec["batch"])
         reference = gd.get((rec["dataset"], rec["model"], rec["lr"], rec["init"]))
         gd_rate = float("nan")
         if np.isfinite(b) and np.isfinite(fit.rate) and reference is not None:
             inside = (reference["step"] >= fit.start) & (reference["step"] <= fit.end)
             if inside.sum() >= MIN_POINTS:
-                gd_rate, _ = _log_fit(reference["step"][inside].to_numpy(), reference["irrelevant_norm"][inside].to_numpy())
+                gd_rate, _ = _log_fit(
+                    reference["step"][inside].to_numpy(), reference["irrelevant_norm"][inside].to_numpy()
+                )
         coords = {k: v for k, v in rec.items() if k not in ("trajectory",)}
-        rows.append({**coords, "lr_value": lr, "batch_size": b, "lr_over_b": lr / b if np.isfinite(b) else np.nan,
-                     **asdict(fit), "rate_per_lr": fit.rate / lr, "gd_rate": gd_rate,
-                     "excess_rate": fit.rate - gd_rate, "excess_per_lr": (fit.rate - gd_rate) / lr})  # fmt: skip
+        rows.append(
+            {
+                **coords,
+                "lr_value": lr,
+                "batch_size": b,
+                "lr_over_b": lr / b if np.isfinite(b) else np.nan,
+                **asdict(fit),
+                "rate_per_lr": fit.rate / lr,
+                "gd_rate": gd_rate,
+                "excess_rate": fit.rate - gd_rate,
+                "excess_per_lr": (fit.rate - gd_rate) / lr,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -186,11 +216,24 @@ def loglog_slope(x: np.ndarray, y: np.ndarray, level: float = LEVEL) -> dict:
     lx, ly = np.log10(np.asarray(x, dtype=np.float64)), np.log10(np.asarray(y, dtype=np.float64))
     n = len(lx)
     if n < 3 or np.ptp(lx) == 0:
-        return {"slope": np.nan, "intercept": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": n, "r2": np.nan}
+        return {
+            "slope": np.nan,
+            "intercept": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n": n,
+            "r2": np.nan,
+        }
     fit = stats.linregress(lx, ly)
     half = stats.t.ppf(0.5 + level / 2, n - 2) * fit.stderr
-    return {"slope": fit.slope, "intercept": fit.intercept, "ci_low": fit.slope - half,
-            "ci_high": fit.slope + half, "n": n, "r2": fit.rvalue**2}  # fmt: skip
+    return {
+        "slope": fit.slope,
+        "intercept": fit.intercept,
+        "ci_low": fit.slope - half,
+        "ci_high": fit.slope + half,
+        "n": n,
+        "r2": fit.rvalue**2,
+    }
 
 
 def exponent_fit(lr: np.ndarray, b: np.ndarray, rate: np.ndarray, level: float = LEVEL) -> dict:
@@ -209,8 +252,15 @@ def exponent_fit(lr: np.ndarray, b: np.ndarray, rate: np.ndarray, level: float =
     resid = rate - X @ coef
     cov = np.sum(resid**2) / (n - 3) * np.linalg.inv(X.T @ X)
     half = stats.t.ppf(0.5 + level / 2, n - 3) * np.sqrt(np.diag(cov))
-    return {"alpha": coef[1], "alpha_low": coef[1] - half[1], "alpha_high": coef[1] + half[1],
-            "beta": coef[2], "beta_low": coef[2] - half[2], "beta_high": coef[2] + half[2], "n": n}  # fmt: skip
+    return {
+        "alpha": coef[1],
+        "alpha_low": coef[1] - half[1],
+        "alpha_high": coef[1] + half[1],
+        "beta": coef[2],
+        "beta_low": coef[2] - half[2],
+        "beta_high": coef[2] + half[2],
+        "n": n,
+    }
 
 
 def sgd_fits(rates: pd.DataFrame) -> pd.DataFrame:
@@ -231,15 +281,25 @@ def slope_table(rates: pd.DataFrame) -> pd.DataFrame:
         row = dict(zip(("dataset", "model", "optimizer"), key))
         row.update(loglog_slope(used["lr_over_b"], used["rate_per_lr"]))
         excess = used[used["excess_rate"] > 0]
-        row.update({f"excess_{k}": v for k, v in loglog_slope(excess["lr_over_b"], excess["excess_per_lr"]).items()})
-        row["excess_n_lr_over_b"] = int(excess["lr_over_b"].nunique())
-        row.update({f"{k}": v for k, v in exponent_fit(used["lr_value"], used["batch_size"], used["rate"]).items()
-                    if k != "n"})  # fmt: skip
         row.update(
-            n_runs=len(group), n_fitted=len(used), n_diverged=int((group["status"] != "completed").sum()),
+            {f"excess_{k}": v for k, v in loglog_slope(excess["lr_over_b"], excess["excess_per_lr"]).items()}
+        )
+        row["excess_n_lr_over_b"] = int(excess["lr_over_b"].nunique())
+        row.update(
+            {
+                f"{k}": v
+                for k, v in exponent_fit(used["lr_value"], used["batch_size"], used["rate"]).items()
+                if k != "n"
+            }
+        )
+        row.update(
+            n_runs=len(group),
+            n_fitted=len(used),
+            n_diverged=int((group["status"] != "completed").sum()),
             n_no_rate=int(len(group) - len(used) - (group["status"] != "completed").sum()),
-            n_lr_over_b=int(used["lr_over_b"].nunique()), median_r2=float(used["r2"].median()),
-        )  # fmt: skip
+            n_lr_over_b=int(used["lr_over_b"].nunique()),
+            median_r2=float(used["r2"].median()),
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -247,29 +307,39 @@ def slope_table(rates: pd.DataFrame) -> pd.DataFrame:
 def decay_rate_claims(slopes: pd.DataFrame, rates: pd.DataFrame) -> list[Claim]:
     """E10's checklist rows: the rate grows with lr/b (slope's interval above 0) and
     it is linear in lr/b (interval contains 1); ``passed=None`` without >= 2 lr/b values."""
-    grows = ("The irrelevant norm's phase-2 decay rate grows with lr/b (Theorem 1)",
-             f"log-log least squares of rate/lr on lr/b over the fitted SGD runs: the slope's {LEVEL:.0%} "
-             "interval lies above 0")  # fmt: skip
-    linear = ("SGD's extra shrinkage is linear in lr/b: rate per unit lr*steps ~ lr/b (Theorem 1's "
-              "second-order term lr*(lr/2b)*a^2*c^2)",
-              f"the {LEVEL:.0%} interval of the log-log slope of the excess rate over GD (SGD's rate minus the rate "
-              "of GD from the same init and lr over the same window, i.e. without the first-order term) per lr "
-              "against lr/b contains 1; without GD runs, the same for the raw rate")  # fmt: skip
+    grows = (
+        "The irrelevant norm's phase-2 decay rate grows with lr/b (Theorem 1)",
+        f"log-log least squares of rate/lr on lr/b over the fitted SGD runs: the slope's {LEVEL:.0%} "
+        "interval lies above 0",
+    )
+    linear = (
+        "SGD's extra shrinkage is linear in lr/b: rate per unit lr*steps ~ lr/b (Theorem 1's "
+        "second-order term lr*(lr/2b)*a^2*c^2)",
+        f"the {LEVEL:.0%} interval of the log-log slope of the excess rate over GD (SGD's rate minus "
+        "the rate of GD from the same init and lr over the same window, i.e. without the first-order "
+        "term) per lr against lr/b contains 1; without GD runs, the same for the raw rate",
+    )
     usable = slopes[slopes["n_lr_over_b"] >= 2] if len(slopes) else slopes
     if usable.empty:
         n_values = int(sgd_fits(rates)["lr_over_b"].nunique()) if len(rates) else 0
-        why = (f"not decidable: needs fitted decay rates at >= 2 distinct lr/b values (plain SGD runs); "
-               f"this run has {n_values}")
+        why = (
+            f"not decidable: needs fitted decay rates at >= 2 distinct lr/b values (plain SGD runs); "
+            f"this run has {n_values}"
+        )
         return [Claim("E10", *grows, why, None), Claim("E10", *linear, why, None)]
     parts, linear_ok = [], []
     for row in usable.itertuples():
-        text = (f"{row.dataset}/{row.model}/{row.optimizer}: slope {row.slope:.2f} [{row.ci_low:.2f}, "
-                f"{row.ci_high:.2f}] over {row.n_fitted} runs at {row.n_lr_over_b} lr/b values (median fit R^2 "
-                f"{row.median_r2:.2f}; {row.n_diverged} diverged, {row.n_no_rate} without a positive rate skipped); "
-                f"per-step rate ~ lr^{row.alpha:.2f} b^-{row.beta:.2f}")  # fmt: skip
+        text = (
+            f"{row.dataset}/{row.model}/{row.optimizer}: slope {row.slope:.2f} [{row.ci_low:.2f}, "
+            f"{row.ci_high:.2f}] over {row.n_fitted} runs at {row.n_lr_over_b} lr/b values "
+            f"(median fit R^2 {row.median_r2:.2f}; {row.n_diverged} diverged, {row.n_no_rate} without a "
+            f"positive rate skipped); per-step rate ~ lr^{row.alpha:.2f} b^-{row.beta:.2f}"
+        )
         if row.excess_n_lr_over_b >= 2 and np.isfinite(row.excess_slope):
-            text += (f"; excess over GD: slope {row.excess_slope:.2f} [{row.excess_ci_low:.2f}, "
-                     f"{row.excess_ci_high:.2f}] over {row.excess_n} runs")  # fmt: skip
+            text += (
+                f"; excess over GD: slope {row.excess_slope:.2f} [{row.excess_ci_low:.2f}, "
+                f"{row.excess_ci_high:.2f}] over {row.excess_n} runs"
+            )
             low, high = row.excess_ci_low, row.excess_ci_high
         else:
             text += "; no GD runs to subtract (raw slope decides)"
@@ -285,7 +355,9 @@ def decay_rate_claims(slopes: pd.DataFrame, rates: pd.DataFrame) -> list[Claim]:
 
 def _gd_note(rates: pd.DataFrame) -> str:
     """How plain full-batch GD runs decayed in phase 2 (Theorem 1: no second-order term)."""
-    gd = rates[~np.isfinite(rates["lr_over_b"]) & (rates["weight_decay"] == 0) & (rates["status"] == "completed")]
+    gd = rates[
+        ~np.isfinite(rates["lr_over_b"]) & (rates["weight_decay"] == 0) & (rates["status"] == "completed")
+    ]
     if gd.empty:
         return ""
     decaying = gd[gd["rate"] > 0]

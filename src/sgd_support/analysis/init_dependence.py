@@ -76,12 +76,15 @@ def load_records(weight_paths: list[str | os.PathLike]) -> list[dict]:
         meta = read_metadata(path)
         snaps = read_weights(path)
         steps = sorted(snaps)
-        records.append({
-            **coordinates(path),
-            "w1_init": snaps[steps[0]][0], "w1_end": snaps[steps[-1]][0],
-            "diverged": meta.get("diverged_step") is not None,
-            "weight_decay": float(meta.get("config", {}).get("optimizer", {}).get("weight_decay", 0.0)),
-        })  # fmt: skip
+        records.append(
+            {
+                **coordinates(path),
+                "w1_init": snaps[steps[0]][0],
+                "w1_end": snaps[steps[-1]][0],
+                "diverged": meta.get("diverged_step") is not None,
+                "weight_decay": float(meta.get("config", {}).get("optimizer", {}).get("weight_decay", 0.0)),
+            }
+        )
     return records
 
 
@@ -97,13 +100,18 @@ def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) 
     for key, group in frame.groupby(list(GROUP), sort=False):
         done = group[~group["diverged"]]
         support = supports[key[0]]
-        per_run = pd.DataFrame([
-            {"cos_init": cosine(r.w1_end, r.w1_init),
-             "rel_dist": float(np.linalg.norm(r.w1_end - r.w1_init) / np.linalg.norm(r.w1_init)),
-             "block_share": block_share(r.w1_end, support),
-             "block_share_init": block_share(r.w1_init, support)}
-            for r in done.itertuples()
-        ], columns=["cos_init", "rel_dist", "block_share", "block_share_init"])  # fmt: skip
+        per_run = pd.DataFrame(
+            [
+                {
+                    "cos_init": cosine(r.w1_end, r.w1_init),
+                    "rel_dist": float(np.linalg.norm(r.w1_end - r.w1_init) / np.linalg.norm(r.w1_init)),
+                    "block_share": block_share(r.w1_end, support),
+                    "block_share_init": block_share(r.w1_init, support),
+                }
+                for r in done.itertuples()
+            ],
+            columns=["cos_init", "rel_dist", "block_share", "block_share_init"],
+        )
         inits = done.drop_duplicates("init")
         row = dict(zip(GROUP, key))
         row.update(
@@ -118,12 +126,16 @@ def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) 
         for column in per_run:
             row[column] = float(per_run[column].mean()) if len(per_run) else float("nan")
             if column != "block_share_init":
-                row[column + "_std"] = float(per_run[column].std(ddof=1)) if len(per_run) > 1 else float("nan")
+                row[column + "_std"] = (
+                    float(per_run[column].std(ddof=1)) if len(per_run) > 1 else float("nan")
+                )
         rows.append(row)
     table = pd.DataFrame(rows)
     if len(table):
         table["lr_value"] = table["lr"].astype(float)
-        table = table.sort_values(["dataset", "model", "optimizer", "lr_value", "batch_size"], ignore_index=True)
+        table = table.sort_values(
+            ["dataset", "model", "optimizer", "lr_value", "batch_size"], ignore_index=True
+        )
         table = table.drop(columns="lr_value")
     return table
 
@@ -147,9 +159,11 @@ def _series(table: pd.DataFrame, min_inits: int):
 
 def _trend_claim(table, column, sign, claim, what, min_inits) -> Claim:
     """A claim that ``column`` moves with b in direction ``sign`` (+1: grows with b)."""
-    criterion = (f"per (dataset, model, optimizer, lr) with >= {min_inits} init seeds and >= 2 batch sizes: "
-                 f"Spearman rho(b, {what}) {'>=' if sign > 0 else '<='} {sign * TREND_RHO:+.1f} "
-                 f"(with 4 sizes: at most one swap of neighbours); passed if every series does")  # fmt: skip
+    criterion = (
+        f"per (dataset, model, optimizer, lr) with >= {min_inits} init seeds and >= 2 batch sizes: "
+        f"Spearman rho(b, {what}) {'>=' if sign > 0 else '<='} {sign * TREND_RHO:+.1f} "
+        f"(with 4 sizes: at most one swap of neighbours); passed if every series does"
+    )
     parts, verdicts = [], []
     for key, group in _series(table, min_inits):
         rho = _spearman(group["batch_size"], group[column])
@@ -163,14 +177,18 @@ def _trend_claim(table, column, sign, claim, what, min_inits) -> Claim:
 
 def _missing(table: pd.DataFrame, min_inits: int) -> str:
     most = int(table["n_inits"].max()) if len(table) else 0
-    return (f"not decidable: needs >= {min_inits} completed init seeds for >= 2 SGD batch sizes of one "
-            f"(dataset, model, optimizer, lr); this run has at most {most} init seed(s) per group")  # fmt: skip
+    return (
+        f"not decidable: needs >= {min_inits} completed init seeds for >= 2 SGD batch sizes of one "
+        f"(dataset, model, optimizer, lr); this run has at most {most} init seed(s) per group"
+    )
 
 
 def _gd_claim(table: pd.DataFrame, min_inits: int) -> Claim:
     claim = "GD keeps most of its init (its trained W1 stays close to W1 at init)"
-    criterion = (f"per (dataset, model, lr): full-batch GD without weight decay (>= {min_inits} init seeds) has "
-                 f"cos(W1_end, W1_init) > {GD_KEEPS_COS} and >= that of every SGD batch size at the same lr")  # fmt: skip
+    criterion = (
+        f"per (dataset, model, lr): full-batch GD without weight decay (>= {min_inits} init seeds) has "
+        f"cos(W1_end, W1_init) > {GD_KEEPS_COS} and >= that of every SGD batch size at the same lr"
+    )
     enough = table[table["n_inits"] >= min_inits]
     gd = enough[(enough["batch"] == "full") & (enough["weight_decay"] == 0)]
     sgd = enough[(enough["batch"] != "full") & (enough["weight_decay"] == 0)]
@@ -182,8 +200,10 @@ def _gd_claim(table: pd.DataFrame, min_inits: int) -> Claim:
         parts.append(f"{row.dataset}/{row.model}/lr {row.lr}: GD {row.cos_init:.3f}, highest SGD {best:.3f}")
     if not verdicts:
         most = int(table["n_inits"].max()) if len(table) else 0
-        why = (f"not decidable: no full-batch GD group without weight decay with >= {min_inits} completed "
-               f"init seeds (this run has at most {most} init seed(s) per group)")
+        why = (
+            f"not decidable: no full-batch GD group without weight decay with >= {min_inits} completed "
+            f"init seeds (this run has at most {most} init seed(s) per group)"
+        )
         return Claim("E11", claim, criterion, why, None)
     return Claim("E11", claim, criterion, "; ".join(parts), all(verdicts))
 
@@ -192,13 +212,29 @@ def init_dependence_claims(table: pd.DataFrame, min_inits: int = 2) -> list[Clai
     """The checklist rows of E11, decided on ``table`` (groups with fewer than
     ``min_inits`` completed init seeds are ignored; none left: ``passed=None``)."""
     return [
-        _trend_claim(table, "cos_init", +1, "Dependence on the init falls as the batch size shrinks",
-                     "cos(W1_end, W1_init)", min_inits),
-        _trend_claim(table, "gram_agreement", -1,
-                     "First layers trained from different inits agree more as the batch size shrinks",
-                     "mean pairwise cosine of |Gram(W1_end)| across inits", min_inits),
-        _trend_claim(table, "block_share", -1,
-                     "Smaller batches concentrate |Gram(W1)| on the relevant r x r block",
-                     "share of |Gram(W1_end)| mass in the support block", min_inits),
+        _trend_claim(
+            table,
+            "cos_init",
+            +1,
+            "Dependence on the init falls as the batch size shrinks",
+            "cos(W1_end, W1_init)",
+            min_inits,
+        ),
+        _trend_claim(
+            table,
+            "gram_agreement",
+            -1,
+            "First layers trained from different inits agree more as the batch size shrinks",
+            "mean pairwise cosine of |Gram(W1_end)| across inits",
+            min_inits,
+        ),
+        _trend_claim(
+            table,
+            "block_share",
+            -1,
+            "Smaller batches concentrate |Gram(W1)| on the relevant r x r block",
+            "share of |Gram(W1_end)| mass in the support block",
+            min_inits,
+        ),
         _gd_claim(table, min_inits),
-    ]  # fmt: skip
+    ]

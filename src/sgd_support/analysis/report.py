@@ -12,12 +12,16 @@ from sgd_support.atomic import atomic_path
 from sgd_support.claims import Claim
 
 
-def write_html(path: str | os.PathLike, title: str, tables: list[tuple[str, pd.DataFrame]],
-               claims: list[Claim]) -> None:  # fmt: skip
+def write_html(
+    path: str | os.PathLike, title: str, tables: list[tuple[str, pd.DataFrame]], claims: list[Claim]
+) -> None:
     """Write ``title``, the claims (as a table) and each (heading, table) to ``path``."""
-    parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>",
-             f"<h2>{html.escape(title)}</h2>", "<h3>claims</h3>",
-             pd.DataFrame([asdict(c) for c in claims]).to_html(index=False, na_rep="")]  # fmt: skip
+    parts = [
+        f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>",
+        f"<h2>{html.escape(title)}</h2>",
+        "<h3>claims</h3>",
+        pd.DataFrame([asdict(c) for c in claims]).to_html(index=False, na_rep=""),
+    ]
     for heading, frame in tables:
         parts.append(f"<h3>{html.escape(heading)}</h3>")
         parts.append(frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))

@@ -20,8 +20,11 @@ from sgd_support.atomic import atomic_path
 from sgd_support.claims import write_claims
 
 log = logging.getLogger("sgd_support.decay_rate")
-RUN_COLUMNS = ["dataset", "model", "optimizer", "lr", "batch", "init", "order", "status", "lr_over_b", "start", "end",
-               "n_points", "rate", "rate_per_lr", "r2", "gd_rate", "excess_rate", "floor", "note"]  # fmt: skip
+RUN_COLUMNS = [
+    "dataset", "model", "optimizer", "lr", "batch", "init", "order", "status", "lr_over_b",
+    "start", "end", "n_points", "rate", "rate_per_lr", "r2", "gd_rate", "excess_rate", "floor",
+    "note"
+]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,13 +46,20 @@ def main(argv: list[str] | None = None) -> None:
         placeholder(args.figure, claims[0].measured)
     else:
         plot_rates(rates, usable, args.figure)
-    write_html(args.html, "E10: decay rate of the irrelevant norm against lr/b",
-               [("slope per (dataset, model, optimizer)", slopes), ("per run", rates.reindex(columns=RUN_COLUMNS))],
-               claims)  # fmt: skip
+    write_html(
+        args.html,
+        "E10: decay rate of the irrelevant norm against lr/b",
+        [("slope per (dataset, model, optimizer)", slopes), ("per run", rates.reindex(columns=RUN_COLUMNS))],
+        claims,
+    )
     n_done = int((rates["status"] == "completed").sum()) if len(rates) else 0
-    write_summary(args.summary, f"This run: {len(rates)} runs, {n_done} completed, "
-                  f"{int(rates['rate'].notna().sum()) if len(rates) else 0} with a fitted rate "
-                  "(per-run windows, rates and R^2 in the table).", claims)  # fmt: skip
+    write_summary(
+        args.summary,
+        f"This run: {len(rates)} runs, {n_done} completed, "
+        f"{int(rates['rate'].notna().sum()) if len(rates) else 0} with a fitted rate "
+        "(per-run windows, rates and R^2 in the table).",
+        claims,
+    )
     for claim in claims:
         log.info("%s: %s -> %s", claim.claim, claim.measured, claim.passed)
 

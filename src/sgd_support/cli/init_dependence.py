@@ -21,9 +21,11 @@ from sgd_support.claims import write_claims
 from sgd_support.data.store import load_dataset
 
 log = logging.getLogger("sgd_support.init_dependence")
-SHOWN = ["dataset", "model", "optimizer", "lr", "batch", "n_inits", "n_runs", "n_diverged", "cos_init", "cos_init_std",
-         "rel_dist", "rel_dist_std", "gram_agreement", "gram_agreement_init", "block_share", "block_share_std",
-         "block_share_init"]  # fmt: skip
+SHOWN = [
+    "dataset", "model", "optimizer", "lr", "batch", "n_inits", "n_runs", "n_diverged", "cos_init",
+    "cos_init_std", "rel_dist", "rel_dist_std", "gram_agreement", "gram_agreement_init",
+    "block_share", "block_share_std", "block_share_init"
+]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -46,11 +48,19 @@ def main(argv: list[str] | None = None) -> None:
         placeholder(args.figure, claims[0].measured)
     else:
         plot_init_dependence(enough, args.figure)
-    write_html(args.html, "E11: dependence on the init by batch size", [("per group", table.reindex(columns=SHOWN))],
-               claims)  # fmt: skip
+    write_html(
+        args.html,
+        "E11: dependence on the init by batch size",
+        [("per group", table.reindex(columns=SHOWN))],
+        claims,
+    )
     n_inits = int(table["n_inits"].max()) if len(table) else 0
-    write_summary(args.summary, f"This run: {len(table)} groups (dataset, model, optimizer, lr, batch), up to "
-                  f"{n_inits} init seed(s) each; values are means over a group's completed runs.", claims)  # fmt: skip
+    write_summary(
+        args.summary,
+        f"This run: {len(table)} groups (dataset, model, optimizer, lr, batch), up to "
+        f"{n_inits} init seed(s) each; values are means over a group's completed runs.",
+        claims,
+    )
     for claim in claims:
         log.info("%s: %s -> %s", claim.claim, claim.measured, claim.passed)
 
