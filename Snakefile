@@ -30,6 +30,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/toy.smk"
+include: "workflow/rules/analyses.smk"
 # Rule files that produce claims or report targets go above this line.
 include: "workflow/rules/report.smk"
 

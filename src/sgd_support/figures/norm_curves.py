@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.aggregate import sort_runs
-from sgd_support.figures.style import colours, save, setup
+from sgd_support.figures.style import colours, save_figure, setup
 
 PANELS = (
     ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
@@ -88,7 +88,7 @@ def plot_norm_curves(
     )
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    save(fig, path)
+    save_figure(fig, path)
 
 
 def _note_diverged(ax, final: pd.DataFrame) -> None:

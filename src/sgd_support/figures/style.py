@@ -34,7 +34,7 @@ def colours(labels: list[str]) -> dict[str, tuple]:
     return out
 
 
-def save(fig, path: str | os.PathLike) -> None:
+def save_figure(fig, path: str | os.PathLike) -> None:
     """Write ``fig`` atomically (format from the suffix) and close it."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=DPI, bbox_inches="tight")

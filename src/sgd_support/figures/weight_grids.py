@@ -14,7 +14,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sgd_support.figures.style import save, setup
+from sgd_support.figures.style import save_figure, setup
 
 CMAPS = {"abs": "viridis", "gram": "magma"}
 
@@ -74,7 +74,7 @@ def plot_weight_grid(
             ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
         fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
     fig.suptitle(title)
-    save(fig, path)
+    save_figure(fig, path)
 
 
 def support_share(w1: np.ndarray, support: np.ndarray) -> float:

@@ -1,0 +1,49 @@
+"""Small self-contained HTML pages with an analysis's tables and claims, for the report."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import asdict
+
+import pandas as pd
+
+from sgd_support.atomic import atomic_path
+from sgd_support.claims import Claim
+
+
+def write_html(
+    path: str | os.PathLike, title: str, tables: list[tuple[str, pd.DataFrame]], claims: list[Claim]
+) -> None:
+    """Write ``title``, the claims (as a table) and each (heading, table) to ``path``."""
+    parts = [
+        f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>",
+        f"<h2>{html.escape(title)}</h2>",
+        "<h3>claims</h3>",
+        pd.DataFrame([asdict(c) for c in claims]).to_html(index=False, na_rep=""),
+    ]
+    for heading, frame in tables:
+        parts.append(f"<h3>{html.escape(heading)}</h3>")
+        parts.append(frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
+    parts.append("</body></html>")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(parts), encoding="utf-8")
+
+
+def write_summary(path: str | os.PathLike, lead: str, claims: list[Claim]) -> None:
+    """A reStructuredText paragraph with this run's numbers (``lead``) and one bullet
+    per claim, for a report caption to include (``.. include::``)."""
+    verdict = {True: "reproduced", False: "NOT reproduced", None: "not decidable"}
+    lines = [_rst(lead.strip()), ""]
+    for claim in claims:
+        lines.append(f"- **{_rst(claim.claim)}** ({verdict[claim.passed]}): {_rst(claim.measured)}")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _rst(text: str) -> str:
+    """``text`` with reStructuredText's markup characters escaped (|Gram| is no substitution)."""
+    text = text.replace("\\", "\\\\")
+    for char in "|*_`[]<>:":
+        text = text.replace(char, "\\" + char)
+    return text

@@ -1,0 +1,63 @@
+"""The analysis rules on a tiny sweep: with 2 init seeds (E11 decided) and with one
+(E11 not decidable), both ending in tables, figures, claims and a report."""
+
+import pandas as pd
+import pytest
+
+from conftest import run_snakemake, tiny_config
+
+pytestmark = pytest.mark.slow
+
+OUTPUTS = [
+    "results/analyses/e11_init_dependence.parquet",
+    "results/analyses/e11_init_dependence.html",
+    "results/analyses/e11_init_dependence.png",
+    "results/analyses/e11_summary.rst",
+    "results/analyses/e10_rates.parquet",
+    "results/analyses/e10_slopes.parquet",
+    "results/analyses/e10_decay_rate.html",
+    "results/analyses/e10_rate_vs_lr_over_b.png",
+    "results/analyses/e10_summary.rst",
+]
+
+
+def _config(init_seeds):
+    config = tiny_config()
+    config["optimizers"] = {"gd": {"batch": "full", "steps": 1000}, "sgd": {"steps": 1000}}
+    config["sweeps"]["tiny"].update(
+        optimizers=["gd", "sgd"], lrs=[0.1, 0.3], batches=[1, 16], init_seeds=init_seeds, order_seeds=[0]
+    )
+    return config
+
+
+def test_analyses_with_two_init_seeds(tmp_path):
+    run_snakemake(tmp_path, _config([0, 1]))
+    for path in OUTPUTS:
+        assert (tmp_path / path).stat().st_size > 0, path
+    table = pd.read_parquet(tmp_path / "results/analyses/e11_init_dependence.parquet")
+    assert len(table) == 6  # (gd + sgd x 2 batch sizes) x 2 lrs
+    assert (table["n_inits"] == 2).all() and table["gram_agreement"].notna().all()
+    claims = pd.read_parquet(tmp_path / "results/claims/e11_init_dependence.parquet")
+    assert len(claims) == 4 and claims["passed"].notna().all()
+    rates = pd.read_parquet(tmp_path / "results/analyses/e10_rates.parquet")
+    assert len(rates) == 12 and rates["r2"].notna().any()
+    e10 = pd.read_parquet(tmp_path / "results/claims/e10_theorem1_rate.parquet")
+    assert len(e10) == 2 and ("slope" in e10["measured"][0] or "lr/b" in e10["measured"][0])
+    # the report renders, captions included with this run's numbers
+    run_snakemake(tmp_path, _config([0, 1]), "--report", "report.html")
+    html = (tmp_path / "report.html").read_text()
+    assert "E11 init dependence" in html and "E10 Theorem 1 rate" in html
+
+
+def test_analyses_without_enough_init_seeds_are_not_decided(tmp_path):
+    config = _config([0])
+    config["sweeps"]["tiny"]["lrs"] = [0.1]
+    config["sweeps"]["tiny"]["batches"] = [16]
+    run_snakemake(tmp_path, config)
+    for path in OUTPUTS:
+        assert (tmp_path / path).exists(), path
+    for table in ("e11_init_dependence", "e10_theorem1_rate"):
+        claims = pd.read_parquet(tmp_path / f"results/claims/{table}.parquet")
+        assert claims["passed"].isna().all(), claims
+    summary = (tmp_path / "results/analyses/e11_summary.rst").read_text()
+    assert "not decidable" in summary

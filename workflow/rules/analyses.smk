@@ -1,0 +1,91 @@
+# Analyses across runs: E11 (section 5.1) init dependence by batch size and E10
+# (Theorem 1) decay rate of the irrelevant norm against lr/b. Both always run on the
+# config's runs; where the config lacks the data (fewer than 2 init seeds, fewer than
+# 2 lr/b values) they write claims with passed=None saying what is missing.
+
+
+rule init_dependence:
+    input:
+        weights=run_outputs("weights.parquet"),
+        data=expand(
+            "results/data/dataset={dataset}.npz",
+            dataset=sorted({run["dataset"] for run in RUNS}),
+        ),
+    output:
+        table="results/analyses/e11_init_dependence.parquet",
+        html=report(
+            "results/analyses/e11_init_dependence.html",
+            caption="../../report/e11_table.rst",
+            category="E11 init dependence",
+            subcategory="statistics",
+            labels={"what": "table and claims"},
+        ),
+        figure=report(
+            "results/analyses/e11_init_dependence.png",
+            caption="../../report/e11_figure.rst",
+            category="E11 init dependence",
+            subcategory="statistics",
+            labels={"what": "statistics vs batch size"},
+        ),
+        claims="results/claims/e11_init_dependence.parquet",
+        summary="results/analyses/e11_summary.rst",
+    log:
+        "logs/analyses/e11_init_dependence.log",
+    benchmark:
+        "results/benchmarks/analyses/e11_init_dependence.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.init_dependence --weights {input.weights} --data {input.data}"
+        " --table {output.table} --html {output.html} --figure {output.figure}"
+        " --claims {output.claims} --summary {output.summary} > {log} 2>&1"
+
+
+rule decay_rate:
+    input:
+        run_outputs("trajectory.parquet"),
+    output:
+        rates="results/analyses/e10_rates.parquet",
+        slopes="results/analyses/e10_slopes.parquet",
+        html=report(
+            "results/analyses/e10_decay_rate.html",
+            caption="../../report/e10_table.rst",
+            category="E10 Theorem 1 rate",
+            subcategory="rate vs lr/b",
+            labels={"what": "table and claims"},
+        ),
+        figure=report(
+            "results/analyses/e10_rate_vs_lr_over_b.png",
+            caption="../../report/e10_figure.rst",
+            category="E10 Theorem 1 rate",
+            subcategory="rate vs lr/b",
+            labels={"what": "rate vs lr/b"},
+        ),
+        claims="results/claims/e10_theorem1_rate.parquet",
+        summary="results/analyses/e10_summary.rst",
+    log:
+        "logs/analyses/e10_decay_rate.log",
+    benchmark:
+        "results/benchmarks/analyses/e10_decay_rate.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+    shell:
+        "python -m sgd_support.cli.decay_rate --trajectories {input} --rates {output.rates}"
+        " --slopes {output.slopes} --html {output.html} --figure {output.figure}"
+        " --claims {output.claims} --summary {output.summary} > {log} 2>&1"
+
+
+CLAIM_TABLES += [
+    "results/claims/e11_init_dependence.parquet",
+    "results/claims/e10_theorem1_rate.parquet",
+]
+REPORT_TARGETS += [
+    "results/analyses/e11_init_dependence.html",
+    "results/analyses/e11_init_dependence.png",
+    "results/analyses/e10_decay_rate.html",
+    "results/analyses/e10_rate_vs_lr_over_b.png",
+]
