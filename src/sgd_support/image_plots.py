@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sgd_support.atomic import atomic_path  # noqa: E402
+from sgd_support.figures.style import save_figure  # noqa: E402  (atomic write)
 
 
 def _grid(count: int, width: float, height: float, columns: int = 3):
@@ -24,11 +24,6 @@ def _grid(count: int, width: float, height: float, columns: int = 3):
         ax.set_visible(False)
     return fig, axes.ravel()[:count]
 
-
-def _save(fig, path: str | os.PathLike) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
 
 
 def eigen_histograms(panels: Sequence[tuple[str, np.ndarray, str]], path: str | os.PathLike,
@@ -44,7 +39,7 @@ def eigen_histograms(panels: Sequence[tuple[str, np.ndarray, str]], path: str | 
             ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=9,
                     bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})  # fmt: skip
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def image_panels(panels: Sequence[tuple[str, np.ndarray]], path: str | os.PathLike,
@@ -58,7 +53,7 @@ def image_panels(panels: Sequence[tuple[str, np.ndarray]], path: str | os.PathLi
         ax.set_title(title, fontsize=10)
         fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def covariance_heatmap(cov: np.ndarray, title: str, path: str | os.PathLike) -> None:
@@ -67,7 +62,7 @@ def covariance_heatmap(cov: np.ndarray, title: str, path: str | os.PathLike) -> 
     shown = ax.imshow(cov, cmap="viridis")
     ax.set(title=title, xlabel="pixel", ylabel="pixel")
     fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os.PathLike) -> None:
@@ -84,4 +79,4 @@ def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os
     right.text(0.03, 0.05, note, transform=right.transAxes, ha="left", va="bottom", fontsize=9,
                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})  # fmt: skip
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sgd_support.atomic import atomic_path  # noqa: E402
+from sgd_support.figures.style import save_figure  # noqa: E402  (atomic write)
 from sgd_support.toy import ToyRun  # noqa: E402
 
 # The paper's colours (Fig. 9): GD red, SGD green, GD with weight decay gold.
@@ -27,11 +27,6 @@ def style(label: str) -> dict:
     """Line style of a run: its colour; shuffled SGD dashed (it overlaps SGD in order)."""
     return {"color": colour(label), "ls": "--" if "shuffled" in label else "-"}
 
-
-def _save(fig, path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=130, bbox_inches="tight")
-    plt.close(fig)
 
 
 def landscape_figure(path, x: np.ndarray, y: np.ndarray, runs: list[ToyRun]) -> None:
@@ -60,7 +55,7 @@ def landscape_figure(path, x: np.ndarray, y: np.ndarray, runs: list[ToyRun]) -> 
     ax.set(xlabel="a", ylabel="b", xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
            title=f"f(x) = a b x on {runs[0].coords['dataset']} (lr {runs[0].spec['lr']:g})")  # fmt: skip
     ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def ab_figure(path, runs_by_dataset: dict[str, list[ToyRun]], floor: float = 1e-20) -> None:
@@ -85,4 +80,4 @@ def ab_figure(path, runs_by_dataset: dict[str, list[ToyRun]], floor: float = 1e-
             ax.set_xlim(0, last)
         row[0].legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

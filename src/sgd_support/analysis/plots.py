@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sgd_support.atomic import atomic_path  # noqa: E402
+from sgd_support.figures.style import save_figure  # noqa: E402  (atomic write)
 
 E11_PANELS = (
     ("cos_init", "cos(W1 end, W1 init)", None),
@@ -21,18 +21,13 @@ E11_PANELS = (
 )
 
 
-def _save(fig, path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-
 
 def placeholder(path: str | os.PathLike, message: str) -> None:
     """A figure that only says why there is nothing to plot."""
     fig, ax = plt.subplots(figsize=(6, 2))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -88,7 +83,7 @@ def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
         f"{int(table['n_inits'].max())} inits)"
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -186,4 +181,4 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
         ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("E10: phase-2 decay rate against lr/b")
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
