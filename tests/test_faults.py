@@ -222,7 +222,8 @@ def test_same_config_twice_gives_identical_data_columns(tmp_path):
             np.testing.assert_array_equal(a[name], b[name], err_msg=f"{rel}: {name}")
     # provenance names what could break it
     meta = read_metadata(first / files[0])
-    assert {"engine", "device", "torch"} <= set(meta)
+    assert {"engine", "device"} <= set(meta)  # + the engine's library version (torch or numba)
+    assert meta["engine"] in meta
     prov = meta["provenance"]
     assert {"numpy", "pyarrow", "python"} <= set(prov["versions"]) and prov["code_hash"] and prov["cpu"]
-    assert prov["numerics"]["env"]["OMP_NUM_THREADS"] == "1" and prov["numerics"]["torch_threads"] == 1
+    assert prov["numerics"]["env"]["OMP_NUM_THREADS"] == "1"
