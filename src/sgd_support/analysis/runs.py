@@ -7,6 +7,8 @@ its path, ``.../dataset=D/model=M/optimizer=O/lr=L/batch=B/init=I/order=S/file``
 
 from __future__ import annotations
 
+from sgd_support.aggregate import coordinates  # noqa: F401  (one parser of run folders)
+
 import os
 from pathlib import Path
 
@@ -16,13 +18,6 @@ from sgd_support.storage import PARTITIONS
 GROUP = ("dataset", "model", "optimizer", "lr", "batch")
 
 
-def coordinates(path: str | os.PathLike) -> dict[str, str]:
-    """The run coordinates (all seven, as strings) of a file inside a run folder."""
-    parts = dict(p.split("=", 1) for p in Path(path).parent.parts if "=" in p)
-    missing = [key for key in PARTITIONS if key not in parts]
-    if missing:
-        raise ValueError(f"{path}: not inside a run folder (missing {', '.join(missing)})")
-    return {key: parts[key] for key in PARTITIONS}
 
 
 def dataset_paths(paths: list[str | os.PathLike]) -> dict[str, str]:
