@@ -9,12 +9,17 @@
    tree, wall seconds) it extrapolates per stratum to the whole grid: CPU-hours,
    and hours on 8 cores (CPU-hours / 8: 2,000+ independent jobs pack well).
 
-Usage: ``python benchmarks/pipeline.py [--cores 2] [--fraction 20] [--skip-default] [--skip-paper]``
+``--workdir DIR`` runs the sample there and keeps it (a rerun resumes: finished jobs
+keep their benchmark files, so the extrapolation still covers every sampled run; the
+printed wall time is then that of the resumed invocation only).
+
+Usage: ``python benchmarks/pipeline.py [--cores 2] [--fraction 20] [--skip-default] [--skip-paper] [--workdir DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
 import random
@@ -27,6 +32,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+from snakemake.utils import validate
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -36,6 +42,14 @@ from sgd_support.config import expand_runs  # noqa: E402
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 BENCH = "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
+
+
+def load_config(path: Path) -> dict:
+    """The config as the workflow sees it: the schema fills the defaults (a sweep's
+    ``batches``, for instance) that the run expansion reads."""
+    config = yaml.safe_load(path.read_text())
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    return config
 
 
 def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> float:
@@ -66,7 +80,7 @@ def default_pipeline(cores: int) -> None:
         shutil.copy(REPO / "config.yaml", config)
         wall = snakemake(tmp, config, cores)
         report = snakemake(tmp, config, cores, "--report", str(tmp / "report.html"))
-        runs = expand_runs(yaml.safe_load(config.read_text()))
+        runs = expand_runs(load_config(config))
         costs = job_costs(tmp, BENCH, runs)
         print(f"default pipeline (config.yaml, {len(runs)} training jobs, --cores {cores}): "
               f"{wall:.0f} s wall, report {report:.0f} s, total {wall + report:.0f} s; "
@@ -77,19 +91,21 @@ def stratum(run: dict) -> tuple:
     return run["dataset"], run["model"], run["optimizer"], run["batch"]
 
 
-def paper_sample(cores: int, fraction: int, seed: int = 0) -> None:
+def paper_sample(cores: int, fraction: int, workdir: str | None = None, seed: int = 0) -> None:
     config_path = REPO / "config" / "paper.yaml"
-    runs = expand_runs(yaml.safe_load(config_path.read_text()))
+    runs = expand_runs(load_config(config_path))
     strata = defaultdict(list)
     for run in runs:
         strata[stratum(run)].append(run)
     rng = random.Random(seed)
     sample = {key: rng.sample(members, math.ceil(len(members) / fraction)) for key, members in strata.items()}
     chosen = [run for members in sample.values() for run in members]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() if workdir is None else contextlib.nullcontext(workdir) as tmp:
         tmp = Path(tmp)
         targets = [f"{RUN_DIR}/trajectory.parquet".format(**run) for run in chosen]
-        wall = snakemake(tmp, config_path, cores, *targets)
+        if workdir is not None:
+            snakemake(tmp, config_path, cores, "--unlock")
+        wall = snakemake(tmp, config_path, cores, "--rerun-incomplete", *targets)
         costs = dict(zip(map(lambda r: tuple(r.values()), chosen), job_costs(tmp, BENCH, chosen)))
     print(f"\npaper grid sample: {len(chosen)} of {len(runs)} training runs, --cores {cores}: {wall:.0f} s wall, "
           f"{sum(c for c, _ in costs.values()):.0f} CPU-s in training jobs")  # fmt: skip
@@ -114,11 +130,12 @@ def main() -> None:
     parser.add_argument("--fraction", type=int, default=20, help="time 1/FRACTION of the paper grid")
     parser.add_argument("--skip-default", action="store_true")
     parser.add_argument("--skip-paper", action="store_true")
+    parser.add_argument("--workdir", help="run the paper sample here and keep it (resumable)")
     args = parser.parse_args()
     if not args.skip_default:
         default_pipeline(args.cores)
     if not args.skip_paper:
-        paper_sample(args.cores, args.fraction)
+        paper_sample(args.cores, args.fraction, args.workdir)
 
 
 if __name__ == "__main__":
