@@ -12,7 +12,7 @@ lr 0.1, clip 1.0. For each batch size b in {1, 32, 512, full} it times
 
 It prints microseconds per step (median over repeats of process CPU time, which
 the other jobs on a shared machine disturb far less than wall time; the median
-wall time is printed beside it), the speed-up over the authors' loop, and the
+wall time is printed beside it; the engines take turns repeat by repeat), the speed-up over the authors' loop, and the
 ratio to the FLOP floor (the step's multiply-adds at one core's fp32 FMA peak:
 2 FMA units x 8 lanes x 2 FLOP per cycle for AVX2, at the clock in /proc/cpuinfo).
 
@@ -90,25 +90,32 @@ def engine_loop(cls, data: Dataset, init: list[np.ndarray], batch: int):
     return run
 
 
-def time_per_step(run, seconds: float, repeats: int) -> tuple[float, float]:
-    """Median (CPU, wall) seconds per step; k is sized so one repeat takes ~``seconds``."""
+def calibrate(run, seconds: float) -> int:
+    """Steps per repeat so that one repeat takes ~``seconds`` of CPU time."""
     run(1)  # warm-up (compiles, allocates)
-    k, cpu0 = 1, time.process_time()
+    k = 1
     while True:
         t = time.process_time()
         run(k)
-        if time.process_time() - t > seconds / 10 or k >= 1 << 20:
-            break
+        spent = time.process_time() - t
+        if spent > seconds / 10 or k >= 1 << 20:
+            return max(1, int(k * seconds / max(spent, 1e-9)))
         k *= 4
-    k = max(1, int(k * seconds / max(time.process_time() - t, 1e-9) / 1))
-    cpu, wall = [], []
+
+
+def time_interleaved(runs: dict, seconds: float, repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (CPU, wall) seconds per step of each runner. Repeats take turns across
+    runners (authors, torch, numba, authors, ...): on a shared host a slow spell then
+    hits every engine alike instead of one engine's whole measurement."""
+    steps = {name: calibrate(run, seconds) for name, run in runs.items()}
+    cpu, wall = {name: [] for name in runs}, {name: [] for name in runs}
     for _ in range(repeats):
-        c, w = time.process_time(), time.perf_counter()
-        run(k)
-        cpu.append((time.process_time() - c) / k)
-        wall.append((time.perf_counter() - w) / k)
-    del cpu0
-    return float(np.median(cpu)), float(np.median(wall))
+        for name, run in runs.items():
+            c, w = time.process_time(), time.perf_counter()
+            run(steps[name])
+            cpu[name].append((time.process_time() - c) / steps[name])
+            wall[name].append((time.perf_counter() - w) / steps[name])
+    return {name: (float(np.median(cpu[name])), float(np.median(wall[name]))) for name in runs}
 
 
 def flops_per_step(shapes: list[tuple[int, int]], batch: int) -> float:
@@ -145,11 +152,11 @@ def main() -> None:
     for batch in BATCHES:
         b = data.n if batch == "full" else batch
         floor = flops_per_step(shapes, b) / peak
-        base = None
-        for name, make in (("authors", authors_loop), ("torch", lambda *a: engine_loop(TorchEngine, *a)),
-                           ("numba", lambda *a: engine_loop(NumbaEngine, *a))):  # fmt: skip
-            cpu, wall = time_per_step(make(data, init, b), args.seconds, args.repeats)
-            base = base or cpu
+        runs = {"authors": authors_loop(data, init, b), "torch": engine_loop(TorchEngine, data, init, b),
+                "numba": engine_loop(NumbaEngine, data, init, b)}  # fmt: skip
+        timed = time_interleaved(runs, args.seconds, args.repeats)
+        base = timed["authors"][0]
+        for name, (cpu, wall) in timed.items():
             print(f"{name:<8} {batch!s:>6} {cpu * 1e6:>10.1f} {wall * 1e6:>10.1f} {base / cpu:>10.1f} "
                   f"{cpu / floor:>8.1f}")  # fmt: skip
 
