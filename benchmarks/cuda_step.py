@@ -1,5 +1,5 @@
-"""Per-step time of the torch engine on CUDA and on the CPU (GD and SGD-32 on the
-default linear data set), for the GPU note of issue 4. Needs CUDA.
+"""Per-step time of the torch engine on CUDA (replaying captured graphs, and eager)
+and on the CPU, for GD and SGD-32 on the default linear data set. Needs CUDA.
 
 Usage: ``python benchmarks/cuda_step.py``
 """
@@ -22,17 +22,18 @@ def main() -> None:
     data = Dataset(x=x, y=y, support=support_mask(15, 5))
     init = init_weights(layer_shapes(15, [15, 15, 15], 1), 0)
     print(f"# {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
-    for device in ("cuda", "cpu"):
+    for device, graphs in (("cuda", True), ("cuda", False), ("cpu", False)):
         for batch, steps in ((None, 500), (32, 2000)):
             engine = TorchEngine(data, [w.copy() for w in init], activation="identity", loss="mse", lr=0.1,
-                                 weight_decay=0.0, clip=1.0, device=device)  # fmt: skip
+                                 weight_decay=0.0, clip=1.0, device=device, cuda_graphs=graphs)  # fmt: skip
             stream = BatchStream(data.n, batch or data.n, 0)
             run = (lambda k: engine.step_full(k)) if batch is None else (lambda k: engine.step_batches(*stream.take(k)))
-            run(20)  # warm-up
+            run(20 if batch is None else 320)  # warm-up; 320 > one epoch: both graphs (full and last partial batch) captured
             start = time.perf_counter()
             run(steps)  # returns a float: synchronises with the device
             per_step = (time.perf_counter() - start) / steps
-            print(f"{device:<5} {'GD' if batch is None else f'SGD-{batch}':<7} {per_step * 1e6:10.1f} us/step")
+            mode = "graphs" if graphs else "eager"
+            print(f"{device:<5} {mode:<7} {'GD' if batch is None else f'SGD-{batch}':<7} {per_step * 1e6:10.1f} us/step")
 
 
 if __name__ == "__main__":

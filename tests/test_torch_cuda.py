@@ -28,3 +28,29 @@ def test_cuda_matches_cpu(batch, norm_rtol, loss_rtol):
         rows[device] = result.rows[-1]
     assert rows["cuda"]["irrelevant_norm"] == pytest.approx(rows["cpu"]["irrelevant_norm"], rel=norm_rtol)
     assert rows["cuda"]["full_loss"] == pytest.approx(rows["cpu"]["full_loss"], rel=loss_rtol)
+
+
+def _trajectory(data, init, batch, cuda_graphs):
+    """Irrelevant-weight norms and losses every 100 steps of the engine on CUDA."""
+    from sgd_support.batches import BatchStream
+    from sgd_support.engines.torch_engine import TorchEngine
+    from sgd_support.recording import weight_metrics
+
+    engine = TorchEngine(data, [w.copy() for w in init], activation="relu", loss="mse", lr=0.1,
+                         weight_decay=1e-4, clip=1.0, device="cuda", cuda_graphs=cuda_graphs)  # fmt: skip
+    stream = BatchStream(data.n, batch or data.n, 3)
+    out = []
+    for _ in range(10):
+        loss = engine.step_full(100) if batch is None else engine.step_batches(*stream.take(100))
+        out.append((loss, weight_metrics(engine.weights(), data.support)["irrelevant_norm"]))
+    return out
+
+
+@pytest.mark.parametrize("batch", [None, 32, 3000], ids=["gd", "sgd32", "sgd3000-partial"])
+def test_cuda_graph_replays_match_eager_updates(batch):
+    # b=3000 on 10,000 rows ends every epoch with a 1,000-row batch: a second graph
+    x, y = make_synthetic(5000, 15, 5, 0.001, "sine", seed=1)
+    data = Dataset(x=x, y=y, support=support_mask(15, 5))
+    init = init_weights(layer_shapes(15, [15, 15, 15], 1), 2)
+    graphed, eager = _trajectory(data, init, batch, True), _trajectory(data, init, batch, False)
+    assert graphed == pytest.approx(eager, rel=1e-6)
