@@ -7,17 +7,13 @@ its path, ``.../dataset=D/model=M/optimizer=O/lr=L/batch=B/init=I/order=S/file``
 
 from __future__ import annotations
 
-from sgd_support.aggregate import coordinates  # noqa: F401  (one parser of run folders)
-
 import os
 from pathlib import Path
 
-from sgd_support.storage import PARTITIONS
+from sgd_support.aggregate import coordinates  # noqa: F401  (re-exported: one parser of run folders)
 
 # The coordinates that define a group of runs across init and order seeds.
 GROUP = ("dataset", "model", "optimizer", "lr", "batch")
-
-
 
 
 def dataset_paths(paths: list[str | os.PathLike]) -> dict[str, str]:
