@@ -54,6 +54,11 @@ SCHEMA_CASES = [
     ("negative-seed", {f"{SWEEP}.order_seeds": [-1]}, "instance['sweeps']['tiny']['order_seeds'][0]"),
     ("typo-top-level-key", {"sweep": {}}, "'sweep' was unexpected"),
     ("typo-recording-key", {"recording.snapshot": [5]}, "'snapshot' was unexpected"),
+    ("typo-dataset-key", {"datasets.linear.noize": 0.1}, "'noize' was unexpected"),
+    ("typo-model-key", {"models.lin.activaton": "relu"}, "'activaton' was unexpected"),
+    ("model-weights-key", {"models.lin.weights": "weights/resnet18.pt"}, "'weights' was unexpected"),
+    ("typo-optimizer-key", {"optimizers.sgd.wieght_decay": 0.1}, "'wieght_decay' was unexpected"),
+    ("typo-sweep-key", {f"{SWEEP}.order_seed": [1]}, "'order_seed' was unexpected"),
 ]  # fmt: skip
 SEMANTIC_CASES = [
     ("unknown-dataset-name", {f"{SWEEP}.datasets": ["linear", "lineer"]}, "sweeps.tiny.datasets[1]: 'lineer'"),
@@ -78,7 +83,6 @@ SEMANTIC_CASES = [
     ("cross-entropy-on-regression", {"training.loss": "cross_entropy"}, "training.loss: 'cross_entropy'"),
     ("missing-data-root", {"datasets.digits.root": "data/nowhere", "datasets.digits.download": False},
      "datasets.digits.root: 'data/nowhere'"),
-    ("missing-model-weights", {"models.lin.weights": "weights/resnet18.pt"}, "models.lin.weights: 'weights/resnet18.pt'"),
     ("missing-dataset-weights", {"datasets.digits.weights": "backbone.pt"}, "datasets.digits.weights: 'backbone.pt'"),
 ]  # fmt: skip
 CASES = SCHEMA_CASES + SEMANTIC_CASES
@@ -121,7 +125,7 @@ def test_good_configs_pass(tmp_path, monkeypatch):
     # a data root that exists, or is missing but will be downloaded; a weights file that exists
     (tmp_path / "data").mkdir()
     (tmp_path / "w.pt").write_bytes(b"")
-    check_config(_schema_filled(edited({"datasets.digits.root": "data", "models.lin.weights": "w.pt"})))
+    check_config(_schema_filled(edited({"datasets.digits.root": "data", "datasets.digits.weights": "w.pt"})))
     check_config(_schema_filled(edited({"datasets.digits.root": "later", "datasets.digits.download": True})))
     # snapshots at the longest run's last step and a grid dividing every run are fine
     check_config(_schema_filled(edited({"recording.snapshots": [300], "recording.per_decade": 0,

@@ -117,11 +117,6 @@ def _datasets(config: dict) -> Iterator[Problem]:
         yield from _file_keys(path, entry)
 
 
-def _models(config: dict) -> Iterator[Problem]:
-    for name, entry in config["models"].items():
-        yield from _file_keys(f"models.{name}", entry)
-
-
 def _unique(path: str, values: list) -> Iterator[Problem]:
     seen = set()
     for i, value in enumerate(values):
@@ -222,7 +217,7 @@ def _recording(config: dict) -> Iterator[Problem]:
                               "is explicit and must include each run's last step")  # fmt: skip
 
 
-CHECKS = (_datasets, _models, _optimizers, _sweeps, _recording)
+CHECKS = (_datasets, _optimizers, _sweeps, _recording)
 
 
 def problems(config: dict) -> Iterator[Problem]:
