@@ -8,7 +8,8 @@ lr 0.1, clip 1.0. For each batch size b in {1, 32, 512, full} it times
   ``optim.SGD``, ``nn.MSELoss``, ``clip_grad_norm_``, and the irrelevant norm
   through numpy every step, as in their notebooks;
 - our torch engine (the reference semantics) and our numba engine, fed the same
-  batch order as in a real run (``BatchStream``), a whole chunk per call.
+  batch order as in a real run (``BatchStream``), in the training driver's chunks
+  of at most ``MAX_CHUNK`` steps per call.
 
 It prints microseconds per step (median over repeats of process CPU time, which
 the other jobs on a shared machine disturb far less than wall time; the median
@@ -37,6 +38,7 @@ from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E40
 from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
 from sgd_support.engines.torch_engine import TorchEngine  # noqa: E402
 from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.training import MAX_CHUNK  # noqa: E402
 
 LR, CLIP, R = 0.1, 1.0, 5
 BATCHES = (1, 32, 512, "full")
@@ -84,8 +86,10 @@ def engine_loop(cls, data: Dataset, init: list[np.ndarray], batch: int):
     stream = BatchStream(data.n, batch, seed=0)
 
     def run(k: int) -> None:
-        indices, offsets = stream.take(k)
-        engine.step_batches(indices, offsets)
+        while k > 0:  # in chunks of at most MAX_CHUNK steps, as the training driver calls it
+            indices, offsets = stream.take(min(k, MAX_CHUNK))
+            engine.step_batches(indices, offsets)
+            k -= MAX_CHUNK
 
     return run
 

@@ -90,13 +90,18 @@ class Progress:
         log.info("step %d/%d  %.0f steps/s  ETA %.0f s  loss %.6g", step, self.total, rate, eta, loss)
 
 
+# Steps per engine call at most: bounds the batch-index arrays a call is handed
+# (2,000 x 512 int64 = 8 MB) while keeping Python's per-call cost negligible.
+MAX_CHUNK = 2000
+
+
 def train(
     data: Dataset,
     init: list[np.ndarray],
     spec: RunSpec,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every_s: float = 300.0,
-    max_chunk: int = 2000,
+    max_chunk: int = MAX_CHUNK,
 ) -> RunResult:
     """Train from ``init`` under ``spec``; return the recorded trajectory.
 
