@@ -30,13 +30,13 @@ def test_cuda_matches_cpu(batch, norm_rtol, loss_rtol):
     assert rows["cuda"]["full_loss"] == pytest.approx(rows["cpu"]["full_loss"], rel=loss_rtol)
 
 
-def _trajectory(data, init, batch, cuda_graphs):
+def _trajectory(data, init, batch, cuda_graphs, loss="mse"):
     """Irrelevant-weight norms and losses every 100 steps of the engine on CUDA."""
     from sgd_support.batches import BatchStream
     from sgd_support.engines.torch_engine import TorchEngine
     from sgd_support.recording import weight_metrics
 
-    engine = TorchEngine(data, [w.copy() for w in init], activation="relu", loss="mse", lr=0.1,
+    engine = TorchEngine(data, [w.copy() for w in init], activation="relu", loss=loss, lr=0.1,
                          weight_decay=1e-4, clip=1.0, device="cuda", cuda_graphs=cuda_graphs)  # fmt: skip
     stream = BatchStream(data.n, batch or data.n, 3)
     out = []
@@ -53,4 +53,19 @@ def test_cuda_graph_replays_match_eager_updates(batch):
     data = Dataset(x=x, y=y, support=support_mask(15, 5))
     init = init_weights(layer_shapes(15, [15, 15, 15], 1), 2)
     graphed, eager = _trajectory(data, init, batch, True), _trajectory(data, init, batch, False)
+    assert graphed == pytest.approx(eager, rel=1e-6)
+
+
+@pytest.mark.parametrize("batch", [None, 32], ids=["gd", "sgd32"])
+def test_cuda_graph_replays_match_eager_updates_cross_entropy(batch):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2000, 64), dtype=np.float32)
+    labels = (x[:, :8].sum(axis=1) * 10 / 8).astype(np.int64) % 10  # learnable from the first 8 inputs
+    y = np.eye(10, dtype=np.float32)[labels]
+    data = Dataset(x=x, y=y, support=np.arange(64) < 8, task="classification", labels=labels)
+    init = init_weights(layer_shapes(64, [32, 16], 10), 0)
+    graphed = _trajectory(data, init, batch, True, loss="cross_entropy")
+    eager = _trajectory(data, init, batch, False, loss="cross_entropy")
     assert graphed == pytest.approx(eager, rel=1e-6)
