@@ -28,9 +28,11 @@ def default_data():
 
 
 def final_metrics(data, init, engine, batch, steps, **kw):
-    """(irrelevant norm, full loss) after ``steps`` steps of ``engine`` through the driver."""
+    """(irrelevant norm, full loss) after ``steps`` steps of ``engine`` through the driver,
+    on the CPU (the torch engine would pick a GPU where there is one; tests/test_torch_cuda.py
+    compares the devices with tolerances for that)."""
     spec = RunSpec(lr=kw.pop("lr", 0.1), batch=batch, steps=steps, engine=engine, dense_until=0,
-                   per_decade=0, **kw)  # fmt: skip
+                   per_decade=0, device="cpu", **kw)  # fmt: skip
     last = train(data, init, spec).rows[-1]
     assert last["step"] == steps
     return last["irrelevant_norm"], last["full_loss"]
@@ -108,7 +110,7 @@ def test_numba_engine_metrics_keys_match_torch():
     metrics = {}
     for name in ("numba", "torch"):
         engine = make_engine(name, data, [w.copy() for w in init], activation="relu", loss="mse", lr=0.1,
-                             weight_decay=0.0, clip=1.0)  # fmt: skip
+                             weight_decay=0.0, clip=1.0, device="cpu")  # fmt: skip
         engine.step_batches(np.arange(40), np.array([0, 16, 32, 40]))
         metrics[name] = engine.evaluate()
     assert set(metrics["numba"]) == set(metrics["torch"]) == {

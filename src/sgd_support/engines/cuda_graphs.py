@@ -26,18 +26,20 @@ class CapturedUpdate:
         self.engine = engine
         self.index = None if size is None else torch.zeros(size, dtype=torch.int64, device=engine.device)
         saved = [p.detach().clone() for p in engine.params]
-        side = torch.cuda.Stream(engine.device)
-        side.wait_stream(torch.cuda.current_stream(engine.device))
-        with torch.cuda.stream(side):
-            for _ in range(WARMUP):  # lets autograd and cuBLAS allocate their workspaces
-                self._update()
-        torch.cuda.current_stream(engine.device).wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.loss = self._update()
-        with torch.no_grad():  # the warm-up updated the weights for real: undo it
-            for p, s in zip(engine.params, saved):
-                p.copy_(s)
+        try:
+            side = torch.cuda.Stream(engine.device)
+            side.wait_stream(torch.cuda.current_stream(engine.device))
+            with torch.cuda.stream(side):
+                for _ in range(WARMUP):  # lets autograd and cuBLAS allocate their workspaces
+                    self._update()
+            torch.cuda.current_stream(engine.device).wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                self.loss = self._update()
+        finally:  # the warm-up updated the weights for real (and a failed capture may have): undo it
+            with torch.no_grad():
+                for p, s in zip(engine.params, saved):
+                    p.copy_(s)
 
     def _update(self) -> torch.Tensor:
         engine = self.engine

@@ -11,11 +11,15 @@ same kernels, without eager PyTorch's per-kernel launch overhead.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from sgd_support.data.store import Dataset
+
+log = logging.getLogger(__name__)
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -91,18 +95,23 @@ class TorchEngine:
 
     def _capture(self, size: int | None):
         """The captured update for batches of ``size`` rows (an epoch's last partial
-        batch gets its own)."""
-        if size not in self._captured:
+        batch gets its own); None once capture has failed (the run goes on eagerly)."""
+        if self.graphed and size not in self._captured:
             from sgd_support.engines.cuda_graphs import CapturedUpdate
 
-            self._captured[size] = CapturedUpdate(self, size)
-        return self._captured[size]
+            try:
+                self._captured[size] = CapturedUpdate(self, size)
+            except RuntimeError as err:  # a GPU, driver or op that cannot be captured
+                log.warning("CUDA graph capture failed, this run continues with eager updates: %s", err)
+                self.graphed = False
+        return self._captured.get(size) if self.graphed else None
 
     def step_full(self, k: int) -> float:
         """``k`` full-batch (GD) updates; returns the loss before the last one."""
         loss = None
         for _ in range(k):
-            loss = self._capture(None).replay() if self.graphed else self._update(self.x, self.y)
+            captured = self._capture(None)
+            loss = captured.replay() if captured else self._update(self.x, self.y)
         return float(loss)
 
     def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> float:
@@ -112,10 +121,8 @@ class TorchEngine:
         loss = None
         for j in range(len(offsets) - 1):
             batch = idx[offsets[j] : offsets[j + 1]]
-            if self.graphed:
-                loss = self._capture(len(batch)).replay(batch)
-            else:
-                loss = self._update(self.x[batch], self.y[batch])
+            captured = self._capture(len(batch))
+            loss = captured.replay(batch) if captured else self._update(self.x[batch], self.y[batch])
         return float(loss)
 
     @torch.no_grad()
