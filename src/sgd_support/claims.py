@@ -16,7 +16,13 @@ import pandas as pd
 
 from sgd_support.atomic import atomic_path
 
-COLUMNS = ("experiment", "claim", "criterion", "measured", "passed")
+COLUMNS = ("experiment", "location", "scope", "claim", "criterion", "measured", "passed", "why")
+
+# What a row's ``scope`` says: the kind of network or data the paper makes the claim
+# for. A claim the paper makes only for linear networks is still decided on ReLU runs
+# when the sweep has them, but its scope then says so ("not claimed by the paper for
+# ReLU networks"), so a reader can tell a failed claim from one the paper never made.
+SCOPES = ("linear networks", "ReLU networks", "images", "toy model", "pipeline")
 
 
 @dataclass
@@ -26,6 +32,9 @@ class Claim:
     criterion: str  # how this run decides it (metric, threshold and why)
     measured: str  # this run's numbers that the decision rests on
     passed: bool | None  # None: not decidable from this run's data
+    location: str = ""  # where the paper makes the claim: section, figure, theorem
+    scope: str = ""  # what the paper claims it for (see SCOPES), and "not claimed ..." notes
+    why: str = ""  # for a FAIL (or an undecided row): the cause the run shows, in one sentence
 
 
 def write_claims(path: str | os.PathLike, claims: list[Claim]) -> None:
@@ -38,5 +47,5 @@ def write_claims(path: str | os.PathLike, claims: list[Claim]) -> None:
 
 def read_claims(paths: list[str | os.PathLike]) -> pd.DataFrame:
     """All claim rows of ``paths``, in order."""
-    frames = [pd.read_parquet(p) for p in paths]
+    frames = [pd.read_parquet(p).reindex(columns=list(COLUMNS)) for p in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
