@@ -128,7 +128,10 @@ def test_every_row_names_location_and_scope_and_a_fail_says_why():
     assert all(c.location and c.scope for c in claims)
     assert [c.scope for c in claims] == ["linear networks"] * 4 + ["pipeline"]
     ordering, loss = claims[1], claims[3]
-    assert ordering.passed is False and "SGD-32 [3.500, 3.500] not below SGD-512 [3.240, 3.260] (ranges apart)" in ordering.why
+    assert (
+        ordering.passed is False
+        and "SGD-32 [3.500, 3.500] not below SGD-512 [3.240, 3.260] (ranges apart)" in ordering.why
+    )
     assert loss.passed is False and "noise floor" in loss.why and "0.8-1.2" in loss.why
     assert "within 2%: SGD-512, SGD-32" in loss.why
     assert all(c.why == "" for c in claims if c.passed)
