@@ -140,8 +140,7 @@ def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame)
     measured, results, causes = [], [], []
     for lr in _lrs(runs):
         at_lr = sort_runs(runs[(runs["lr"] == lr) & runs["kind"].isin(["gd", "sgd"])])
-        norms = ok[ok["lr"] == lr].groupby("label")["final_irrelevant_norm"]
-        medians = norms.median()
+        medians = ok[ok["lr"] == lr].groupby("label")["final_irrelevant_norm"].median()
         labels = list(dict.fromkeys(at_lr["label"]))  # GD first, then SGD from the largest batch down
         if len(labels) < 2 or any(lab not in medians for lab in labels):
             lost = [lab for lab in labels if lab not in medians]
@@ -158,7 +157,7 @@ def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame)
         chain = " > ".join(f"{lab} {v:.3f}" for lab, v in zip(labels, values))
         measured.append(f"lr {lr}: {chain}" + ("" if ordered else " (NOT ordered)"))
         if not ordered:
-            causes.append(f"lr {lr}: " + _inversions(labels, norms))
+            causes.append(f"lr {lr}: " + _inversions(labels, ok[ok["lr"] == lr]))
     return Claim(
         experiment,
         f"smaller batch, smaller final irrelevant norm ({where})",
@@ -170,10 +169,14 @@ def _ordering(experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame)
     )
 
 
-def _inversions(labels: list[str], norms) -> str:
+def _inversions(labels: list[str], at_lr: pd.DataFrame) -> str:
     """The neighbours whose medians are out of order, each with its range over order
-    seeds, and whether the ranges overlap (order-seed noise) or not (an inversion)."""
+    seeds, whether the ranges overlap (order-seed noise) or not (an inversion), and
+    each one's median norm at T/2 and T: a norm that no longer falls has reached a
+    floor, where the floor's level and not Theorem 1's rate orders the final norms."""
+    norms = at_lr.groupby("label")["final_irrelevant_norm"]
     median, low, high = norms.median(), norms.min(), norms.max()
+    half = at_lr.groupby("label")["half_irrelevant_norm"].median()
     parts = []
     for big, small in zip(labels, labels[1:]):
         if median[small] < median[big]:
@@ -182,8 +185,10 @@ def _inversions(labels: list[str], norms) -> str:
         parts.append(
             f"{small} [{low[small]:.3f}, {high[small]:.3f}] not below {big} [{low[big]:.3f}, {high[big]:.3f}]"
             + (" (ranges overlap: within the order-seed spread)" if overlap else " (ranges apart)")
+            + f"; T/2 -> T: {small} {half[small]:.3f} -> {median[small]:.3f}, {big} {half[big]:.3f} -> "
+            f"{median[big]:.3f}"
         )
-    return "; ".join(parts) + " (final norm, min-max over order seeds)"
+    return "; ".join(parts) + " (final norm, min-max over order seeds; medians at T/2 and T)"
 
 
 def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
