@@ -158,5 +158,9 @@ def test_relu_runs_keep_the_linear_rows_as_not_claimed_and_decide_the_row_claims
 
 def test_relu_row_claims_fail_with_their_reason():
     some, more = synthetic_claims(relu_like({"GD": 3, "SGD-512": 0, "SGD-32": 5, "SGD-1": 4}), ZERO)[4:6]
-    assert some.passed is False and "SGD-512 halves no row" in some.why
+    assert (
+        some.passed is False
+        and "SGD-512 halves no row" in some.why
+        and "mean(y^2) lr 0.1: GD 0.006, SGD-512 0.006" in some.why
+    )
     assert more.passed is False and "GD 3 -> SGD-512 0 -> SGD-32 5 -> SGD-1 4" in more.why

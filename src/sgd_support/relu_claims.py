@@ -27,10 +27,11 @@ ROW_COLUMNS = ("n_rows", "rows_halved", "rows_grown")
 
 
 def relu_claims(
-    experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame, location: str
+    experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame, location: str, zero: float
 ) -> list[Claim]:
     """Two rows: some rows shrink under every SGD batch size; more of them the smaller
-    the batch. ``runs``: every run of the group, ``ok``: its completed runs."""
+    the batch. ``runs``: every run of the group, ``ok``: its completed runs, ``zero``:
+    mean(y^2) (the residual a FAIL's reason is measured against)."""
     some = Claim(
         experiment,
         f"ReLU: without weight decay some rows of W1[:, r:] shrink as in the linear case, others may "
@@ -57,11 +58,17 @@ def relu_claims(
         some.measured = more.measured = "no W1 row counts for these runs (needs their weights)"
         some.why = more.why = some.measured
         return [some, more]
-    some_results, more_results, counts, lows, inversions = [], [], [], [], []
+    some_results, more_results, counts, lows, inversions, residuals = [], [], [], [], [], []
     for lr in sorted(runs["lr"].unique(), key=float):
         at_lr = sort_runs(ok[(ok["lr"] == lr) & ok["kind"].isin(["gd", "sgd"])])
         stats = at_lr.groupby("label", sort=False).agg(
-            halved=("rows_halved", "median"), grown=("rows_grown", "median"), width=("n_rows", "first")
+            halved=("rows_halved", "median"),
+            grown=("rows_grown", "median"),
+            width=("n_rows", "first"),
+            loss=("late_loss_q50", "median"),
+        )
+        residuals.append(
+            f"lr {lr}: " + ", ".join(f"{lab} {s.loss / zero:.3f}" for lab, s in stats.iterrows())
         )
         counts.append(
             f"lr {lr}: "
@@ -88,13 +95,21 @@ def relu_claims(
             )
     some.measured = more.measured = "; ".join(counts)
     some.passed, more.passed = combined(some_results), combined(more_results)
+    # Sec. 6: a row shrinks as in the linear case where its neuron's residual times
+    # irrelevant input, (f(x) - y) x[r:], is small, i.e. once the target is fitted
+    residual = (
+        f". Sec. 6 ties a row's fate to the residual: late full-data loss / mean(y^2) "
+        f"{'; '.join(residuals)} (rows shrink as in the linear case where (f(x) - y) x[r:] is small "
+        f"on the neuron's inputs; where it is not they may grow)"
+    )
     if some.passed is False:
-        some.why = "; ".join(lows) + " (row counts in 'measured'; W1 rows in the W1/Gram figure)"
+        some.why = "; ".join(lows) + " (row counts in 'measured'; W1 rows in the W1/Gram figure)" + residual
     if more.passed is False:
         more.why = (
             "halved rows (median over order seeds) do not rise as the batch shrinks: "
             + "; ".join(inversions)
             + " (W1/Gram figure)"
+            + residual
         )
     for claim, results in ((some, some_results), (more, more_results)):
         if claim.passed is None:

@@ -97,7 +97,9 @@ def synthetic_claims(final: pd.DataFrame, zero_loss: dict[str, float]) -> list[C
                 )
         claims += rows
         if relu:
-            claims += relu_claims(experiment, where, runs, ok, f"Sec. 6, App. I-J; {figures}")
+            claims += relu_claims(
+                experiment, where, runs, ok, f"Sec. 6, App. I-J; {figures}", zero_loss[dataset]
+            )
     claims.append(_diverged(final))
     return claims
 
