@@ -333,3 +333,17 @@ def test_relu_groups_get_their_own_rows_scoped_not_claimed():
         "linear networks (not claimed by the paper for ReLU networks)"
     ] * 2
     assert "lin/m/" in claims[0].measured and "lin/relu/" not in claims[0].measured
+
+
+def test_one_swap_of_neighbours_passes_a_trend_despite_rounding():
+    # rho of one swap among 4 sizes is 0.8 only up to rounding (0.7999999999999999)
+    claims = idep.init_dependence_claims(_table({1: 0.3, 32: 0.5, 128: 0.7, 512: 0.65}))
+    assert [c.passed for c in claims[:3]] == [True, True, True]
+    assert "(rho +0.80)" in claims[0].measured
+
+
+def test_undecidable_relu_rows_are_left_out():
+    table = pd.concat(
+        [_table({1: 0.3, 32: 0.5}), _table({1: 0.9}, n_inits=1).assign(model="r", activation="relu")]
+    )
+    assert len(idep.init_dependence_claims(table)) == 4
