@@ -164,3 +164,16 @@ def test_relu_row_claims_fail_with_their_reason():
         and "mean(y^2) lr 0.1: GD 0.006, SGD-512 0.006" in some.why
     )
     assert more.passed is False and "GD 3 -> SGD-512 0 -> SGD-32 5 -> SGD-1 4" in more.why
+
+
+def test_weight_decay_and_loss_fails_say_what_the_run_shows():
+    frame = paper_like({("GD+wd", "final_irrelevant_norm"): 2.0, ("GD+wd", "half_irrelevant_norm"): 2.01})
+    frame.loc[frame["label"] == "SGD-512", ["late_loss_q10", "late_loss_q50", "late_loss_q90"]] = [
+        0.001,
+        0.002,
+        0.003,
+    ]
+    frame.loc[frame["label"] == "SGD-512", "late_loss_q50"] = -0.2  # 4.6% of mean(y^2) below GD
+    claims = synthetic_claims(frame, ZERO)
+    assert "stationary over the last half (T/2 -> T: 2.01 -> 2)" in claims[2].why
+    assert "SGD-512 fits better than GD (0.03)" in claims[3].why

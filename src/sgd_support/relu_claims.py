@@ -27,11 +27,12 @@ ROW_COLUMNS = ("n_rows", "rows_halved", "rows_grown")
 
 
 def relu_claims(
-    experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame, location: str, zero: float
+    experiment: str, where: str, runs: pd.DataFrame, ok: pd.DataFrame, figures: str, zero: float
 ) -> list[Claim]:
     """Two rows: some rows shrink under every SGD batch size; more of them the smaller
     the batch. ``runs``: every run of the group, ``ok``: its completed runs, ``zero``:
-    mean(y^2) (the residual a FAIL's reason is measured against)."""
+    mean(y^2) (the residual a FAIL's reason is measured against), ``figures``: where the
+    paper shows these runs."""
     some = Claim(
         experiment,
         f"ReLU: without weight decay some rows of W1[:, r:] shrink as in the linear case, others may "
@@ -40,7 +41,7 @@ def relu_claims(
         f"irrelevant norm ||W1[i, r:]|| ends below {ROW_SHRUNK:.0%} of its init value is >= 1",
         "",
         None,
-        location=location,
+        location=f"Sec. 6, App. I-J; {figures}",
         scope="ReLU networks",
     )
     more = Claim(
@@ -51,7 +52,7 @@ def relu_claims(
         "",
         None,
         location=f"App. C 'With ReLU Networks' ('SGD with lower batch sizes picks up the support more "
-        f"confidently'), Fig. 16; {location.split('; ', 1)[-1]}",
+        f"confidently'), Fig. 16; Sec. 6",
         scope="ReLU networks",
     )
     if not set(ROW_COLUMNS) <= set(ok.columns) or ok.empty:
@@ -73,7 +74,7 @@ def relu_claims(
         counts.append(
             f"lr {lr}: "
             + ", ".join(
-                f"{lab} {s.halved:g} halved / {s.grown:g} grown of {s.width}" for lab, s in stats.iterrows()
+                f"{lab} {s.halved:g} halved / {s.grown:g} grown of {s.width:g}" for lab, s in stats.iterrows()
             )
         )
         sgd = stats.loc[at_lr.loc[at_lr["kind"] == "sgd", "label"].unique()]

@@ -78,7 +78,7 @@ def synthetic_claims(final: pd.DataFrame, zero_loss: dict[str, float]) -> list[C
         rows = [
             _plateau(experiment, where, ok),
             _ordering(experiment, where, runs, ok),
-            _weight_decay(experiment, where, ok),
+            _weight_decay(experiment, where, ok, zero_loss[dataset]),
             _comparable_loss(experiment, where, ok, zero_loss[dataset]),
         ]
         places = (
@@ -97,9 +97,7 @@ def synthetic_claims(final: pd.DataFrame, zero_loss: dict[str, float]) -> list[C
                 )
         claims += rows
         if relu:
-            claims += relu_claims(
-                experiment, where, runs, ok, f"Sec. 6, App. I-J; {figures}", zero_loss[dataset]
-            )
+            claims += relu_claims(experiment, where, runs, ok, figures, zero_loss[dataset])
     claims.append(_diverged(final))
     return claims
 
@@ -193,7 +191,7 @@ def _inversions(labels: list[str], at_lr: pd.DataFrame) -> str:
     return "; ".join(parts) + " (final norm, min-max over order seeds; medians at T/2 and T)"
 
 
-def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
+def _weight_decay(experiment: str, where: str, ok: pd.DataFrame, zero: float) -> Claim:
     wd = ok[ok["kind"] == "gd_wd"]
     measured, results, kept = [], [], []
     for lr in _lrs(wd):
@@ -207,19 +205,32 @@ def _weight_decay(experiment: str, where: str, ok: pd.DataFrame) -> Claim:
         )
         if not results[-1]:
             gd = ok[(ok["lr"] == lr) & (ok["kind"] == "gd")]["late_loss_q50"]
+            change = run["final_irrelevant_norm"] / run["half_irrelevant_norm"] - 1
+            trend = (
+                "stationary"
+                if abs(change) < PLATEAU_MAX_CHANGE
+                else "rising" if change > 0 else "still falling"
+            )
             kept.append(
                 f"lr {lr}: GD+wd keeps {ratio:.1%} of the init's irrelevant norm after {run['steps']} steps, "
-                f"at full-data loss {run['final_full_loss']:.4g}"
+                f"{trend} over the last half (T/2 -> T: {run['half_irrelevant_norm']:.3g} -> "
+                f"{run['final_irrelevant_norm']:.3g}), at full-data loss {run['final_full_loss']:.4g} = "
+                f"{run['final_full_loss'] / zero:.2f} of mean(y^2)"
                 + (f" (GD: {gd.median():.4g})" if len(gd) else "")
+                + (
+                    ": it has not converged in this many steps"
+                    if trend == "still falling"
+                    else ": weight decay is held off by the data gradient of a residual that stays large"
+                )
             )
+    why = "; ".join(kept) + " (see the irrelevant-norm figure)" if kept else ""
     return Claim(
         experiment,
         f"GD with weight decay drives the irrelevant norm to zero ({where})",
         f"final ||W1[:, r:]|| of GD+wd below {WD_MAX_RATIO:.0%} of its initial value at every lr",
         "; ".join(measured) or "no completed GD+wd run",
         combined(results),
-        why="; ".join(kept) + (" (see the irrelevant-norm figure)" if kept else "")
-        or ("" if results else "the sweep has no completed GD+wd run"),
+        why=why or ("" if results else "the sweep has no completed GD+wd run"),
     )
 
 
@@ -262,20 +273,21 @@ def _comparable_loss(experiment: str, where: str, ok: pd.DataFrame, zero: float)
 
 
 def _loss_gap(lr: str, label: str, group: pd.DataFrame, reference: float) -> str:
-    """Why one batch size's late loss is not GD's: a level it stays at through the whole
-    last decade of steps (a noise floor of the stochastic steps), or one it is still
-    leaving (the loss falls within the decade)."""
+    """Why one batch size's late loss is not GD's: a level above GD's through the whole
+    last decade of steps (a noise floor of the stochastic steps), one below it (SGD
+    fits better than GD), or ranges that meet with medians apart."""
     low, high = group["late_loss_q10"].median(), group["late_loss_q90"].median()
+    spread = (
+        f"over the last decade of steps its 10-90% range is {low:.4g}-{high:.4g} (median over order seeds)"
+    )
     if low > reference:
         return (
-            f"lr {lr}: {label}'s full-data loss sits at a noise floor above GD's {reference:.4g}: over the "
-            f"last decade of steps its 10-90% range is {low:.4g}-{high:.4g} (median over order seeds), "
+            f"lr {lr}: {label}'s full-data loss sits at a noise floor above GD's {reference:.4g}: {spread}, "
             f"above GD throughout (loss panel of the irrelevant-norm figure)"
         )
-    return (
-        f"lr {lr}: {label}'s late full-data loss spans {low:.4g}-{high:.4g} around GD's {reference:.4g} "
-        f"(10-90% over the last decade, median over order seeds): its median differs although the ranges meet"
-    )
+    if high < reference:
+        return f"lr {lr}: {label} fits better than GD ({reference:.4g}): {spread}, below GD throughout"
+    return f"lr {lr}: {label}'s late loss ranges around GD's {reference:.4g} ({spread}) with its median apart"
 
 
 def _diverged(final: pd.DataFrame) -> Claim:
