@@ -68,8 +68,9 @@ FLOOR_MARGIN = 3.0  # end the fit where the norm first falls to 3x the floor
 MIN_POINTS = 6  # recorded steps in the window
 MIN_SPAN = 2.0  # end / start: the window covers at least a factor 2 (0.3 decades) in steps
 LEVEL = 0.95  # confidence level of the slope's interval
-# Resamples of the seed bootstrap: the percentile ends then move by < 0.01 in slope
-# between bootstrap seeds. The bootstrap's own generator is seeded: reruns agree.
+# Resamples of the seed bootstrap. On the default run (3-4 seed pairs per series) the
+# interval's ends were the same to 4 decimals for bootstrap seeds 0-4. The bootstrap's
+# own generator is seeded, so reruns agree.
 N_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 
