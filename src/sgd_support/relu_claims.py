@@ -46,7 +46,8 @@ def relu_claims(
     )
     more = Claim(
         experiment,
-        f"ReLU: smaller batches pick up the support more confidently: more rows of W1[:, r:] shrink ({where})",
+        "ReLU: smaller batches pick up the support more confidently: more rows of W1[:, r:] shrink "
+        f"({where})",
         "median number of halved rows non-decreasing from GD through SGD's batch sizes to the smallest, "
         "and larger at the smallest batch than under GD, at every lr",
         "",

@@ -45,7 +45,8 @@ LOSS_MAX_EXCESS = 0.02
 TARGET_FIGURES = {
     "linear": "App. C.2, Fig. 3, 11",
     "sine": "App. C.3, Fig. 14",
-    "staircase": "App. C.1 ('same behavior occurs with other classes of targets'; staircase: authors' notebooks)",
+    "staircase": "App. C.1 ('same behavior occurs with other classes of targets'; "
+    "staircase: authors' notebooks)",
 }
 RELU_FIGURES = "App. C 'With ReLU Networks', Fig. 16"
 

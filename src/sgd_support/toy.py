@@ -252,7 +252,7 @@ def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
                          + ", ".join(f"{k} {v:.3f}" for k, v in dist.items()))  # fmt: skip
     if verdicts:
         claim.passed, claim.measured = all(verdicts), "; ".join(parts)
-        claim.why = "" if claim.passed else "GD is off a*b = 1, or a run ends no nearer (1, 1) than GD (measured)"
+        claim.why = "" if claim.passed else "GD is off a*b = 1 or a run ends no nearer (1, 1) than GD"
     return _undecided_why([claim])
 
 
