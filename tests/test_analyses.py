@@ -125,9 +125,23 @@ def test_claims_pass_fail_and_undecidable():
     bad = idep.init_dependence_claims(_table({1: 0.9, 32: 0.7, 128: 0.5, 512: 0.3}, gd_cos=0.4))
     assert [c.passed for c in bad] == [False, False, False, False]
     assert "b1: 0.900" in bad[0].measured
+    assert all(c.location.startswith("Sec. 5.1") and c.scope == "linear networks" for c in good + bad)
+    assert all(c.why == "" for c in good)
+    assert "against the trend at b1 -> b32: 0.900 -> 0.700" in bad[0].why
+    assert "GD's cosine with its init is not above 0.5" in bad[3].why
     missing = idep.init_dependence_claims(_table({1: 0.3, 32: 0.5}, n_inits=1))
     assert [c.passed for c in missing] == [None, None, None, None]
-    assert "init seed" in missing[0].measured
+    assert "init seed" in missing[0].measured and "init seed" in missing[0].why
+
+
+def test_relu_groups_are_decided_apart_as_not_claimed():
+    table = pd.concat(
+        [_table({1: 0.3, 32: 0.5}), _table({1: 0.9, 32: 0.1}).assign(model="r", activation="relu")]
+    )
+    claims = idep.init_dependence_claims(table)
+    assert [c.passed for c in claims] == [True] * 4 + [False] * 3 + [True]  # GD 0.95 keeps its init
+    assert all("not claimed by the paper for ReLU" in c.scope for c in claims[4:])
+    assert claims[4].claim.startswith("ReLU networks: ")
 
 
 def test_coordinates_from_a_run_path():
@@ -283,3 +297,53 @@ def test_excess_over_gd_isolates_the_second_order_term():
     assert row.slope < 0.8  # flattened by the first-order term
     assert row.excess_ci_low <= 1.0 <= row.excess_ci_high
     assert [c.passed for c in dr.decay_rate_claims(dr.slope_table(rates), rates)] == [True, True]
+
+
+def test_seed_bootstrap_does_not_count_runs_of_one_seed_as_independent():
+    x = np.tile(np.logspace(-4, -1, 4), 3)  # 4 lr/b values x 3 seed pairs
+    seeds = np.repeat([0, 1, 2], 4)
+    y = x ** np.array([0.6, 1.0, 1.4])[seeds]  # each seed pair has its own slope
+    seed_fit = dr.loglog_slope(x, y, seeds)
+    assert seed_fit["ci_low"] == pytest.approx(0.6) and seed_fit["ci_high"] == pytest.approx(1.4)
+    # ten runs per seed pair and lr/b repeating the seed's curve: more points, no more information
+    many = [np.repeat(a, 10) for a in (x, y, seeds)]
+    seed_many = dr.loglog_slope(*many)
+    point_many = dr.loglog_slope(*many[:2])  # every run its own unit: the old, too narrow interval
+    assert (seed_many["ci_low"], seed_many["ci_high"]) == pytest.approx((0.6, 1.4))
+    assert point_many["ci_high"] - point_many["ci_low"] < 0.4
+    assert np.isnan(dr.loglog_slope(x, y, np.zeros(len(x)))["ci_low"])  # one seed pair: no interval
+
+
+def test_rate_claims_with_one_lr_print_no_nan_and_fail_with_the_reason():
+    rates = dr.rate_table(_rate_records(lambda lr, b: 1e-4, lrs=(0.1,), inits=(0, 1, 2)))
+    claims = dr.decay_rate_claims(dr.slope_table(rates), rates)
+    assert [c.passed for c in claims] == [False, False]
+    assert all("nan" not in c.measured and "Theorem 1" in c.location for c in claims)
+    assert "not fitted (needs >= 2 lrs" in claims[0].measured and "from 3 seed pairs" in claims[0].measured
+    assert "per-step statement in expectation at fixed weights" in claims[1].why
+
+
+def test_relu_groups_get_their_own_rows_scoped_not_claimed():
+    records = _rate_records(lambda lr, b: 0.01 * lr**2 / b)
+    records += [{**r, "model": "relu", "activation": "relu"} for r in records]
+    rates = dr.rate_table(records)
+    rates = rates[rates["rate"] > 2e-5]
+    claims = dr.decay_rate_claims(dr.slope_table(rates), rates)
+    assert [c.scope for c in claims] == ["linear networks"] * 2 + [
+        "linear networks (not claimed by the paper for ReLU networks)"
+    ] * 2
+    assert "lin/m/" in claims[0].measured and "lin/relu/" not in claims[0].measured
+
+
+def test_one_swap_of_neighbours_passes_a_trend_despite_rounding():
+    # rho of one swap among 4 sizes is 0.8 only up to rounding (0.7999999999999999)
+    claims = idep.init_dependence_claims(_table({1: 0.3, 32: 0.5, 128: 0.7, 512: 0.65}))
+    assert [c.passed for c in claims[:3]] == [True, True, True]
+    assert "(rho +0.80)" in claims[0].measured
+
+
+def test_undecidable_relu_rows_are_left_out():
+    table = pd.concat(
+        [_table({1: 0.3, 32: 0.5}), _table({1: 0.9}, n_inits=1).assign(model="r", activation="relu")]
+    )
+    assert len(idep.init_dependence_claims(table)) == 4

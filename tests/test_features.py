@@ -99,7 +99,10 @@ def test_e9_claim():
     runs, table = _runs_and_table([400, 100, 9])
     claim = e9_claim(table, runs, 0.01, "t")
     assert claim.passed is True and "SGD-128+wd lr 0.1: 9" in claim.measured
+    assert claim.location == "App. D, Fig. 8, 18, 19" and claim.scope == "images" and claim.why == ""
     runs, table = _runs_and_table([100, 400, 9])
-    assert e9_claim(table, runs, 0.01, "t").passed is False
+    failed = e9_claim(table, runs, 0.01, "t")
+    assert failed.passed is False and "eigenvalues kept" in failed.why
     runs, table = _runs_and_table([400, 100, 9], ["completed", "completed", "diverged"])
-    assert e9_claim(table, runs, 0.01, "t").passed is None
+    undecided = e9_claim(table, runs, 0.01, "t")
+    assert undecided.passed is None and "weight-decay run" in undecided.why

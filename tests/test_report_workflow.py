@@ -92,9 +92,13 @@ def test_aggregates_mark_diverged_runs_and_skip_them(built):
 
 def test_claims_rows_cover_each_experiment_with_numbers(built):
     claims = read_claims([built / "results" / "claims" / "synthetic.parquet"])
-    # 4 rows per (dataset, model, init): linear/lin (E1), stair/relu (E5); then the diverged count
-    assert len(claims) == 9
-    assert claims["experiment"].tolist() == ["E1"] * 4 + ["E5"] * 4 + ["E1, E5"]
+    # 4 rows per (dataset, model, init): linear/lin (E1), stair/relu (E5) and the 2 ReLU row claims;
+    # then the diverged count
+    assert len(claims) == 11
+    assert claims["experiment"].tolist() == ["E1"] * 4 + ["E5"] * 6 + ["E1, E5"]
+    assert (claims["location"].str.len() > 0).all() and (claims["scope"].str.len() > 0).all()
+    assert (claims.loc[claims["passed"] == False, "why"].str.len() > 0).all()  # noqa: E712
+    assert claims["scope"].str.contains("not claimed by the paper for ReLU").sum() == 2
     diverged = claims.iloc[-1]
     assert diverged["passed"] is False or diverged["passed"] == False  # noqa: E712
     assert diverged["measured"].startswith("1 of 6 runs diverged")

@@ -139,6 +139,7 @@ def test_engine_rates_on_d2_match_the_closed_forms():
     assert sgd < gd - 0.005  # predicted gap lr^2 a^4 64 = 0.014 at a ~ 3.86
     faster, exact = rate_claims(table)
     assert faster.passed is True and exact.passed is True
+    assert "Eq. 3" in faster.location and exact.scope == "toy model" and faster.why == exact.why == ""
 
 
 def test_d1_sgd_drifts_to_the_origin_and_gd_stops():
@@ -149,11 +150,16 @@ def test_d1_sgd_drifts_to_the_origin_and_gd_stops():
     assert gd.passed is True, gd.measured
     # and the claim can fail: 10 SGD steps are far from the origin
     stalled = toy_run(D1, 1, shuffle=False, steps=10, lr=0.1, start=(1.0, 0.5))
-    assert drift_claims([stalled])[0].passed is False
+    failed, undecided = drift_claims([stalled])
+    assert failed.passed is False and "ends at |(a, b)|" in failed.why and failed.location == (
+        "App. B; Sec. 4.2 (ii), Fig. 4"
+    )
+    assert undecided.passed is None and "no GD run" in undecided.why
 
 
 def test_no_measurable_epochs_give_an_empty_table_and_undecided_claims():
     sparse = toy_run(D2, None, steps=20)  # |b| never reaches 1e-2
     table = rates_table([sparse], {"d": np.array([1.0, 3.0])})
     assert table.empty and "measured" in table.columns
-    assert [c.passed for c in rate_claims(table)] == [None, None]
+    claims = rate_claims(table)
+    assert [c.passed for c in claims] == [None, None] and all(c.why and c.scope for c in claims)

@@ -23,6 +23,19 @@ COLUMNS = ("experiment", "location", "scope", "claim", "criterion", "measured", 
 # when the sweep has them, but its scope then says so ("not claimed by the paper for
 # ReLU networks"), so a reader can tell a failed claim from one the paper never made.
 SCOPES = ("linear networks", "ReLU networks", "images", "toy model", "pipeline")
+# The note a scope carries when the row decides, on this run's networks, a claim the
+# paper does not make for them; the checklist shows such a FAIL apart from the others.
+NOT_CLAIMED = "not claimed by the paper"
+
+
+def not_claimed_for(scope: str, networks: str) -> str:
+    """``scope`` with the note that the paper does not claim it for ``networks``."""
+    return f"{scope} ({NOT_CLAIMED} for {networks})"
+
+
+def is_claimed(scope) -> bool:
+    """False for a row whose scope says the paper does not make the claim there."""
+    return NOT_CLAIMED not in str(scope or "")
 
 
 @dataclass
@@ -35,6 +48,14 @@ class Claim:
     location: str = ""  # where the paper makes the claim: section, figure, theorem
     scope: str = ""  # what the paper claims it for (see SCOPES), and "not claimed ..." notes
     why: str = ""  # for a FAIL (or an undecided row): the cause the run shows, in one sentence
+
+
+def combined(results: list[bool | None]) -> bool | None:
+    """One verdict from several (e.g. one per lr): False if any fails, None if none
+    fails but one is undecidable (or there are none), else True."""
+    if any(r is False for r in results):
+        return False
+    return None if not results or any(r is None for r in results) else True
 
 
 def write_claims(path: str | os.PathLike, claims: list[Claim]) -> None:

@@ -17,6 +17,7 @@ th { background: #f0f0f0; }
 tr.pass td.verdict { background: #d4edda; font-weight: bold; }
 tr.fail td.verdict { background: #f8d7da; font-weight: bold; }
 tr.undecided td.verdict { background: #fff3cd; font-weight: bold; }
+tr.unclaimed td.verdict { background: #e2e3e5; font-weight: bold; }
 """
 
 
@@ -30,8 +31,8 @@ def write_html_table(
 ) -> None:
     """Write ``frame`` as one HTML page: title, an intro paragraph, the table.
 
-    row_classes: a CSS class per row (pass / fail / undecided colour the cell of
-    ``verdict_column``).
+    row_classes: a CSS class per row (pass / fail / undecided / unclaimed colour the
+    cell of ``verdict_column``).
     """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []

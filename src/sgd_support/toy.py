@@ -166,23 +166,40 @@ def rate_claims(table: pd.DataFrame) -> list[Claim]:
     """SGD contracts faster than GD on D2; the measured factors match the closed forms."""
     faster = Claim("E6", "On D2 (oscillation on the inputs) SGD shrinks b faster than GD (App. B, Eq. 3)",
                    "per data set with labels 0: every batch-1 SGD run's median epoch factor of b is "
-                   "below GD's", "no GD/SGD runs on a data set with labels 0", None)  # fmt: skip
+                   "below GD's", "no GD/SGD runs on a data set with labels 0", None,
+                   location="App. B, Eq. 3; Sec. 4.2 (i), Fig. 4 (left)", scope="toy model")  # fmt: skip
     exact = Claim("E6", "The contraction of b per epoch is the closed form of App. B (our MSE: eta = 2 lr)",
                   f"|measured - closed form| <= {RATE_TOL:g} for every epoch with "
-                  f"{B_MIN:g} <= |b| <= {B_MAX:g}", "no rate measurements", None)  # fmt: skip
+                  f"{B_MIN:g} <= |b| <= {B_MAX:g}", "no rate measurements", None,
+                  location="App. B, Eq. 3", scope="toy model")  # fmt: skip
     if table.empty:
-        return [faster, exact]
-    verdicts = []
-    for _, rows in table.groupby("dataset"):
+        return _undecided_why([faster, exact])
+    verdicts, slow = [], []
+    for dataset, rows in table.groupby("dataset"):
         gd, sgd = rows[rows.schedule == "GD"], rows[rows.schedule.str.startswith("SGD")]
         if not gd.empty and not sgd.empty:
             verdicts.append(bool((sgd.measured < gd.measured.min()).all()))
+            slow += [f"{dataset} {r.schedule}: {r.measured:.6f} not below GD's {gd.measured.min():.6f}"
+                     for r in sgd.itertuples() if r.measured >= gd.measured.min()]  # fmt: skip
     if verdicts:
         faster.passed, faster.measured = all(verdicts), _fmt(table)
+        faster.why = "; ".join(slow) + " (median epoch factors of b, rates table)" if slow else ""
     exact.passed = bool((table.max_abs_error <= RATE_TOL).all())
     exact.measured = (f"largest |measured - closed form| {table.max_abs_error.max():.2e} "
                       f"over {table.epochs.sum()} epochs")  # fmt: skip
-    return [faster, exact]
+    if not exact.passed:
+        worst = table.loc[table.max_abs_error.idxmax()]
+        exact.why = (f"{worst.dataset} {worst.schedule}: an epoch factor off by {worst.max_abs_error:.2e} "
+                     f"> {RATE_TOL:g} (rates table)")  # fmt: skip
+    return _undecided_why([faster, exact])
+
+
+def _undecided_why(claims: list[Claim]) -> list[Claim]:
+    """An undecided row says why: what its ``measured`` says is missing."""
+    for claim in claims:
+        if claim.passed is None:
+            claim.why = f"the config lacks the runs: {claim.measured}"
+    return claims
 
 
 def drift_claims(runs: list[ToyRun]) -> list[Claim]:
@@ -190,17 +207,19 @@ def drift_claims(runs: list[ToyRun]) -> list[Claim]:
     GD stops on a*b = 0 where gradient flow lands (a^2 - b^2 is its invariant)."""
     sgd = Claim("E6", "On D1 SGD drifts along a*b = 0 to the min-norm solution a = b = 0 (App. B)",
                 f"every SGD run ends with |(a, b)| < {NORM_TOL:g}", "no SGD runs on D1-like data",
-                None)  # fmt: skip
+                None, location="App. B; Sec. 4.2 (ii), Fig. 4", scope="toy model")  # fmt: skip
     gd = Claim("E6", "On D1 GD stops at the point of a*b = 0 nearest its start (App. B)",
                "GD ends with |a*b| < 1e-3 and |(a, b)| within 5% of the gradient-flow end point "
                "sqrt(|a0^2 - b0^2|) (discrete GD drifts from it by O(lr^2))", "no GD run on D1-like data",
-               None)  # fmt: skip
+               None, location="App. B, Fig. 4", scope="toy model")  # fmt: skip
     sgd_runs = [r for r in runs if r.spec["batch"] is not None and not r.spec.get("weight_decay")]
     gd_runs = [r for r in runs if r.spec["batch"] is None and not r.spec.get("weight_decay")]
     if sgd_runs:
         norms = {f"{r.coords['dataset']} {r.label}": math.hypot(*r.end()) for r in sgd_runs}
         sgd.passed = all(v < NORM_TOL for v in norms.values())
         sgd.measured = "; ".join(f"{k}: |(a, b)| = {v:.2e}" for k, v in norms.items())
+        far = [f"{k} ends at |(a, b)| = {v:.2e}" for k, v in norms.items() if v >= NORM_TOL]
+        sgd.why = "; ".join(far) + " (a, b over steps figure)" if far else ""
     if gd_runs:
         parts, ok = [], True
         for r in gd_runs:
@@ -209,7 +228,8 @@ def drift_claims(runs: list[ToyRun]) -> list[Claim]:
             ok &= abs(a * b) < 1e-3 and abs(math.hypot(a, b) - flow) <= 0.05 * flow
             parts.append(f"{r.coords['dataset']}: end ({a:.4f}, {b:.2e}), gradient-flow point {flow:.4f}")
         gd.passed, gd.measured = ok, "; ".join(parts)
-    return [sgd, gd]
+        gd.why = "" if ok else "GD's end point is off a*b = 0 or away from the gradient-flow point (measured)"
+    return _undecided_why([sgd, gd])
 
 
 def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
@@ -218,7 +238,8 @@ def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
                   "towards the min-norm minimum a = b = 1",
                   "GD ends on a*b = 1 (|a*b - 1| < 1e-3) and the distance of the end point to (1, 1) "
                   "(or (-1, -1)) of every SGD and GD+wd run is below GD's",
-                  "no GD run on the landscape data", None)  # fmt: skip
+                  "no GD run on the landscape data", None, location="App. B, Fig. 9",
+                  scope="toy model")  # fmt: skip
     verdicts, parts = [], []
     for dataset in sorted({r.coords["dataset"] for r in runs}):
         dist = {r.label: min(math.hypot(a - 1, b - 1), math.hypot(a + 1, b + 1))
@@ -231,7 +252,8 @@ def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
                          + ", ".join(f"{k} {v:.3f}" for k, v in dist.items()))  # fmt: skip
     if verdicts:
         claim.passed, claim.measured = all(verdicts), "; ".join(parts)
-    return [claim]
+        claim.why = "" if claim.passed else "GD is off a*b = 1 or a run ends no nearer (1, 1) than GD"
+    return _undecided_why([claim])
 
 
 def data_role(x: np.ndarray, y: np.ndarray) -> str | None:

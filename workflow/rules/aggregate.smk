@@ -47,6 +47,11 @@ rule synthetic_claims:
         data=sorted(
             {f"results/data/dataset={dataset}.npz" for dataset, _ in SYNTHETIC_PAIRS}
         ),
+        # W1 at init and end of every synthetic run: the ReLU claims count its rows
+        weights=run_outputs(
+            "weights.parquet",
+            [r for r in RUNS if (r["dataset"], r["model"]) in SYNTHETIC_PAIRS],
+        ),
     output:
         "results/claims/synthetic.parquet",
     log:
@@ -57,7 +62,7 @@ rule synthetic_claims:
         code=CODE,
     shell:
         "python -m sgd_support.cli.synthetic_claims --data {input.data}"
-        " --out {output} {input.final} > {log} 2>&1"
+        " --weights {input.weights} --out {output} {input.final} > {log} 2>&1"
 
 
 REPORT_TARGETS.extend(

@@ -32,11 +32,13 @@ def write_html(
 
 def write_summary(path: str | os.PathLike, lead: str, claims: list[Claim]) -> None:
     """A reStructuredText paragraph with this run's numbers (``lead``) and one bullet
-    per claim, for a report caption to include (``.. include::``)."""
+    per claim (with its reason when it is not reproduced), for a report caption to
+    include (``.. include::``)."""
     verdict = {True: "reproduced", False: "NOT reproduced", None: "not decidable"}
     lines = [_rst(lead.strip()), ""]
     for claim in claims:
-        lines.append(f"- **{_rst(claim.claim)}** ({verdict[claim.passed]}): {_rst(claim.measured)}")
+        why = f" Why: {_rst(claim.why)}" if claim.why and claim.passed is not True else ""
+        lines.append(f"- **{_rst(claim.claim)}** ({verdict[claim.passed]}): {_rst(claim.measured)}.{why}")
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

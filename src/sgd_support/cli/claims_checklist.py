@@ -1,5 +1,11 @@
 """The report's claims checklist: every claims table of the run as one HTML table.
 
+Columns: experiment, where the paper makes the claim and for which networks (scope),
+the claim, how this run decides it and its numbers, the verdict, and for a FAIL or an
+undecided row why. A FAIL of a claim the paper does not make for the run's networks
+(its scope says "not claimed by the paper ...", e.g. the linear-network claims decided
+on ReLU runs) is shown and counted apart: it is a measured fact, not a failure of the paper.
+
 Usage: ``python -m sgd_support.cli.claims_checklist --html OUT.html --caption OUT.rst C1.parquet ...``
 """
 
@@ -8,10 +14,29 @@ from __future__ import annotations
 import argparse
 
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import read_claims
+from sgd_support.claims import is_claimed, read_claims
 from sgd_support.html_tables import write_html_table
 
 VERDICT = {True: ("PASS", "pass"), False: ("FAIL", "fail"), None: ("not decided", "undecided")}
+UNCLAIMED_FAIL = ("FAIL (not claimed by the paper here)", "unclaimed")
+
+
+def verdict(passed, scope) -> tuple[str, str]:
+    """(text, CSS class) of a row's verdict; ``passed`` may be NaN from Parquet (= None)."""
+    passed = None if passed is None or passed != passed else bool(passed)
+    return UNCLAIMED_FAIL if passed is False and not is_claimed(scope) else VERDICT[passed]
+
+
+def caption(verdicts: list[tuple[str, str]]) -> str:
+    """The counts, with the FAILs of claims the paper does not make counted apart."""
+    count = {cls: sum(c == cls for _, c in verdicts) for cls in ("pass", "fail", "unclaimed", "undecided")}
+    fails = count["fail"] + count["unclaimed"]
+    unclaimed = f" ({count['unclaimed']} of them of claims the paper does not make for those networks)"
+    return (
+        f"**This run**: {len(verdicts)} claims, {count['pass']} PASS, {fails} FAIL"
+        + (unclaimed if count["unclaimed"] else "")
+        + f", {count['undecided']} not decided.\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,22 +46,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--caption", required=True, help="output: the counts (reStructuredText)")
     args = parser.parse_args(argv)
     table = read_claims(args.claims)
-    passed = [None if p is None or p != p else bool(p) for p in table["passed"]]  # NaN from Parquet -> None
-    table["passed"] = [VERDICT[p][0] for p in passed]
+    verdicts = [verdict(p, s) for p, s in zip(table["passed"], table["scope"])]
+    table["passed"] = [text for text, _ in verdicts]
     write_html_table(
         table.rename(columns=str.capitalize),
         args.html,
         "Claims checklist",
-        "One row per claim of the paper, decided on this run's data. A claim the run does not "
-        "reproduce is marked FAIL with its numbers; one without the data to decide it, 'not decided'.",
-        row_classes=[VERDICT[p][1] for p in passed],
+        "One row per claim of the paper, decided on this run's data: where the paper makes it "
+        "(location) and for which networks or data (scope). A claim the run does not reproduce is "
+        "marked FAIL with its numbers and, under 'Why', what in this run makes it fail; one without "
+        "the data to decide it, 'not decided'. Rows whose scope says 'not claimed by the paper' decide "
+        "a claim on networks the paper does not make it for (the linear-network claims on ReLU runs): "
+        "their FAIL is grey and does not count against the paper.",
+        row_classes=[cls for _, cls in verdicts],
         verdict_column="Passed",
     )
-    counts = {v[0]: sum(VERDICT[p][0] == v[0] for p in passed) for v in VERDICT.values()}
     with atomic_path(args.caption) as tmp:
-        tmp.write_text(
-            f"**This run**: {len(passed)} claims, " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".\n"
-        )
+        tmp.write_text(caption(verdicts))
 
 
 if __name__ == "__main__":

@@ -42,10 +42,12 @@ def e9_claim(table: pd.DataFrame, runs: list[dict], threshold: float, label: str
     plain = sorted(((r, row) for r, row in done if r["weight_decay"] == 0), key=lambda p: p[0]["effective_batch"])
     counts = "; ".join(f"{r['name']} lr {r['lr']}: {row['eigenvalues_above']}" for r, row in done)
     measured = f"threshold {threshold:.4g}; init: {table.iloc[0]['eigenvalues_above']}; {counts}"
-    passed = None
+    passed, why = None, "the config needs a completed weight-decay run and two SGD batch sizes"
     if gold and len(plain) >= 2 and plain[0][0]["effective_batch"] < plain[-1][0]["effective_batch"]:
         g, small, large = (pair[1]["eigenvalues_above"] for pair in (gold[0], plain[0], plain[-1]))
         passed = bool(g <= small < large)
+        why = "" if passed else (f"eigenvalues kept: gold {g}, smallest batch {small}, largest batch {large} "
+                                 "(not gold <= small < large; eigenvalue histograms figure)")
     else:
         measured += " (needs a completed weight-decay run and two SGD batch sizes)"
     return Claim(
@@ -53,6 +55,7 @@ def e9_claim(table: pd.DataFrame, runs: list[dict], threshold: float, label: str
         "small-batch SGD keeps fewer than large-batch SGD (Fig. 8, 19)",
         f"eigenvalues of W1^T W1 above {THRESHOLD_SHARE} x the init's mean eigenvalue: "
         "gold <= smallest batch < largest batch", measured, passed,
+        location="App. D, Fig. 8, 18, 19", scope="images", why=why,
     )  # fmt: skip
 
 
