@@ -39,7 +39,8 @@ def assert_same_rows(ours, theirs, norm_rtol, loss_rtol=1e-4):
         for key in ("irrelevant_norm", "relevant_norm", "total_norm"):
             assert a[key] == pytest.approx(b[key], rel=norm_rtol), (a["step"], key)
     for key in ("full_loss", "batch_loss"):
-        assert ours[-1][key] == pytest.approx(theirs[-1][key], rel=loss_rtol), key
+        # abs: 1% of the label noise's loss floor (noise 0.001: 1e-6), where a batch's loss can sit
+        assert ours[-1][key] == pytest.approx(theirs[-1][key], rel=loss_rtol, abs=1e-8), key
 
 
 # Members differ in lr, weight decay, clip, order seed and step count (a member past
@@ -171,3 +172,29 @@ def test_chaotic_regimes_agree_in_distribution(n, batch, weight_decay, steps):
     se = np.sqrt(ours.var(axis=0, ddof=1) / len(ours) + theirs.var(axis=0, ddof=1) / len(theirs))
     assert np.all(se > 0), "the runs did not spread: not a chaotic regime"
     assert np.all(np.abs(ours.mean(axis=0) - theirs.mean(axis=0)) < 3 * se)
+
+
+def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
+    # Graph capture needs CUDA; made to fail here as on an unsupported GPU: the ensemble
+    # goes on with eager updates, the same numbers, and says so.
+    from sgd_support.batches import BatchStream
+    from sgd_support.engines import cuda_graphs
+    from sgd_support.engines.ensemble import EnsembleEngine
+    from sgd_support.group import _take
+
+    def unsupported(*args, **kwargs):
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    monkeypatch.setattr(cuda_graphs, "CapturedUpdate", unsupported)
+    inits = [init_weights(SHAPES, s) for s in range(3)]
+    hyper = dict(activation="identity", loss="mse", lr=[0.1] * 3, weight_decay=[0.0] * 3, clip=[1.0] * 3)
+    failing, eager = (EnsembleEngine(data, inits, device="cpu", **hyper) for _ in range(2))
+    failing.graphed = True  # as on CUDA
+    losses = [
+        e.step_batches(*_take([BatchStream(data.n, 32, s) for s in range(3)], 50)) for e in (failing, eager)
+    ]
+    np.testing.assert_array_equal(*losses)
+    assert all(
+        np.array_equal(a, b) for wa, wb in zip(failing.weights(), eager.weights()) for a, b in zip(wa, wb)
+    )
+    assert not failing.graphed and "CUDA graph capture failed" in caplog.text

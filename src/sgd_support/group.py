@@ -6,8 +6,9 @@ ensembles (``engines/ensemble.py``: members must take equally many rows every
 step). Where the runs would train on the numba engine (``engine: auto`` on a
 machine without CUDA, or ``engine: numba``) they run one after another in this
 process instead, bit for bit as per-run jobs: measured, the torch ensemble is
-slower per step on a CPU core than numba (benchmarks/ensemble_speed.py), and what
-a group saves there is the per-job process start. Each ensemble is trained by
+slower per step on a CPU core than numba at every mini-batch size (0.4-0.6x at its
+best K; benchmarks/ensemble_speed.py), and what a group saves there is the per-job
+process start (1.75 CPU-s). Each ensemble is trained by
 ``train_ensemble``, which does for K runs
 what ``training.train`` does for one: each member's own batch order
 (``BatchStream`` from its seed), its own record grid and snapshots, divergence

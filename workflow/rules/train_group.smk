@@ -23,6 +23,7 @@ if GROUPED:
                     )
                     for run in runs
                 ],
+                kernels="results/engine/numba_kernels.json",  # groups of numba runs on CPUs
             output:
                 trajectories=run_outputs("trajectory.parquet", runs),
                 weights=run_outputs("weights.parquet", runs),
