@@ -19,15 +19,13 @@ step frozen, and a checkpoint of the whole ensemble every ``checkpoint_every_s``
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
-from sgd_support.atomic import atomic_path
+from sgd_support import checkpoint_file
 from sgd_support.batches import BatchStream
 from sgd_support.data.store import Dataset
 from sgd_support.grid import record_steps, snapshot_steps
@@ -210,24 +208,18 @@ def _save(path, key, engine, streams, rows, snapshots, status, diverged_step, st
     for m, member in enumerate(snapshots):
         for j, (_, ws) in enumerate(member):
             arrays.update({f"s{m}_{j}_{i}": w for i, w in enumerate(ws)})
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-    log.info("checkpoint at step %d -> %s", step, path)
+    checkpoint_file.save(path, meta, arrays)
 
 
 def _load(path, key: str, k: int) -> dict | None:
-    if not path or not Path(path).exists():
+    loaded = checkpoint_file.load(path, key)
+    if loaded is None:
         return None
-    with np.load(path) as f:
-        meta = json.loads(str(f["meta"]))
-        if meta.get("key") != key:
-            log.warning("ignoring checkpoint %s: written for other specs, code, data or inits", path)
-            return None
-        layers = [f[f"w{i}"] for i in range(sum(1 for name in f.files if name.startswith("w")))]
-        meta["weights"] = [[w[m] for w in layers] for m in range(k)]
-        meta["snapshots"] = [
-            [(s, [f[f"s{m}_{j}_{i}"] for i in range(len(layers))]) for j, s in enumerate(steps)]
-            for m, steps in enumerate(meta["snapshot_steps"])
-        ]
+    meta, arrays = loaded
+    layers = [arrays[f"w{i}"] for i in range(sum(1 for name in arrays if name.startswith("w")))]
+    meta["weights"] = [[w[m] for w in layers] for m in range(k)]
+    meta["snapshots"] = [
+        [(s, [arrays[f"s{m}_{j}_{i}"] for i in range(len(layers))]) for j, s in enumerate(steps)]
+        for m, steps in enumerate(meta["snapshot_steps"])
+    ]
     return meta
