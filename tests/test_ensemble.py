@@ -6,18 +6,10 @@ and init, and a diverged member is frozen while the others go on."""
 import numpy as np
 import pytest
 
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.group import ensembles, train_ensemble, train_group
-from sgd_support.models import init_weights, layer_shapes
+from sgd_support.models import init_weights
 from sgd_support.training import RunSpec, train
-
-SHAPES = layer_shapes(15, [15, 15, 15], 1)
-
-
-def synthetic(n):
-    x, y = make_synthetic(n, 15, 5, 0.001, "linear", seed=0)
-    return Dataset(x=x, y=y, support=support_mask(15, 5))
+from test_numba_engine import SHAPES, synthetic  # the linear target d=15 r=5, MLP 15-15-15-15-1
 
 
 @pytest.fixture(scope="module")
