@@ -190,3 +190,16 @@ def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
         np.array_equal(a, b) for wa, wb in zip(failing.weights(), eager.weights()) for a, b in zip(wa, wb)
     )
     assert not failing.graphed and "CUDA graph capture failed" in caplog.text
+
+
+def test_a_frozen_member_keeps_its_weights_bit_for_bit(data):
+    from sgd_support.engines.ensemble import EnsembleEngine
+
+    inits = [init_weights(SHAPES, s) for s in range(3)]
+    engine = EnsembleEngine(data, inits, activation="identity", loss="mse", lr=[0.1] * 3, weight_decay=[0.1] * 3,
+                            clip=[1.0] * 3, device="cpu")  # fmt: skip
+    engine.freeze(1)
+    engine.step_full(5)
+    after = engine.weights()
+    assert all(np.array_equal(a, b) for a, b in zip(after[1], inits[1]))
+    assert not any(np.array_equal(a, b) for m in (0, 2) for a, b in zip(after[m], inits[m]))
