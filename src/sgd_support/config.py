@@ -92,3 +92,14 @@ def spec_from_dict(values: dict) -> RunSpec:
     if unknown:
         raise ValueError(f"unknown run spec keys: {sorted(unknown)}")
     return RunSpec(**values)
+
+
+def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Runs trained together under ``training.group: cell``: one group per (dataset,
+    model, batch) (one ensemble: every member takes equally many rows per step),
+    named ``dataset=D/model=M/batch=B``; members in the order of ``runs``."""
+    groups: dict[str, list[dict[str, str]]] = {}
+    for run in runs:
+        name = "dataset={dataset}/model={model}/batch={batch}".format(**run)
+        groups.setdefault(name, []).append(run)
+    return groups

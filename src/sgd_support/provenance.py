@@ -22,6 +22,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NU
 TRAINING_CODE = (
     "data", "engines", "cli/make_dataset.py", "cli/init_weights.py", "cli/train.py", "atomic.py",
     "batches.py", "config.py", "grid.py", "models.py", "recording.py", "storage.py", "training.py",
+    "group.py", "cli/train_group.py", "checkpoint_file.py",
 )  # fmt: skip
 
 

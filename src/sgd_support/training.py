@@ -14,11 +14,10 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from sgd_support.atomic import atomic_path
+from sgd_support import checkpoint_file
 from sgd_support.batches import BatchStream
 from sgd_support.data.store import Dataset
 from sgd_support.grid import record_steps, snapshot_steps
@@ -193,23 +192,17 @@ def _save_checkpoint(path, key, engine, stream, rows, snapshots, step, elapsed) 
     arrays = {f"w{i}": w for i, w in enumerate(engine.weights())}
     for j, (_, ws) in enumerate(snapshots):
         arrays.update({f"s{j}_{i}": w for i, w in enumerate(ws)})
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-    log.info("checkpoint at step %d -> %s", step, path)
+    checkpoint_file.save(path, meta, arrays)
 
 
 def _load_checkpoint(path, key: str) -> dict | None:
-    if not path or not Path(path).exists():
+    loaded = checkpoint_file.load(path, key)
+    if loaded is None:
         return None
-    with np.load(path) as f:
-        meta = json.loads(str(f["meta"]))
-        if meta.get("key") != key:
-            log.warning("ignoring checkpoint %s: written for another spec, code, data or init", path)
-            return None
-        n_layers = sum(1 for k in f.files if k.startswith("w"))
-        meta["weights"] = [f[f"w{i}"] for i in range(n_layers)]
-        meta["snapshots"] = [
-            (s, [f[f"s{j}_{i}"] for i in range(n_layers)]) for j, s in enumerate(meta["snapshot_steps"])
-        ]
+    meta, arrays = loaded
+    n_layers = sum(1 for k in arrays if k.startswith("w"))
+    meta["weights"] = [arrays[f"w{i}"] for i in range(n_layers)]
+    meta["snapshots"] = [
+        (s, [arrays[f"s{j}_{i}"] for i in range(n_layers)]) for j, s in enumerate(meta["snapshot_steps"])
+    ]
     return meta

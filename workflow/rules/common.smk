@@ -11,7 +11,7 @@ sys.path.insert(0, SRC)
 # re-read this file, so they get it too). Any PYTHONPATH of the caller is replaced.
 os.environ.update(PYTHONPATH=SRC)
 
-from sgd_support.config import expand_runs, run_spec
+from sgd_support.config import expand_runs, run_spec, train_groups
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
@@ -27,6 +27,8 @@ CODE = code_hash()
 TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 RUNS = expand_runs(config)
+# training.group: cell trains groups of runs in one job each (train_group.smk)
+GROUPED = config["training"]["group"] == "cell"
 # Rule files append to these: files the report's claims checklist collects (each
 # written with sgd_support.claims.write_claims), and the targets of `rule all`
 # beyond the training runs (figures, tables, the checklist).
@@ -222,11 +224,12 @@ def datasets_pattern(gpu):
     """Regex of the config's data set names whose kind is (gpu=True) or is not in GPU_KINDS.
 
     Training splits on it into ``train_run`` and ``train_run_gpu``, so that a cluster
-    profile can address the GPU jobs by rule name. "(?!)" never matches.
+    profile can address the GPU jobs by rule name; none when groups train the runs
+    (train_group.smk). "(?!)" never matches.
     """
     names = [
         name
         for name, ds in config["datasets"].items()
-        if (ds["kind"] in GPU_KINDS) == gpu
+        if (ds["kind"] in GPU_KINDS) == gpu and not GROUPED
     ]
     return "|".join(re.escape(name) for name in sorted(names)) or "(?!)"

@@ -39,21 +39,27 @@ def main(argv: list[str] | None = None) -> None:
     spec = spec_from_dict(run["spec"])
     result = train(load_dataset(args.data), load_weights(args.init), spec,
                    checkpoint=args.checkpoint, checkpoint_every_s=args.checkpoint_every)  # fmt: skip
+    write_run(result, run, args.trajectory, args.weights)
+    if args.checkpoint:
+        Path(args.checkpoint).unlink(missing_ok=True)  # cleaned up after success
+    logging.info("done: %s, %d steps in %.1f s (%.0f steps/s); final loss %.6g, irrelevant norm %.4f",
+                 result.status, result.steps_done, result.wall_time_s, result.steps_per_s,
+                 result.rows[-1]["full_loss"], result.rows[-1]["irrelevant_norm"])  # fmt: skip
+
+
+def write_run(result, run: dict, trajectory: str, weights: str, **extra) -> None:
+    """Write one run's trajectory and weights Parquet with its metadata (the run's
+    spec and resolved config, status, timing, engine, provenance; ``extra`` adds keys,
+    e.g. the group a run was trained in)."""
     meta = {
         "config": run.get("config", {}), "spec": run["spec"], "status": result.status,
         "diverged_step": result.diverged_step,
         "wall_time_s": result.wall_time_s, "steps_done": result.steps_done,
         "steps_per_s": result.steps_per_s, **result.engine, "provenance": provenance(),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"), **extra,
     }  # fmt: skip
-    write_trajectory(args.trajectory, result.rows, result.status, meta)
-    write_weights(args.weights, result.snapshots, meta)
-    if args.checkpoint:
-        Path(args.checkpoint).unlink(missing_ok=True)  # cleaned up after success
-    last = result.rows[-1]
-    logging.info("done: %s, %d steps in %.1f s (%.0f steps/s); final loss %.6g, irrelevant norm %.4f",
-                 result.status, result.steps_done, result.wall_time_s, result.steps_per_s,
-                 last["full_loss"], last["irrelevant_norm"])  # fmt: skip
+    write_trajectory(trajectory, result.rows, result.status, meta)
+    write_weights(weights, result.snapshots, meta)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ WARMUP = 3  # eager runs on a side stream before capture, as torch.cuda.graphs r
 
 class CapturedUpdate:
     """``engine._update`` on ``size`` rows picked by index (``size=None``: the full
-    data set), recorded once and replayed per step."""
+    data set; a tuple, e.g. (K, b) for an ensemble's per-member rows, is the index
+    buffer's shape), recorded once and replayed per step."""
 
     def __init__(self, engine, size: int | None) -> None:
         self.engine = engine
@@ -45,7 +46,7 @@ class CapturedUpdate:
         engine = self.engine
         if self.index is None:
             return engine._update(engine.x, engine.y)
-        return engine._update(engine.x.index_select(0, self.index), engine.y.index_select(0, self.index))
+        return engine._update(*engine.batch(self.index))
 
     def replay(self, index: torch.Tensor | None = None) -> torch.Tensor:
         """One update (on the rows ``index`` names); returns the batch loss tensor

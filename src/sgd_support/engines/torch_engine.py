@@ -79,6 +79,10 @@ class TorchEngine:
             return F.cross_entropy(out, target)
         return F.mse_loss(out, target)
 
+    def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows ``index`` names: inputs and targets."""
+        return self.x.index_select(0, index), self.y.index_select(0, index)
+
     def _update(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         loss = self._loss(self.forward(xb), yb)
         grads = torch.autograd.grad(loss, self.params)

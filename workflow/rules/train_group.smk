@@ -1,0 +1,47 @@
+# training.group: cell trains the runs of each (dataset, model, batch size) in one job
+# (sgd_support.group: an ensemble stepping in lockstep, batched matrix products, CUDA
+# graphs on a GPU) that writes every run's own files, the same paths as train_run's.
+# A rule's outputs cannot be computed from wildcards, so each group is its own rule,
+# train_group_<n> (n: the group's index in the sweep), named in its log's path.
+
+
+def group_runs_json(runs):
+    return [json.loads(run_json(run)) for run in runs]
+
+
+if GROUPED:
+    for index, (group, runs) in enumerate(train_groups(RUNS).items()):
+
+        rule:
+            name:
+                f"train_group_{index}"
+            input:
+                data=f"results/data/dataset={runs[0]['dataset']}.npz",
+                inits=[
+                    "results/init/dataset={dataset}/model={model}/init={init}.npz".format(
+                        **run
+                    )
+                    for run in runs
+                ],
+                kernels="results/engine/numba_kernels.json",  # groups of numba runs on CPUs
+            output:
+                trajectories=run_outputs("trajectory.parquet", runs),
+                weights=run_outputs("weights.parquet", runs),
+            log:
+                f"logs/groups/{group}.log",
+            benchmark:
+                f"results/benchmarks/groups/{group}.tsv"
+            conda:
+                "../../envs/sgd-support.yaml"
+            threads: 1
+            resources:
+                checkpoint_every_s=300,
+                gpu=int(config["datasets"][runs[0]["dataset"]]["kind"] in GPU_KINDS),
+            params:
+                name=group,
+                runs=group_runs_json(runs),
+                # outside the outputs, so a killed group's checkpoints survive for the rerun
+                checkpoint=f"results/checkpoints/groups/{group}",
+                code=TRAIN_CODE,
+            script:
+                "../scripts/train_group.py"

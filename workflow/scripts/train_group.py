@@ -1,0 +1,19 @@
+"""Snakemake script of the train_group_* rules: one group of runs, trained together
+(sgd_support.cli.train_group.run_group), each run's files at its own output paths."""
+
+import logging
+import os
+
+os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before torch is imported
+
+from sgd_support.cli.train_group import run_group  # noqa: E402
+
+logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+members = [
+    {"init": init, "run": run, "trajectory": trajectory, "weights": weights}
+    for init, run, trajectory, weights in zip(
+        snakemake.input.inits, snakemake.params.runs, snakemake.output.trajectories, snakemake.output.weights
+    )
+]
+run_group(snakemake.input.data, snakemake.params.name, members, snakemake.params.checkpoint,
+          float(snakemake.resources.checkpoint_every_s))  # fmt: skip
