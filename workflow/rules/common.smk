@@ -15,8 +15,10 @@ from sgd_support.config import expand_runs, run_spec
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
-from sgd_support.validation import check_config
+from sgd_support.validation import check_config, check_config_files
 
+# YAML merges a key given twice (the last wins): re-read the config files strictly.
+check_config_files(workflow.configfiles)
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
 # clear error naming the key, before any job and before the runs are expanded.
 check_config(config)
