@@ -31,25 +31,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-from snakemake.utils import validate
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sgd_support.config import expand_runs  # noqa: E402
+from sgd_support.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 BENCH = "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
-
-
-def load_config(path: Path) -> dict:
-    """The config as the workflow sees it: the schema fills the defaults (a sweep's
-    ``batches``, for instance) that the run expansion reads."""
-    config = yaml.safe_load(path.read_text())
-    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
-    return config
 
 
 def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> float:
