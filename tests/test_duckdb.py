@@ -8,7 +8,9 @@ import pandas as pd
 from conftest import REPO
 from sgd_support.storage import write_trajectory
 
-RUN_DIR = "results/runs/dataset=linear/model=lin/optimizer={optimizer}/lr=0.1/batch={batch}/init=0/order={order}"
+RUN_DIR = (
+    "results/runs/dataset=linear/model=lin/optimizer={optimizer}/lr=0.1/batch={batch}/init=0/order={order}"
+)
 
 
 def readme_query() -> str:

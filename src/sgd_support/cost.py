@@ -88,7 +88,9 @@ def data_shape(entry: dict) -> tuple[int, int, int]:
     """(training rows, inputs, outputs) of a data set config entry."""
     kind = KINDS.get(entry["kind"])
     rows = (kind.size(entry) if kind and kind.size else None) or UNKNOWN_ROWS
-    inputs, outputs = (entry["d"], 1) if entry["kind"] == "synthetic" else SHAPES.get(entry["kind"], (784, 10))
+    inputs, outputs = (
+        (entry["d"], 1) if entry["kind"] == "synthetic" else SHAPES.get(entry["kind"], (784, 10))
+    )
     return rows, inputs, outputs
 
 
@@ -100,12 +102,18 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
     rows, inputs, outputs = data_shape(entry)
     weights = sum(a * b for a, b in layer_shapes(inputs, model["widths"], outputs))
     # pick_engine reads only the weights' sizes: no need to allocate them
-    engine = pick_engine(spec.engine, [SimpleNamespace(size=weights)], activation=spec.activation, loss=spec.loss)
+    engine = pick_engine(
+        spec.engine, [SimpleNamespace(size=weights)], activation=spec.activation, loss=spec.loss
+    )
     work = (spec.batch or rows) * weights
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
     gpu = entry["kind"] in GPU_KINDS
     cuda = gpu and engine == "torch"
-    node_s = cal["job_start_s"]["cuda"] + spec.steps * step_us(cal["step_us"]["cuda"]["torch"], work) / 1e6 if cuda else cpu_s
+    node_s = (
+        cal["job_start_s"]["cuda"] + spec.steps * step_us(cal["step_us"]["cuda"]["torch"], work) / 1e6
+        if cuda
+        else cpu_s
+    )
     mem_mb = cal["base_mb"]["cuda" if cuda else engine] + rows * inputs * BYTES_PER_VALUE / 2**20
     stratum = (entry["kind"], weights, run["batch"] if run["batch"] == FULL else int(run["batch"]), engine)
     return RunCost(stratum, spec.steps, engine, gpu, cpu_s, node_s, mem_mb)
@@ -123,8 +131,8 @@ def measured(config: dict, bench_root: str | os.PathLike) -> list[tuple[RunCost,
     out = []
     for path in sorted(Path(bench_root).glob("runs/**/*.tsv")):
         run = dict(BENCH_KEYS.findall(path.as_posix()))
-        if len(run) != 7 or any(run[k] not in config[s] for k, s in
-                                (("dataset", "datasets"), ("model", "models"), ("optimizer", "optimizers"))):  # fmt: skip
+        named = (("dataset", "datasets"), ("model", "models"), ("optimizer", "optimizers"))
+        if len(run) != 7 or any(run[key] not in config[section] for key, section in named):
             continue  # another config's run
         with open(path) as fh:
             row = next(csv.DictReader(fh, delimiter="\t"), None)

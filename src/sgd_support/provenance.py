@@ -115,7 +115,8 @@ def provenance() -> dict:
     from sgd_support import __version__
 
     return {
-        "sgd_support": __version__, "code_hash": code_hash(), "git_commit": git_commit(), "git_dirty": git_dirty(),
+        "sgd_support": __version__, "code_hash": code_hash(), "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "versions": versions(), "numerics": numerics(), "host": platform.node(),
         "machine": platform.machine(), "cpu": cpu_model(), "platform": platform.platform(),
     }  # fmt: skip

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sgd_support.storage import SchemaVersionError, read_metadata
 
-RUN_DIR = "runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
-CHECKPOINT = "checkpoints/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.npz"
+COORDINATES = "dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
+RUN_DIR = f"runs/{COORDINATES}"  # under the results folder, as the workflow writes them
+CHECKPOINT = f"checkpoints/{COORDINATES}.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale")
 # done: both files, status completed; diverged: both files, status diverged (a
 # result, not a failure); checkpoint: not finished, a killed job's checkpoint

@@ -56,7 +56,10 @@ def print_status(configfile: Path, results: Path) -> None:
     runs = expand_runs(load_config(configfile))
     table = sweep_status(results, runs)
     print(f"# {configfile}: {len(runs)} training runs under {results}")
-    print(f"{'dataset':<14} {'model':<12} {'optimizer':<16} {'batch':>5} " + " ".join(f"{s:>10}" for s in STATES))
+    print(
+        f"{'dataset':<14} {'model':<12} {'optimizer':<16} {'batch':>5} "
+        + " ".join(f"{s:>10}" for s in STATES)
+    )
     for (dataset, model, optimizer, batch), counter in table.items():
         print(f"{dataset:<14} {model:<12} {optimizer:<16} {batch:>5} "
               + " ".join(f"{counter[s]:>10}" for s in STATES))  # fmt: skip
@@ -69,8 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("plan", "estimate the cost of a config's sweep"), ("status", "state of each run")):
         sub = commands.add_parser(name, help=text)
-        sub.add_argument("--configfile", type=Path, default=DEFAULT, help="default: the repository's config.yaml")
-        sub.add_argument("--results", type=Path, default=Path("results"), help="the results folder (default: results)")
+        sub.add_argument(
+            "--configfile", type=Path, default=DEFAULT, help="default: the repository's config.yaml"
+        )
+        sub.add_argument(
+            "--results", type=Path, default=Path("results"), help="the results folder (default: results)"
+        )
         if name == "plan":
             sub.add_argument("--cores", type=int, default=2, help="local cores for the wall-time estimate")
     args = parser.parse_args(argv)
