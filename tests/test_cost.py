@@ -1,6 +1,7 @@
 """The cost model, the SLURM requests it sizes, and `sgd-support plan|status`."""
 
 import importlib
+import re
 import math
 import tomllib
 
@@ -135,3 +136,20 @@ def test_plan_prints_the_cost_per_stratum_and_in_total(tmp_path, capsys, monkeyp
     # data set, init, kernels, 6 runs, aggregates, figures, claims: each a submission but
     # the 4 SGD runs and 2 GD runs, bundled into one
     assert "SLURM (slurm/ profile):" in out and "wall time on 2 local cores" in out
+
+
+def test_calibration_table_is_what_the_readmes_benchmark_outputs_say():
+    """benchmarks/calibrate.py, fed the outputs printed in README "Performance",
+    gives the stored table: the README and the cost model tell the same numbers."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from calibrate import calibrate
+
+    readme = (REPO / "README.md").read_text()
+    outputs = {name: re.search(rf"```\n\$ [^\n]*{name}\.py[^\n]*\n(.*?)```", readme, flags=re.S)[1]
+               for name in ("engine_speed", "job_start", "cuda_step")}  # fmt: skip
+    stored = cost.load_calibration()
+    table = calibrate(outputs, stored, stored["machine"]["cpu"])
+    assert table["step_us"] == stored["step_us"]
+    assert table["job_start_s"] == stored["job_start_s"]
