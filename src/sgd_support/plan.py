@@ -66,8 +66,13 @@ def job_counts(configfile: str | os.PathLike, workdir: str | os.PathLike = ".") 
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"snakemake --dry-run failed:\n{proc.stderr[-4000:]}")
-    table = proc.stdout.split("Job stats:", 1)[1]
-    counts = dict((name, int(n)) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M))
+    return parse_job_stats(proc.stdout)
+
+
+def parse_job_stats(log: str) -> dict[str, int]:
+    """Jobs per rule from the first "Job stats" table of a Snakemake log."""
+    table = log.split("Job stats:", 1)[1].split("\n\n", 1)[0]  # up to the blank line after it
+    counts = {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
     counts.pop("total", None)
     return counts
 
