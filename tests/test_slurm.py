@@ -199,14 +199,13 @@ def test_training_jobs_get_time_limits_from_the_cost_model(slurm_cluster, tmp_pa
     assert proc.returncode == 0, log[-8000:]
     jobs = slurm_jobs(log)
     print_jobs(jobs)
-    first = {}  # each run's first attempt (a retry asks for twice the limit)
-    for job in jobs:
-        if job["Comment"].startswith("rule_train_run_wildcards_"):
-            optimizer = re.search(r"optimizer=?(short|long)|_(short|long)_", job["Comment"])
-            first.setdefault(optimizer.group(1) or optimizer.group(2), job)
-    for optimizer, job in first.items():
-        print(f"{optimizer}: TimeLimit={job['TimeLimit']}")
-    assert {name: limit_minutes(job["TimeLimit"]) for name, job in first.items()} == expected
+    # Each run is a group job of one ("rule_train_train_run", no wildcards in the
+    # comment); both are submitted at once, so the first two are their first attempts
+    # (a retry after a TIMEOUT would ask for twice the limit).
+    train = [job for job in jobs if job["Comment"] == "rule_train_train_run"][:2]
+    limits = [job["TimeLimit"] for job in train]
+    print(f"training jobs' TimeLimit: {limits}; cost model, minutes: {expected}")
+    assert sorted(map(limit_minutes, limits)) == sorted(expected.values())
 
 
 def test_failing_job_is_retried_then_reported_with_its_slurm_log(slurm_cluster, tmp_path):
