@@ -1,8 +1,11 @@
 """The cost model, the SLURM requests it sizes, and `sgd-support plan|status`."""
 
 import importlib
-import re
 import math
+import os
+import re
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -101,7 +104,7 @@ def test_console_script_is_the_commands_main():
     assert getattr(importlib.import_module(module), func) is command.main
 
 
-def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path, capsys):
+def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path):
     configfile = tmp_path / "config.yaml"
     configfile.write_text(yaml.safe_dump(tiny_config()))
     runs = expand_runs(load_config(configfile))  # gd, gd_wd, sgd x 2 batches x 2 orders: 6
@@ -114,8 +117,11 @@ def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path, capsys
     checkpoint = results / CHECKPOINT.format(**runs[3])
     checkpoint.parent.mkdir(parents=True)
     checkpoint.write_bytes(b"")
-    command.main(["status", "--configfile", str(configfile), "--results", str(results)])
-    out = capsys.readouterr().out
+    # as a user types it (this checkout's package, as the workflow's jobs import it)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = [sys.executable, "-m", "sgd_support.cli.command", "status", "--configfile", str(configfile),
+           "--results", str(results)]  # fmt: skip
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     assert "total: 2 done, 1 diverged, 1 checkpoint, 2 missing, 0 stale" in out, out
 
 
@@ -141,8 +147,6 @@ def test_plan_prints_the_cost_per_stratum_and_in_total(tmp_path, capsys, monkeyp
 def test_calibration_table_is_what_the_readmes_benchmark_outputs_say():
     """benchmarks/calibrate.py, fed the outputs printed in README "Performance",
     gives the stored table: the README and the cost model tell the same numbers."""
-    import sys
-
     sys.path.insert(0, str(REPO / "benchmarks"))
     from calibrate import calibrate
 
