@@ -9,6 +9,10 @@
    tree, wall seconds) it extrapolates per stratum to the whole grid: CPU-hours,
    and hours on 8 cores (CPU-hours / 8: 2,000+ independent jobs pack well).
 
+Each part also prints the cost model's estimate of what it measured (what
+``sgd-support plan`` would say: training CPU seconds and the wall time of the jobs
+Snakemake listed) and the measured/estimated ratios.
+
 ``--workdir DIR`` runs the sample there and keeps it (a rerun resumes: finished jobs
 keep their benchmark files, so the extrapolation still covers every sampled run; the
 printed wall time is then that of the resumed invocation only).
@@ -31,36 +35,39 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-from snakemake.utils import validate
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sgd_support.config import expand_runs  # noqa: E402
+from sgd_support.cost import run_cost  # noqa: E402
+from sgd_support.plan import LOCAL_RULES, local_wall_s, parse_job_stats  # noqa: E402
+from sgd_support.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 BENCH = "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
 
 
-def load_config(path: Path) -> dict:
-    """The config as the workflow sees it: the schema fills the defaults (a sweep's
-    ``batches``, for instance) that the run expansion reads."""
-    config = yaml.safe_load(path.read_text())
-    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
-    return config
-
-
-def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> float:
-    """Run the workflow in ``workdir``; return its wall seconds (raises on failure)."""
+def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> tuple[float, str]:
+    """Run the workflow in ``workdir``; return its wall seconds and log (exits on failure)."""
     cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", str(configfile), "--cores", str(cores), *args]  # fmt: skip
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"snakemake failed:\n{proc.stderr[-4000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, proc.stdout + proc.stderr
+
+
+def cost_model_line(config: dict, runs: list[dict], log: str, cores: int, measured_wall: float,
+                    measured_cpu: float) -> str:  # fmt: skip
+    """The cost model's estimate (sgd-support plan's) of what was just measured: the
+    training runs' CPU seconds, and the wall time of the jobs the run's log lists."""
+    costs = [run_cost(config, run) for run in runs]
+    jobs = sum(n for rule, n in parse_job_stats(log).items() if rule not in LOCAL_RULES)
+    wall, cpu = local_wall_s(costs, jobs, cores), sum(c.cpu_s for c in costs)
+    return (f"cost model: {wall:.0f} s wall ({jobs} jobs), {cpu:.0f} training CPU-s; "
+            f"measured/estimated: wall {measured_wall / wall:.2f}, CPU {measured_cpu / cpu:.2f}")  # fmt: skip
 
 
 def job_costs(workdir: Path, pattern: str, runs: list[dict]) -> list[tuple[float, float]]:
@@ -78,13 +85,15 @@ def default_pipeline(cores: int) -> None:
         tmp = Path(tmp)
         config = tmp / "config.yaml"
         shutil.copy(REPO / "config.yaml", config)
-        wall = snakemake(tmp, config, cores)
-        report = snakemake(tmp, config, cores, "--report", str(tmp / "report.html"))
-        runs = expand_runs(load_config(config))
-        costs = job_costs(tmp, BENCH, runs)
+        wall, log = snakemake(tmp, config, cores)
+        report, _ = snakemake(tmp, config, cores, "--report", str(tmp / "report.html"))
+        filled = load_config(config)
+        runs = expand_runs(filled)
+        cpu = sum(c for c, _ in job_costs(tmp, BENCH, runs))
         print(f"default pipeline (config.yaml, {len(runs)} training jobs, --cores {cores}): "
               f"{wall:.0f} s wall, report {report:.0f} s, total {wall + report:.0f} s; "
-              f"training jobs {sum(c for c, _ in costs):.0f} CPU-s")  # fmt: skip
+              f"training jobs {cpu:.0f} CPU-s")  # fmt: skip
+        print(cost_model_line(filled, runs, log, cores, wall, cpu))
 
 
 def stratum(run: dict) -> tuple:
@@ -93,7 +102,8 @@ def stratum(run: dict) -> tuple:
 
 def paper_sample(cores: int, fraction: int, workdir: str | None = None, seed: int = 0) -> None:
     config_path = REPO / "config" / "paper.yaml"
-    runs = expand_runs(load_config(config_path))
+    config = load_config(config_path)
+    runs = expand_runs(config)
     strata = defaultdict(list)
     for run in runs:
         strata[stratum(run)].append(run)
@@ -105,10 +115,13 @@ def paper_sample(cores: int, fraction: int, workdir: str | None = None, seed: in
         targets = [f"{RUN_DIR}/trajectory.parquet".format(**run) for run in chosen]
         if workdir is not None:
             snakemake(tmp, config_path, cores, "--unlock")
-        wall = snakemake(tmp, config_path, cores, "--rerun-incomplete", *targets)
+        wall, log = snakemake(tmp, config_path, cores, "--rerun-incomplete", *targets)
         costs = dict(zip(map(lambda r: tuple(r.values()), chosen), job_costs(tmp, BENCH, chosen)))
+    sample_cpu = sum(c for c, _ in costs.values())
     print(f"\npaper grid sample: {len(chosen)} of {len(runs)} training runs, --cores {cores}: {wall:.0f} s wall, "
-          f"{sum(c for c, _ in costs.values()):.0f} CPU-s in training jobs")  # fmt: skip
+          f"{sample_cpu:.0f} CPU-s in training jobs")  # fmt: skip
+    # (a resumed --workdir sample: the wall time and jobs are the resumed invocation's only)
+    print(cost_model_line(config, chosen, log, cores, wall, sample_cpu))
     print(f"{'dataset':<10} {'model':<11} {'optimizer':<7} {'batch':>5} {'runs':>5} {'timed':>5} "
           f"{'CPU s/run':>9} {'wall s/run':>10} {'grid CPU-h':>10}")  # fmt: skip
     total_cpu = total_wall = 0.0

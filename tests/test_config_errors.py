@@ -7,12 +7,13 @@ bad value and the rule it broke); semantic errors from ``sgd_support.validation`
 """
 
 import copy
+import subprocess
 
 import pytest
 import yaml
 
-from conftest import REPO, run_snakemake, tiny_config
-from sgd_support.validation import ConfigError, check_config
+from conftest import REPO, run_snakemake, snakemake_command, tiny_config
+from sgd_support.validation import ConfigError, check_config, duplicate_keys
 
 DELETE = object()
 
@@ -84,6 +85,16 @@ SEMANTIC_CASES = [
     ("missing-data-root", {"datasets.digits.root": "data/nowhere", "datasets.digits.download": False},
      "datasets.digits.root: 'data/nowhere'"),
     ("missing-dataset-weights", {"datasets.digits.weights": "backbone.pt"}, "datasets.digits.weights: 'backbone.pt'"),
+    ("lr-infinite", {f"{SWEEP}.lrs": [0.1, float("inf")]}, "sweeps.tiny.lrs[1]: inf; allowed: a finite number"),
+    ("noise-nan", {"datasets.linear.noise": float("nan")}, "datasets.linear.noise: nan"),
+    ("divergence-bound-infinite", {"training.divergence_bound": float("inf")}, "training.divergence_bound: inf"),
+    ("toy-points-fewer-labels", {"datasets.toy": {"kind": "toy_points", "x": [1, 3], "y": [0]}},
+     "datasets.toy.y: [0]; allowed: one label per input: 2 values"),
+    ("toy-points-without-labels", {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}}, "datasets.toy.y: None"),
+    ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
+    ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),
+    ("features-without-weights", {"datasets.feat": {"kind": "resnet18_features", "source": "digits"}},
+     "datasets.feat.weights: None"),
 ]  # fmt: skip
 CASES = SCHEMA_CASES + SEMANTIC_CASES
 
@@ -97,6 +108,32 @@ def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, edits, key):
     assert key in out, out
     assert "Job stats" not in out and "Building DAG" not in out  # failed while parsing
     assert not (tmp_path / "results").exists()
+
+
+# A data set block pasted twice under one name: plain YAML keeps the second silently.
+DUPLICATED = """
+datasets:
+  linear: {kind: synthetic, target: linear, n: 200, d: 6, r: 2}
+  linear: {kind: synthetic, target: sine, n: 200, d: 6, r: 2}
+"""
+
+
+@pytest.mark.slow
+def test_duplicate_key_in_a_config_file_fails_at_parse_time(tmp_path):
+    cmd, env = snakemake_command(tmp_path, {}, "-n")  # writes config.yaml: replaced here
+    text = yaml.safe_dump({k: v for k, v in tiny_config().items() if k != "datasets"}, sort_keys=False)
+    (tmp_path / "config.yaml").write_text(DUPLICATED + text)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "invalid config at datasets.linear: 'given twice in" in out and "(lines 3 and 4)" in out, out
+    assert "Building DAG" not in out and not (tmp_path / "results").exists()
+
+
+def test_duplicate_keys_are_found_with_their_paths():
+    text = "a:\n  b: 1\n  c: [{x: 1, x: 2}]\n  b: 3\nd: 4\n"
+    found = list(duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader)))
+    assert found == [("a.c[0].x", 3, 3), ("a.b", 2, 4)]
 
 
 def test_case_ids_are_distinct_and_plentiful():

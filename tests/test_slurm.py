@@ -8,6 +8,7 @@ that cannot work (not root, no SLURM and no apt-get, a real /etc/slurm/slurm.con
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -22,12 +23,17 @@ import pytest
 import yaml
 
 from conftest import BIN, REPO, run_snakemake, tiny_config
+from sgd_support.config import expand_runs
+from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep_status import RUN_DIR
+from sgd_support.workflow_config import load_config
 
 HARNESS = REPO / "tests" / "slurm"
 sys.path.insert(0, str(HARNESS))
 from count_submissions import count_submissions  # noqa: E402
 
 pytestmark = pytest.mark.slow
+RUN_TARGET = f"results/{RUN_DIR}/trajectory.parquet"
 # Fast status polling for seconds-long jobs (the profile's 40 s suit real clusters).
 FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2")
 
@@ -140,9 +146,13 @@ def test_profile_runs_the_workflow_on_slurm_like_locally(slurm_cluster, tmp_path
             assert job["JOB_GRES"] == "(null)" and "TresPerJob" not in job, job
             assert job["Partition"] == "debug"
     assert sum(c.startswith("rule_train_run_gpu") for c in by_rule) == 1  # GPU runs are not bundled
-    # the bundle ran both CPU runs side by side (given 2 CPUs): 1 CPU and 1000 MB each
+    # the bundle ran both CPU runs side by side (given 2 CPUs): 1 CPU each and the
+    # memory the cost model asks for each run
     width = min(2, cores)
-    assert bundle["TRES"].startswith(f"cpu={width},mem={1000 * width}M")
+    filled = load_config(configfile)
+    cpu_runs = [run for run in expand_runs(filled) if run["dataset"] == "linear"]
+    mems = sorted(slurm_mem_mb(run_cost(filled, run)) for run in cpu_runs)
+    assert bundle["TRES"].startswith(f"cpu={width},mem={sum(mems[-width:])}M")
     # SLURM logs of successful jobs are kept
     slurm_logs = list((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))
     assert len(slurm_logs) == len(jobs)
@@ -155,6 +165,47 @@ def test_profile_runs_the_workflow_on_slurm_like_locally(slurm_cluster, tmp_path
     assert len(local_frames) == 6  # 3 runs x (trajectory, weights)
     for name, frame in local_frames.items():
         pd.testing.assert_frame_equal(slurm_frames[name], frame, check_exact=True, obj=name)
+
+
+def limit_minutes(limit: str) -> int:
+    """scontrol's TimeLimit ([D-]HH:MM:SS or MM:SS) in minutes."""
+    days, _, clock = limit.rpartition("-")
+    parts = [int(p) for p in clock.split(":")]
+    h, m, sec = ([0] * (3 - len(parts)) + parts)
+    return int(days or 0) * 1440 + h * 60 + m + math.ceil(sec / 60)
+
+
+def test_training_jobs_get_time_limits_from_the_cost_model(slurm_cluster, tmp_path, monkeypatch):
+    """A 100-step SGD run and a 25,000-step GD run on 4,000 rows, each its own
+    submission: the cost model gives them different limits (1 and 2 minutes with a
+    1-minute floor), and SLURM holds each job to its own."""
+    monkeypatch.setenv("SGD_SLURM_MIN_RUNTIME", "1")
+    config = tiny_config()
+    config["datasets"]["wide"] = {"kind": "synthetic", "target": "linear", "n": 2000, "d": 15, "r": 5}
+    config["models"] = {"m": {"widths": [15, 15, 15]}}
+    config["optimizers"] = {"short": {"steps": 100}, "long": {"batch": "full", "steps": 25000}}
+    config["sweeps"] = {"t": {"datasets": ["wide"], "models": ["m"], "optimizers": ["short", "long"],
+                              "lrs": [0.1], "batches": [16], "init_seeds": [0],
+                              "order_seeds": [0]}}  # fmt: skip
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    runs = expand_runs(load_config(configfile))
+    expected = {run["optimizer"]: slurm_runtime_min(run_cost(load_config(configfile), run)) for run in runs}
+    assert expected["short"] == 1 < expected["long"], expected
+    targets = [RUN_TARGET.format(**run) for run in runs]
+    proc = snakemake_slurm(tmp_path, "--configfile", str(configfile), "--group-components", "train=1",
+                           *FAST_POLLING, *targets, env={"SGD_SLURM_MIN_RUNTIME": "1"})  # fmt: skip
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-8000:]
+    jobs = slurm_jobs(log)
+    print_jobs(jobs)
+    # Each run is a group job of one ("rule_train_train_run", no wildcards in the
+    # comment); both are submitted at once, so the first two are their first attempts
+    # (a retry after a TIMEOUT would ask for twice the limit).
+    train = [job for job in jobs if job["Comment"] == "rule_train_train_run"][:2]
+    limits = [job["TimeLimit"] for job in train]
+    print(f"training jobs' TimeLimit: {limits}; cost model, minutes: {expected}")
+    assert sorted(map(limit_minutes, limits)) == sorted(expected.values())
 
 
 def test_failing_job_is_retried_then_reported_with_its_slurm_log(slurm_cluster, tmp_path):

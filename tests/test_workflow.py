@@ -38,6 +38,9 @@ def test_workflow_writes_a_hive_dataset(tmp_path):
     meta = read_metadata(weights[0])
     assert {"config", "provenance", "wall_time_s", "steps_per_s", "engine", "device"} <= set(meta)
     assert meta["provenance"]["versions"]["numpy"]
+    # which BLAS ran with how many threads, and whether the checkout had edits
+    assert any(lib["user_api"] == "blas" for lib in meta["provenance"]["numerics"]["blas"])
+    assert meta["provenance"]["git_dirty"] in (True, False)
     # logs and benchmarks exist for every training job
     assert len(list((tmp_path / "logs" / "runs").rglob("*.log"))) == 6
     assert len(list((tmp_path / "results" / "benchmarks" / "runs").rglob("*.tsv"))) == 6

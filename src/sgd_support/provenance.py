@@ -39,13 +39,24 @@ def code_hash(*parts: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def git_commit() -> str | None:
+def _git(*args: str) -> str | None:
+    """stdout of a git command in the package's checkout (None: no git, or not a checkout)."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_DIR, capture_output=True,
-                             text=True, timeout=5)  # fmt: skip
+        out = subprocess.run(["git", *args], cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    return _git("rev-parse", "HEAD") or None
+
+
+def git_dirty() -> bool | None:
+    """Whether the checkout differs from its commit (edited or new, not ignored, files):
+    then the commit alone does not say which code ran. None outside a git checkout."""
+    status = _git("status", "--porcelain")
+    return None if status is None else bool(status)
 
 
 def versions() -> dict[str, str]:
@@ -88,7 +99,17 @@ def numerics() -> dict:
     numba = sys.modules.get("numba")
     if numba is not None:
         out["numba_threads"] = numba.config.NUMBA_NUM_THREADS
+    out["blas"] = blas()
     return out
+
+
+def blas() -> list[dict]:
+    """The BLAS/OpenMP libraries loaded in this process, with their thread counts
+    (OpenBLAS and MKL, or a different thread count, sum in other orders)."""
+    from threadpoolctl import threadpool_info
+
+    keys = ("user_api", "internal_api", "version", "num_threads", "threading_layer", "architecture")
+    return [{key: lib[key] for key in keys if key in lib} for lib in threadpool_info()]
 
 
 def provenance() -> dict:
@@ -96,6 +117,7 @@ def provenance() -> dict:
 
     return {
         "sgd_support": __version__, "code_hash": code_hash(), "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "versions": versions(), "numerics": numerics(), "host": platform.node(),
         "machine": platform.machine(), "cpu": cpu_model(), "platform": platform.platform(),
     }  # fmt: skip

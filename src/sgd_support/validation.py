@@ -10,13 +10,21 @@ checks and the training-set size (for "batch size <= data set size") live in
 :data:`KINDS`: a new kind adds one entry there. Keys that any entry may carry
 (``root``/``download`` on data sets, ``weights`` on data sets and models) are
 checked for every kind by :func:`_file_keys`.
+
+Two checks look past the parsed config: :func:`_finite` rejects ``.inf``/``.nan``
+anywhere (YAML reads them as floats and the schema's bounds let ``inf`` through), and
+:func:`check_config_files` re-reads the config files with a loader that refuses a
+key given twice in one mapping (plain YAML keeps the last one silently).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
+
+import yaml
 
 from sgd_support.data.registry import BUILDERS, FEATURE_KINDS
 
@@ -41,12 +49,34 @@ class ConfigError(ValueError):
 # --- per data set kind -------------------------------------------------------------
 
 
-def _synthetic_checks(path: str, entry: dict) -> Iterator[Problem]:
-    for key in ("target", "n", "d", "r"):
+def _required(path: str, entry: dict, *keys: str) -> Iterator[Problem]:
+    for key in keys:
         if key not in entry:
-            yield Problem(f"{path}.{key}", None, "a value: kind synthetic needs target, n, d and r")
+            yield Problem(f"{path}.{key}", None, f"a value: kind {entry['kind']} needs {', '.join(keys)}")
+
+
+def _synthetic_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "target", "n", "d", "r")
     if "d" in entry and "r" in entry and not 1 <= entry["r"] <= entry["d"]:
         yield Problem(f"{path}.r", entry["r"], f"1 <= r <= d = {entry['d']}")
+
+
+def _toy_points_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "x", "y")
+    if "x" in entry and "y" in entry and len(entry["x"]) != len(entry["y"]):
+        yield Problem(f"{path}.y", entry["y"], f"one label per input: {len(entry['x'])} values, as {path}.x")
+
+
+def _toy_landscape_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "n")
+
+
+def _torchvision_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "root")
+
+
+def _features_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "source", "weights")
 
 
 def _synthetic_size(entry: dict) -> int | None:
@@ -76,14 +106,14 @@ KINDS: dict[str, Kind] = {
     "synthetic": Kind(checks=_synthetic_checks, size=_synthetic_size),
     "digits": Kind(size=_digits_size, task="classification"),
     # torchvision's training splits (the whole split is the training set)
-    "mnist": Kind(size=lambda entry: 60000, task="classification"),
-    "cifar10": Kind(size=lambda entry: 50000, task="classification"),
-    "cifar100": Kind(size=lambda entry: 50000, task="classification"),
+    "mnist": Kind(checks=_torchvision_checks, size=lambda entry: 60000, task="classification"),
+    "cifar10": Kind(checks=_torchvision_checks, size=lambda entry: 50000, task="classification"),
+    "cifar100": Kind(checks=_torchvision_checks, size=lambda entry: 50000, task="classification"),
     # features of a source image data set's training split: size known only after
     # extraction (the tests' generated CIFAR files are smaller than the real ones)
-    "resnet18_features": Kind(task="classification"),
-    "toy_points": Kind(size=lambda entry: len(entry.get("x", [])) or None),
-    "toy_landscape": Kind(size=lambda entry: entry.get("n")),
+    "resnet18_features": Kind(checks=_features_checks, task="classification"),
+    "toy_points": Kind(checks=_toy_points_checks, size=lambda entry: len(entry.get("x", [])) or None),
+    "toy_landscape": Kind(checks=_toy_landscape_checks, size=lambda entry: entry.get("n")),
 }
 
 # Values of ``weights`` that name a download instead of a file.
@@ -103,6 +133,18 @@ def _file_keys(path: str, entry: dict) -> Iterator[Problem]:
     weights = entry.get("weights")
     if isinstance(weights, str) and weights not in NAMED_WEIGHTS and not Path(weights).is_file():
         yield Problem(f"{path}.weights", weights, f"an existing file (not found under {Path.cwd()})")
+
+
+def _finite(config: dict, path: str = "") -> Iterator[Problem]:
+    """Every number of the config is finite: a learning rate of .inf would otherwise
+    reach the DAG as paths with lr=inf, a NaN compare false against every bound."""
+    items = config.items() if isinstance(config, dict) else enumerate(config)
+    for key, value in items:
+        sub = f"{path}[{key}]" if isinstance(config, list) else f"{path}.{key}" if path else str(key)
+        if isinstance(value, (dict, list)):
+            yield from _finite(value, sub)
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield Problem(sub, value, "a finite number")
 
 
 def _datasets(config: dict) -> Iterator[Problem]:
@@ -217,7 +259,7 @@ def _recording(config: dict) -> Iterator[Problem]:
                               "is explicit and must include each run's last step")  # fmt: skip
 
 
-CHECKS = (_datasets, _optimizers, _sweeps, _recording)
+CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording)
 
 
 def problems(config: dict) -> Iterator[Problem]:
@@ -230,3 +272,32 @@ def check_config(config: dict) -> None:
     """Raise :class:`ConfigError` for the first problem of ``config``."""
     for problem in problems(config):
         raise ConfigError(problem)
+
+
+# --- the config files themselves ---------------------------------------------------
+
+
+def duplicate_keys(node, path: str = "") -> Iterator[tuple[str, int, int]]:
+    """(dotted key path, first line, repeated line) of each key given twice in one
+    mapping of the composed YAML ``node`` (``yaml.compose``: keys not yet merged)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            sub = f"{path}.{key_node.value}" if path else str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key_node.value in seen:
+                yield sub, seen[key_node.value], line
+            seen.setdefault(key_node.value, line)
+            yield from duplicate_keys(value_node, sub)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from duplicate_keys(item, f"{path}[{i}]")
+
+
+def check_config_files(paths: list) -> None:
+    """Raise :class:`ConfigError` for a key given twice in one mapping of a config file
+    (a data set block pasted twice under one name would otherwise merge silently)."""
+    for path in paths:
+        for key, first, again in duplicate_keys(yaml.compose(Path(path).read_text(), Loader=yaml.SafeLoader)):
+            raise ConfigError(Problem(key, f"given twice in {path} (lines {first} and {again})",
+                                      "each key once per mapping"))  # fmt: skip

@@ -12,11 +12,14 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec, train_groups
+from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
-from sgd_support.validation import check_config
+from sgd_support.validation import check_config, check_config_files
 
+# YAML merges a key given twice (the last wins): re-read the config files strictly.
+check_config_files(workflow.configfiles)
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
 # clear error naming the key, before any job and before the runs are expanded.
 check_config(config)
@@ -68,12 +71,16 @@ def model_json(wildcards):
     return json.dumps(config["models"][wildcards.model], sort_keys=True)
 
 
-def run_json(wildcards):
-    """The training CLI's --run argument: the spec and the resolved config."""
-    run = {
+def run_coordinates(wildcards):
+    return {
         key: wildcards[key]
         for key in ("dataset", "model", "optimizer", "lr", "batch", "init", "order")
     }
+
+
+def run_json(wildcards):
+    """The training CLI's --run argument: the spec and the resolved config."""
+    run = run_coordinates(wildcards)
     spec = run_spec(config, run)
     resolved = {
         "run": run,
@@ -84,6 +91,17 @@ def run_json(wildcards):
         "recording": config["recording"],
     }
     return json.dumps({"spec": spec.__dict__, "config": resolved}, sort_keys=True)
+
+
+def train_runtime(wildcards, attempt):
+    """A training job's time limit, minutes (sbatch -t): the cost model's estimate
+    with a safety factor and a floor, times the attempt (a retry asks for more)."""
+    return slurm_runtime_min(run_cost(config, run_coordinates(wildcards)), attempt)
+
+
+def train_mem_mb(wildcards, attempt):
+    """A training job's memory, MB: the cost model's estimate, likewise."""
+    return slurm_mem_mb(run_cost(config, run_coordinates(wildcards)), attempt)
 
 
 def run_gpus(wildcards):

@@ -22,6 +22,9 @@ rule train_run:
         # seconds between checkpoints: an execution setting, not science, so a profile
         # or --set-resources train_run:checkpoint_every_s=N changes it without a rerun
         checkpoint_every_s=300,
+        # SLURM's time limit and memory, sized per run by sgd_support.cost
+        runtime=train_runtime,
+        mem_mb=train_mem_mb,
     params:
         run=run_json,
         # outside the outputs, so a killed job's checkpoint survives for the rerun
@@ -43,3 +46,5 @@ use rule train_run as train_run_gpu with:
     resources:
         gpu=run_gpus,
         checkpoint_every_s=300,
+        runtime=train_runtime,
+        mem_mb=train_mem_mb,

@@ -1,0 +1,159 @@
+"""The cost model, the SLURM requests it sizes, and `sgd-support plan|status`."""
+
+import importlib
+import math
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+import yaml
+
+from conftest import REPO, tiny_config
+from sgd_support import cost, plan
+from sgd_support.cli import command
+from sgd_support.config import expand_runs
+from sgd_support.storage import write_trajectory, write_weights
+from sgd_support.sweep_status import CHECKPOINT, RUN_DIR
+from sgd_support.workflow_config import load_config
+
+POINTS = [[100, 1.0], [10_000, 10.0], [1_000_000, 1000.0]]
+
+
+def test_step_cost_interpolates_log_log_and_extends_the_last_slope():
+    assert cost.step_us(POINTS, 10_000) == pytest.approx(10.0)
+    assert cost.step_us(POINTS, 1_000) == pytest.approx(10**0.5)  # halfway in log space
+    assert cost.step_us(POINTS, 10) == 1.0  # flat below the first point
+    assert cost.step_us(POINTS, 10**8) == pytest.approx(1000.0 * 100)  # the last slope (1) beyond
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(tiny_config()))
+    return load_config(path)
+
+
+def test_run_cost_is_start_plus_steps_times_step_cost(config):
+    cal = cost.load_calibration()
+    gd, sgd = (next(r for r in expand_runs(config) if r["optimizer"] == o) for o in ("gd", "sgd"))
+    weights = 6 * 4 + 4 * 4 + 4  # d=6 -> 4 -> 4 -> 1
+    est = cost.run_cost(config, gd)
+    assert est.engine == "numba" and not est.gpu and est.stratum == ("synthetic", weights, "full", "numba")
+    assert est.cpu_s == pytest.approx(
+        cal["job_start_s"]["numba"] + 300 * cost.step_us(cal["step_us"]["cpu"]["numba"], 400 * weights) / 1e6
+    )
+    assert cost.run_cost(config, sgd).cpu_s < est.cpu_s  # batch 1 vs 400 rows per step
+
+
+def test_paper_grid_estimate_matches_its_measured_extrapolation():
+    """README "Performance": the paper sample extrapolated to 5.5 CPU-hours of training."""
+    config = load_config(REPO / "config" / "paper.yaml")
+    total = sum(cost.run_cost(config, run).cpu_s for run in expand_runs(config)) / 3600
+    assert 5.5 / 1.5 <= total <= 5.5 * 1.5
+
+
+def test_slurm_limits_grow_with_the_run_and_the_attempt(config, monkeypatch):
+    monkeypatch.delenv("SGD_SLURM_MIN_RUNTIME", raising=False)
+    run = expand_runs(config)[0]
+    short = cost.run_cost(config, run)
+    optimizers = {**config["optimizers"], "gd": {"batch": "full", "steps": 10**8}}
+    long = cost.run_cost({**config, "optimizers": optimizers}, run)
+    assert cost.slurm_runtime_min(short) == cost.MIN_RUNTIME_MIN  # the floor
+    assert cost.slurm_runtime_min(long) == math.ceil(cost.SAFETY * long.node_s / 60) > cost.MIN_RUNTIME_MIN
+    assert cost.slurm_runtime_min(long, attempt=2) == 2 * cost.slurm_runtime_min(long)
+    monkeypatch.setenv("SGD_SLURM_MIN_RUNTIME", "1")
+    assert cost.slurm_runtime_min(short) == 1
+    assert cost.slurm_mem_mb(short) == math.ceil(1.5 * short.mem_mb) and cost.slurm_mem_mb(short, 3) % 3 == 0
+
+
+def write_benchmark(root, run, cpu_s):
+    path = root / "benchmarks" / (RUN_DIR.format(**run) + ".tsv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"s\th:m:s\tmax_rss\tcpu_time\n{cpu_s * 1.2}\t0:00:01\t700\t{cpu_s}\n")
+
+
+def test_finished_runs_scale_their_stratum_and_the_rest(config, tmp_path):
+    runs = expand_runs(config)
+    gd = next(r for r in runs if r["optimizer"] == "gd")
+    write_benchmark(tmp_path, gd, 3 * cost.run_cost(config, gd).cpu_s)  # took 3x the estimate
+    pairs = cost.measured(config, tmp_path / "benchmarks")
+    assert len(pairs) == 1
+    ratios = cost.ratios(pairs)
+    assert ratios[cost.run_cost(config, gd).stratum] == pytest.approx(3.0) and ratios[None] == pytest.approx(
+        3.0
+    )
+    for run in runs:  # no other stratum measured: all scaled by the overall ratio
+        assert cost.refined(cost.run_cost(config, run), ratios).cpu_s == pytest.approx(
+            3 * cost.run_cost(config, run).cpu_s
+        )
+
+
+def test_submissions_follow_the_profiles_bundling():
+    counts = {"train_run": 65, "train_run_gpu": 2, "make_dataset": 3, "all": 1}
+    components = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())["group-components"]["train"]
+    assert plan.submissions(counts) == math.ceil(65 / components) + 2 + 3
+    assert plan.submissions(counts, bundled=False) == 70
+
+
+def test_console_script_is_the_commands_main():
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, func = scripts["sgd-support"].split(":")
+    assert getattr(importlib.import_module(module), func) is command.main
+
+
+def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path):
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(tiny_config()))
+    runs = expand_runs(load_config(configfile))  # gd, gd_wd, sgd x 2 batches x 2 orders: 6
+    results = tmp_path / "results"
+    for run, status in zip(runs, ["completed", "completed", "diverged"]):
+        folder = results / RUN_DIR.format(**run)
+        folder.mkdir(parents=True)
+        write_trajectory(folder / "trajectory.parquet", [{"step": 0, "full_loss": 1.0}], status, {})
+        write_weights(folder / "weights.parquet", [], {})
+    checkpoint = results / CHECKPOINT.format(**runs[3])
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"")
+    # as a user types it (this checkout's package, as the workflow's jobs import it)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd = [sys.executable, "-m", "sgd_support.cli.command", "status", "--configfile", str(configfile),
+           "--results", str(results)]  # fmt: skip
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    assert "total: 2 done, 1 diverged, 1 checkpoint, 2 missing, 0 stale" in out, out
+
+
+@pytest.mark.slow
+def test_plan_prints_the_cost_per_stratum_and_in_total(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(tiny_config()))
+    config = load_config(configfile)
+    gd = next(r for r in expand_runs(config) if r["optimizer"] == "gd")
+    write_benchmark(tmp_path / "results", gd, 2.0)
+    command.main(["plan", "--configfile", str(configfile), "--cores", "2"])
+    out = capsys.readouterr().out
+    assert "6 training runs" in out and "1 finished runs' benchmarks" in out, out
+    # one row per stratum: full batch (gd, gd_wd share one) and batch sizes 1, 16
+    assert len([line for line in out.splitlines() if line.startswith("synthetic ")]) == 3, out
+    assert "total: 6 runs, 1,700 steps" in out  # 300 + 200 + 4 x 300
+    # data set, init, kernels, 6 runs, aggregates, figures, claims: each a submission but
+    # the 4 SGD runs and 2 GD runs, bundled into one
+    assert "SLURM (slurm/ profile):" in out and "wall time on 2 local cores" in out
+
+
+def test_calibration_table_is_what_the_readmes_benchmark_outputs_say():
+    """benchmarks/calibrate.py, fed the outputs printed in README "Performance",
+    gives the stored table: the README and the cost model tell the same numbers."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from calibrate import calibrate
+
+    readme = (REPO / "README.md").read_text()
+    outputs = {name: re.search(rf"```\n\$ [^\n]*{name}\.py[^\n]*\n(.*?)```", readme, flags=re.S)[1]
+               for name in ("engine_speed", "job_start", "cuda_step")}  # fmt: skip
+    stored = cost.load_calibration()
+    table = calibrate(outputs, stored, stored["machine"]["cpu"])
+    assert table["step_us"] == stored["step_us"]
+    assert table["job_start_s"] == stored["job_start_s"]

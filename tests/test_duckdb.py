@@ -1,0 +1,36 @@
+"""The README's DuckDB query runs on a sweep's Parquet files and gives what pandas gives."""
+
+import re
+
+import duckdb
+import pandas as pd
+
+from conftest import REPO
+from sgd_support.storage import write_trajectory
+
+RUN_DIR = (
+    "results/runs/dataset=linear/model=lin/optimizer={optimizer}/lr=0.1/batch={batch}/init=0/order={order}"
+)
+
+
+def readme_query() -> str:
+    """The README's one ```sql block, as printed there."""
+    (query,) = re.findall(r"```sql\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    return query
+
+
+def test_readme_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the query's path is relative to where the results are
+    finals = {("gd", "full", 0): 4.0, ("sgd", "16", 0): 2.0, ("sgd", "16", 1): 3.0, ("sgd", "1", 0): 1.0}
+    for (optimizer, batch, order), final in finals.items():
+        rows = [{"step": s, "irrelevant_norm": 5.0 - s / 10 * (5.0 - final)} for s in range(11)]
+        path = tmp_path / RUN_DIR.format(optimizer=optimizer, batch=batch, order=order) / "trajectory.parquet"
+        path.parent.mkdir(parents=True)
+        write_trajectory(path, rows, "completed", {})
+    got = duckdb.sql(readme_query()).df()
+    # batch is text ("full" is no number), so ORDER BY sorts it as text
+    expected = pd.DataFrame({
+        "dataset": ["linear"] * 3, "optimizer": ["gd", "sgd", "sgd"], "batch": ["full", "1", "16"],
+        "runs": [1, 1, 2], "final_irrelevant_norm": [4.0, 1.0, 2.5],
+    })  # fmt: skip
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
