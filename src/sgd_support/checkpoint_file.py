@@ -14,7 +14,7 @@ from sgd_support.atomic import atomic_path
 log = logging.getLogger("sgd_support.checkpoint")
 
 
-def save(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+def write(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write ``meta`` (JSON-serialisable, with its ``key``) and ``arrays`` to ``path``."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
@@ -22,7 +22,7 @@ def save(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     log.info("checkpoint at step %d -> %s", meta["step"], path)
 
 
-def load(path, key: str) -> tuple[dict, dict[str, np.ndarray]] | None:
+def read(path, key: str) -> tuple[dict, dict[str, np.ndarray]] | None:
     """The metadata and arrays at ``path``; None when there is no file, or when it was
     written for another key (another spec, code, data or init: never resumed)."""
     if not path or not Path(path).exists():

@@ -208,11 +208,11 @@ def _save(path, key, engine, streams, rows, snapshots, status, diverged_step, st
     for m, member in enumerate(snapshots):
         for j, (_, ws) in enumerate(member):
             arrays.update({f"s{m}_{j}_{i}": w for i, w in enumerate(ws)})
-    checkpoint_file.save(path, meta, arrays)
+    checkpoint_file.write(path, meta, arrays)
 
 
 def _load(path, key: str, k: int) -> dict | None:
-    loaded = checkpoint_file.load(path, key)
+    loaded = checkpoint_file.read(path, key)
     if loaded is None:
         return None
     meta, arrays = loaded

@@ -192,11 +192,11 @@ def _save_checkpoint(path, key, engine, stream, rows, snapshots, step, elapsed) 
     arrays = {f"w{i}": w for i, w in enumerate(engine.weights())}
     for j, (_, ws) in enumerate(snapshots):
         arrays.update({f"s{j}_{i}": w for i, w in enumerate(ws)})
-    checkpoint_file.save(path, meta, arrays)
+    checkpoint_file.write(path, meta, arrays)
 
 
 def _load_checkpoint(path, key: str) -> dict | None:
-    loaded = checkpoint_file.load(path, key)
+    loaded = checkpoint_file.read(path, key)
     if loaded is None:
         return None
     meta, arrays = loaded
