@@ -21,7 +21,9 @@ under mini-batch SGD without replacement. **The prediction, from the proof (App.
   ``eta^2 a_i^2 c_j^2 (m-1)/(2(N-1)) = eta (eta/2b) a_i^2 c_j^2 (N-b)/(N-1)``: Theorem
   1's term with the finite-population factor of sampling without replacement.
   :func:`predicted_excess` gives it for ``||W1[:, r:]||`` (the entries' excesses
-  weighted by their squares).
+  weighted by their squares). Note that this 1/b is an epoch average: the first k
+  steps of an epoch hold k(k-1)/2 pairs, i.e. ``eta^2 a^2 c^2 (k-1)/(2(N-1))`` per step
+  whatever b, so in the proof's own setting k < N/b steps would show no 1/b at all.
 
 **The measurement** (:func:`excess_curves`): from the given weights, ``steps`` = k
 updates of the whole network (every layer moves, as in training; no clipping, float64)
