@@ -4,9 +4,16 @@ against plain references (autograd, every batch order enumerated, App. B's close
 import itertools
 
 import numpy as np
+import pandas as pd
 import torch
 
-from sgd_support.analysis.theorem1 import exponent_fit, excess_curves, network_step, predicted_excess
+from sgd_support.analysis.theorem1 import (
+    exponent_fit,
+    excess_curves,
+    network_step,
+    predicted_excess,
+    theorem1_claim,
+)
 
 
 def _net(seed, shapes):
@@ -79,3 +86,10 @@ def test_exponent_fit_recovers_lr_squared_over_b():
     fit = exponent_fit(cells)
     assert abs(fit["alpha"] - 2) < 0.02 and abs(fit["beta"] - 1) < 0.02
     assert fit["alpha_low"] <= 2 <= fit["alpha_high"] and fit["beta_low"] <= 1 <= fit["beta_high"]
+
+
+def test_claim_without_snapshots_is_undecided():
+    claim = theorem1_claim("linear", "lin", pd.DataFrame(), pd.DataFrame())
+    assert (
+        claim.passed is None and "theorem1.snapshots" in claim.why and claim.location == "Theorem 1, App. K"
+    )
