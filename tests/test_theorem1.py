@@ -72,6 +72,7 @@ def test_prediction_is_app_b_closed_form():
     per_step = predicted_excess(weights, x, np.array([False]), lr, 1)
     np.testing.assert_allclose(per_step, 32 * lr**2 * a**4, rtol=1e-12)
     np.testing.assert_allclose(2 * per_step, np.log(gd) - np.log(sgd), rtol=1e-2)
+    assert predicted_excess(weights, x, np.array([False]), lr, 2) == 0  # b = N: (N-b)/(N-1) = 0, SGD is GD
 
 
 def test_exponent_fit_recovers_lr_squared_over_b():
