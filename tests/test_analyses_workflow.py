@@ -18,6 +18,9 @@ OUTPUTS = [
     "results/analyses/e10_decay_rate.html",
     "results/analyses/e10_rate_vs_lr_over_b.png",
     "results/analyses/e10_summary.rst",
+    "results/analyses/e10_theorem1.png",
+    "results/analyses/e10_theorem1.html",
+    "results/analyses/e10_theorem1_cells.parquet",
 ]
 
 
@@ -27,6 +30,14 @@ def _config(init_seeds):
     config["sweeps"]["tiny"].update(
         optimizers=["gd", "sgd"], lrs=[0.1, 0.3], batches=[1, 16], init_seeds=init_seeds, order_seeds=[0]
     )
+    # Theorem 1 per step from GD's step-100 weights (400 rows: 5 steps of b 16 fit in an epoch)
+    config["theorem1"] = {
+        "snapshots": [100],
+        "lrs": [0.005, 0.01],
+        "batches": [4, 16],
+        "steps": 5,
+        "orders": 20,
+    }
     return config
 
 
@@ -43,6 +54,13 @@ def test_analyses_with_two_init_seeds(tmp_path):
     assert len(rates) == 12 and rates["r2"].notna().any()
     e10 = pd.read_parquet(tmp_path / "results/claims/e10_theorem1_rate.parquet")
     assert len(e10) == 2 and ("slope" in e10["measured"][0] or "lr/b" in e10["measured"][0])
+    per_step = pd.read_parquet(tmp_path / "results/claims/e10_theorem1_per_step.parquet")
+    assert len(per_step) == 1 and per_step["passed"].notna().all() and "alpha" in per_step["measured"][0]
+    assert (per_step["location"] == "Theorem 1, App. K").all() and (
+        per_step["scope"] == "linear networks"
+    ).all()
+    cells = pd.read_parquet(tmp_path / "results/analyses/e10_theorem1_cells.parquet")
+    assert len(cells) == 4 and cells["excess_per_step"].notna().all()  # 2 lrs x 2 batch sizes
     # the report renders, captions included with this run's numbers
     run_snakemake(tmp_path, _config([0, 1]), "--report", "report.html")
     html = (tmp_path / "report.html").read_text()

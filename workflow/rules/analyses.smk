@@ -89,3 +89,59 @@ REPORT_TARGETS += [
     "results/analyses/e10_decay_rate.html",
     "results/analyses/e10_rate_vs_lr_over_b.png",
 ]
+
+
+# E10, Theorem 1 as stated: per step, in expectation over batch orders, from saved
+# weights (config key theorem1) of one GD run per synthetic data set and linear network.
+from sgd_support.analysis.theorem1 import start_runs
+
+THEOREM1_RUNS = start_runs(RUNS, config)
+
+
+rule theorem1:
+    input:
+        weights=run_outputs("weights.parquet", runs=THEOREM1_RUNS),
+        data=expand(
+            "results/data/dataset={dataset}.npz",
+            dataset=sorted({run["dataset"] for run in THEOREM1_RUNS}),
+        ),
+    output:
+        table="results/analyses/e10_theorem1_cells.parquet",
+        fits="results/analyses/e10_theorem1_fits.parquet",
+        html=report(
+            "results/analyses/e10_theorem1.html",
+            caption="../../report/e10_theorem1_table.rst",
+            category="E10 Theorem 1 rate",
+            subcategory="per step from given weights",
+            labels={"what": "table and claims"},
+        ),
+        figure=report(
+            "results/analyses/e10_theorem1.png",
+            caption="../../report/e10_theorem1_figure.rst",
+            category="E10 Theorem 1 rate",
+            subcategory="per step from given weights",
+            labels={"what": "excess vs lr^2/b"},
+        ),
+        claims="results/claims/e10_theorem1_per_step.parquet",
+        summary="results/analyses/e10_theorem1_summary.rst",
+    log:
+        "logs/analyses/e10_theorem1.log",
+    benchmark:
+        "results/benchmarks/analyses/e10_theorem1.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+        settings=json.dumps(config["theorem1"]),
+    shell:
+        "python -m sgd_support.cli.theorem1 --weights {input.weights} --data {input.data}"
+        " --settings '{params.settings}' --table {output.table} --fits {output.fits}"
+        " --html {output.html} --figure {output.figure} --claims {output.claims}"
+        " --summary {output.summary} > {log} 2>&1"
+
+
+CLAIM_TABLES += ["results/claims/e10_theorem1_per_step.parquet"]
+REPORT_TARGETS += [
+    "results/analyses/e10_theorem1.html",
+    "results/analyses/e10_theorem1.png",
+]

@@ -26,9 +26,14 @@ rule plot_norm_curves:
         "../../envs/sgd-support.yaml"
     params:
         code=CODE,
+        # the blocks that say whether a table of the paper's values applies to a run
+        setup=json.dumps(
+            {k: config[k] for k in ("datasets", "models", "optimizers", "training")}
+        ),
     shell:
         "python -m sgd_support.cli.plot_norm_curves --quantiles {input.quantiles} --final {input.final}"
-        " --init {wildcards.init} --out {output.figure} --caption {output.numbers} > {log} 2>&1"
+        " --init {wildcards.init} --out {output.figure} --caption {output.numbers}"
+        " --setup '{params.setup}' > {log} 2>&1"
 
 
 rule plot_w1_grid:

@@ -24,13 +24,19 @@ PANELS = (
 
 
 def plot_norm_curves(
-    quantiles: pd.DataFrame, final: pd.DataFrame, path: str | os.PathLike, title: str
+    quantiles: pd.DataFrame,
+    final: pd.DataFrame,
+    path: str | os.PathLike,
+    title: str,
+    paper: pd.DataFrame | None = None,
 ) -> None:
     """Draw the figure for one (data set, model, init seed).
 
     quantiles: rows of :func:`sgd_support.aggregate.trajectory_quantiles` for it;
     final: its rows of :func:`~sgd_support.aggregate.final_states` (diverged runs
-    are listed in the panel, not drawn).
+    are listed in the panel, not drawn); paper: rows of
+    :func:`sgd_support.figures.paper_comparison.comparison`, drawn as black-edged
+    diamonds in the run's colour (a vertical bar where the paper gives a range).
     """
     setup()
     lrs = sorted(final["lr"].unique(), key=float)
@@ -64,6 +70,8 @@ def plot_norm_curves(
                 ax.fill_between(
                     q["step"], q[f"{metric}_q10"], q[f"{metric}_q90"], color=palette[label], alpha=0.25, lw=0
                 )
+            if i == 0 and paper is not None:
+                _paper_markers(ax, paper[paper["lr"] == lr], palette)
             ax.set_xscale("log")
             ax.set_yscale(yscale)
             ax.set_ylabel(ylabel if j == 0 else "")
@@ -89,6 +97,15 @@ def plot_norm_curves(
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     save_figure(fig, path)
+
+
+def _paper_markers(ax, paper: pd.DataFrame, palette: dict) -> None:
+    for label, rows in paper.groupby("label"):
+        mid = (rows["paper_low"] + rows["paper_high"]) / 2
+        ax.errorbar(rows["step"], mid, yerr=(rows["paper_high"] - rows["paper_low"]) / 2, fmt="D", ms=6,
+                    color=palette.get(label, "k"), mec="k", zorder=5)  # fmt: skip
+    if len(paper):
+        ax.plot([], [], "D", color="w", mec="k", label="paper (reference values)")
 
 
 def _note_diverged(ax, final: pd.DataFrame) -> None:
