@@ -15,6 +15,7 @@ from sgd_support.data.store import Dataset
 BUILDERS = {
     "synthetic": "sgd_support.data.synthetic:build",
     "digits": "sgd_support.data.digits:build",
+    "mnist_bundled": "sgd_support.data.mnist_bundled:build",
     "mnist": "sgd_support.data.torchvision_images:build",
     "cifar10": "sgd_support.data.torchvision_images:build",
     "cifar100": "sgd_support.data.torchvision_images:build",
@@ -24,7 +25,7 @@ BUILDERS = {
 
 # Kinds whose rows are flattened images (``Dataset.image_shape`` set): the image
 # figures (E7 focus maps, E8 pixel spectra) are made for data sets of these kinds.
-IMAGE_KINDS = frozenset({"digits", "mnist", "cifar10", "cifar100"})
+IMAGE_KINDS = frozenset({"digits", "mnist_bundled", "mnist", "cifar10", "cifar100"})
 
 # Kinds computed from another data set by their own rule (not by a builder here):
 # frozen-backbone features of an image data set (rule extract_features, E9).
