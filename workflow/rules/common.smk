@@ -12,7 +12,8 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec
-from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
+from sgd_support.data.registry import FEATURE_KINDS, IMAGE_KINDS
+from sgd_support.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
 from sgd_support.validation import check_config
@@ -27,6 +28,7 @@ CODE = code_hash()
 TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 RUNS = expand_runs(config)
+GPU_DATASETS = gpu_datasets(config, RUNS)  # those with a run on a GPU engine (placement.py)
 # Rule files append to these: files the report's claims checklist collects (each
 # written with sgd_support.claims.write_claims), and the targets of `rule all`
 # beyond the training runs (figures, tables, the checklist).
@@ -85,8 +87,8 @@ def run_json(wildcards):
 
 
 def run_gpus(wildcards):
-    """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
-    return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
+    """GPUs a training job asks for: 1 if its engine uses one (sgd_support.placement)."""
+    return int(run_uses_gpu(config, dict(wildcards.items())))
 
 
 # Image and feature experiments (images.smk, features.smk): which data sets and
@@ -118,6 +120,26 @@ def figure_runs(wildcards):
         if int(run["init"]) == init:
             chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
     return list(chosen.values())
+
+
+def seed_runs(wildcards):
+    """Every run of a (dataset, model) from its first init seed, all order seeds: E7's
+    claims are decided over the seeds (the figures show the first)."""
+    pair = [
+        r
+        for r in RUNS
+        if (r["dataset"], r["model"]) == (wildcards.dataset, wildcards.model)
+    ]
+    init = min(int(r["init"]) for r in pair)
+    return [r for r in pair if int(r["init"]) == init]
+
+
+def seed_weights(wildcards):
+    return run_outputs("weights.parquet", runs=seed_runs(wildcards))
+
+
+def seed_trajectories(wildcards):
+    return run_outputs("trajectory.parquet", runs=seed_runs(wildcards))
 
 
 def figure_weights(wildcards):
@@ -219,14 +241,10 @@ def synthetic_figures():
 
 
 def datasets_pattern(gpu):
-    """Regex of the config's data set names whose kind is (gpu=True) or is not in GPU_KINDS.
+    """Regex of the config's data set names that are (gpu=True) or are not in GPU_DATASETS.
 
     Training splits on it into ``train_run`` and ``train_run_gpu``, so that a cluster
     profile can address the GPU jobs by rule name. "(?!)" never matches.
     """
-    names = [
-        name
-        for name, ds in config["datasets"].items()
-        if (ds["kind"] in GPU_KINDS) == gpu
-    ]
+    names = [name for name in config["datasets"] if (name in GPU_DATASETS) == gpu]
     return "|".join(re.escape(name) for name in sorted(names)) or "(?!)"

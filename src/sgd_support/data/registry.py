@@ -36,6 +36,31 @@ FEATURE_KINDS = frozenset({"resnet18_features"})
 GPU_KINDS = IMAGE_KINDS | FEATURE_KINDS
 
 
+# (inputs, outputs) of the kinds whose size is fixed, for choosing an engine before the
+# data exist (``sgd_support.placement``). Flattened images; CIFAR channels last.
+IO_SIZES = {
+    "digits": (64, 10),
+    "mnist_bundled": (784, 10),
+    "mnist": (784, 10),
+    "cifar10": (3072, 10),
+    "cifar100": (3072, 100),
+    "toy_points": (1, 1),
+    "toy_landscape": (1, 1),
+}
+FEATURE_WIDTH = 512  # resnet18_features: ResNet18's pooled features
+
+
+def io_sizes(cfg: dict, datasets: dict[str, dict]) -> tuple[int, int]:
+    """(inputs, outputs) of the data set entry ``cfg``; ``datasets`` (all entries of the
+    config) resolves a features set's ``source``, whose classes it keeps."""
+    kind = cfg["kind"]
+    if kind == "synthetic":
+        return cfg["d"], 1
+    if kind in FEATURE_KINDS:
+        return FEATURE_WIDTH, io_sizes(datasets[cfg["source"]], datasets)[1]
+    return IO_SIZES[kind]
+
+
 def build_dataset(cfg: dict) -> Dataset:
     """Build the data set described by a config entry."""
     kind = cfg["kind"]
