@@ -28,7 +28,8 @@ CODE = code_hash()
 TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
 RUNS = expand_runs(config)
-GPU_DATASETS = gpu_datasets(config, RUNS)  # those with a run on a GPU engine (placement.py)
+# data sets with a run on a GPU engine (sgd_support.placement)
+GPU_DATASETS = gpu_datasets(config, RUNS)
 # Rule files append to these: files the report's claims checklist collects (each
 # written with sgd_support.claims.write_claims), and the targets of `rule all`
 # beyond the training runs (figures, tables, the checklist).

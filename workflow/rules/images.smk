@@ -5,7 +5,12 @@ E7_DIR = "results/figures/e7/dataset={dataset}/model={model}"
 E7_TARGETS = [
     f"{E7_DIR}/{name}".format(dataset=dataset, model=model)
     for dataset, model in figure_pairs(IMAGE_KINDS)
-    for name in ("eigen_histograms.png", "focus_maps.png", "focus_shares.png", "metrics.html")
+    for name in (
+        "eigen_histograms.png",
+        "focus_maps.png",
+        "focus_shares.png",
+        "metrics.html",
+    )
 ]
 E8_TARGETS = [
     f"results/figures/e8/dataset={dataset}/{name}"
