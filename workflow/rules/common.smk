@@ -107,22 +107,6 @@ def figure_pairs(kinds):
     return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in names})
 
 
-def figure_runs(wildcards):
-    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
-    all from the pair's first init seed, each with its first batch-order seed."""
-    pair = [
-        r
-        for r in RUNS
-        if (r["dataset"], r["model"]) == (wildcards.dataset, wildcards.model)
-    ]
-    init = min(int(r["init"]) for r in pair)
-    chosen = {}
-    for run in sorted(pair, key=lambda r: int(r["order"])):
-        if int(run["init"]) == init:
-            chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
-    return list(chosen.values())
-
-
 def seed_runs(wildcards):
     """Every run of a (dataset, model) from its first init seed, all order seeds: E7's
     claims are decided over the seeds (the figures show the first)."""
@@ -133,6 +117,15 @@ def seed_runs(wildcards):
     ]
     init = min(int(r["init"]) for r in pair)
     return [r for r in pair if int(r["init"]) == init]
+
+
+def figure_runs(wildcards):
+    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
+    all from the pair's first init seed, each with its first batch-order seed."""
+    chosen = {}
+    for run in sorted(seed_runs(wildcards), key=lambda r: int(r["order"])):
+        chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
+    return list(chosen.values())
 
 
 def seed_weights(wildcards):

@@ -81,9 +81,9 @@ def focus_claims(runs: list[dict], shares: list[float], label: str, data_size: i
     GD added as the data size."""
     criterion = ("per batch size, the median over order seeds of the effective pixel share (participation "
                  "ratio of squared W1 column norms / pixels; 1 = spread evenly, smaller = concentrated) "
-                 "strictly "
-                 f"increases with the batch size, and Spearman's rho of share vs batch over all runs > 0 at "
-                 f"one-sided p < {focus_order.ALPHA}; runs without weight decay at one lr")  # fmt: skip
+                 "strictly increases with the batch size, and Spearman's rho of share vs batch over all "
+                 f"runs > 0 at one-sided p < {focus_order.ALPHA}; "
+                 "runs without weight decay at one lr")  # fmt: skip
     rows = []
     for lr in sorted({r["lr"] for r in runs}, key=float):
         at_lr = [(r["effective_batch"], s) for r, s in zip(runs, shares)
@@ -111,7 +111,8 @@ def first_seeds(runs: list[dict]) -> list[dict]:
     chosen = {}
     for run in sorted(runs, key=lambda r: int(r["order"])):
         chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
-    return [r for r in runs if r in chosen.values()]
+    keep = {id(run) for run in chosen.values()}  # runs hold arrays: compare by identity
+    return [r for r in runs if id(r) in keep]
 
 
 def main(argv: list[str] | None = None) -> None:
