@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sgd_support.cli.image_figures import e7_claims
+from sgd_support import focus_order
+from sgd_support.cli.image_figures import focus_claims, prop5_claim
 from sgd_support.data.store import Dataset
 from sgd_support.image_analysis import (
     column_change, components_for_variance, covariance_spectrum, effective_pixel_share, focus_map,
@@ -72,33 +73,50 @@ def test_never_lit_columns_do_not_move_without_weight_decay(batch):
         assert column_change(init[0], w1, ~dead) > 0
 
 
-def _table(shares, changes, statuses=None):
-    n = len(shares)
-    return pd.DataFrame({"effective_pixel_share": [0.99, *shares], "never_lit_max_change": [0.0, *changes],
-                         "status": ["", *(statuses or ["completed"] * n)]})  # fmt: skip
+def _runs(batches, wds, lr="0.1"):
+    return [{"name": f"b{b}", "lr": lr, "effective_batch": b, "weight_decay": wd}
+            for b, wd in zip(batches, wds)]  # fmt: skip
 
 
-def _runs(batches, wds):
-    return [{"name": f"b{b}", "lr": "0.1", "effective_batch": b, "weight_decay": wd} for b, wd in zip(batches, wds)]
+def test_prop5_passes_on_fixed_columns_and_reports_weight_decay_runs():
+    runs = _runs([1000, 32, 1000], [0, 0, 0.1])
+    claim = prop5_claim(runs, [0.0, 0.0, 0.3], np.array([True, False]), "t", "")
+    assert claim.passed is True and "0.3" in claim.measured and "1 of 2 pixels" in claim.measured
+    assert claim.location.startswith("Proposition 5") and claim.scope.startswith("images") and claim.why == ""
 
 
-def test_claims_pass_on_ordered_shares_and_fixed_columns():
-    runs = _runs([1000, 32, 8, 1000], [0, 0, 0, 0.1])
-    prop5, focus = e7_claims(_table([0.95, 0.9, 0.8, 0.5], [0, 0, 0, 0.3]), runs, np.array([True, False]), "t")
-    assert prop5.passed is True and "0.3" in prop5.measured
-    assert focus.passed is True and "b8 (b=8) 0.8000" in focus.measured
+def test_prop5_fails_honestly_and_is_undecided_without_never_lit_pixels():
+    runs = _runs([1000, 32], [0, 0])
+    failed = prop5_claim(runs, [0.0, 1e-7], np.array([True, False]), "t", "")
+    assert failed.passed is False and failed.why
+    assert prop5_claim(runs, [0.0, 0.0], np.array([False, False]), "t", "").passed is None
 
 
-def test_claims_fail_honestly():
-    runs = _runs([1000, 32, 8], [0, 0, 0])
-    prop5, focus = e7_claims(_table([0.9, 0.95, 0.8], [0, 1e-7, 0]), runs, np.array([True, False]), "t")
-    assert prop5.passed is False and focus.passed is False
-    prop5, focus = e7_claims(_table([0.9], [0]), runs[:1], np.array([False, False]), "t")
-    assert prop5.passed is None and focus.passed is None
+def test_share_bands_and_rank_test_against_their_definitions():
+    batches = np.array([32, 32, 32, 256, 256, 256])
+    shares = np.array([0.90, 0.92, 0.91, 0.95, 0.94, 0.96])
+    bands = focus_order.share_bands(batches, shares)
+    assert list(bands["batch"]) == [32, 256] and list(bands["runs"]) == [3, 3]
+    np.testing.assert_allclose(bands["median"], [0.91, 0.95])
+    expected_q10 = [np.quantile([0.90, 0.92, 0.91], 0.1), np.quantile([0.95, 0.94, 0.96], 0.1)]
+    np.testing.assert_allclose(bands["q10"], expected_q10)
+    rho, p = focus_order.rank_test(batches, shares)
+    # two groups of 3, perfectly separated (ties within each batch size)
+    assert rho > 0.8 and p < 0.05
+    assert focus_order.decide(bands, rho, p) is True
+    reversed_shares = shares[::-1]
+    bands = focus_order.share_bands(batches, reversed_shares)
+    assert focus_order.decide(bands, *focus_order.rank_test(batches, reversed_shares)) is False
+    single = focus_order.share_bands([32], [0.9])
+    assert focus_order.decide(single, *focus_order.rank_test([32], [0.9])) is None
 
 
-def test_diverged_runs_are_left_out_of_the_claims():
-    runs = _runs([1000, 32, 8], [0, 0, 0])
-    table = _table([0.95, 0.9, np.nan], [0, 0, np.nan], ["completed", "completed", "diverged"])
-    prop5, focus = e7_claims(table, runs, np.array([True, False]), "t")
-    assert prop5.passed is True and focus.passed is True and "1 diverged" in focus.measured
+def test_focus_rows_over_sgd_and_with_gd_pass_and_fail_with_a_reason():
+    runs = _runs([32, 32, 32, 512, 512, 512, 4000, 4000], [0] * 7 + [0.001])
+    shares = [0.90, 0.91, 0.92, 0.95, 0.96, 0.94, 0.93, 0.5]  # GD (0.93) < SGD-512: breaks at the large end
+    sgd, with_gd = focus_claims(runs, shares, "t", 4000, "")
+    assert sgd.passed is True and "b=32: 0.9100 [" in sgd.measured and "(3)" in sgd.measured
+    assert with_gd.passed is False and "GD (0.9300) is not above b=512's (0.9500)" in with_gd.why
+    assert sgd.location == "Sec. 5.2, Fig. 2, 5" and sgd.scope == "images"
+    only_sgd = focus_claims(runs[:6], shares[:6], "t", 4000, "; 1 diverged run(s) left out")
+    assert len(only_sgd) == 1 and "1 diverged" in only_sgd[0].measured

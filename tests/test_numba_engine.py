@@ -131,14 +131,14 @@ def test_short_runs_match_torch_closely():
 
 def test_auto_picks_numba_for_small_mse_mlps_only():
     small = init_weights(SHAPES, 0)
-    big = [np.zeros((1024, 784), np.float32)]
-    assert pick_engine("auto", small, activation="relu", loss="mse") == "numba"
-    assert pick_engine("auto", small, activation="relu", loss="cross_entropy") == "torch"
-    assert pick_engine("auto", small, activation="identity", loss="mse", device="cuda") == "torch"
-    assert pick_engine("auto", big, activation="relu", loss="mse") == "torch"
-    assert pick_engine("torch", small, activation="relu", loss="mse") == "torch"
+    n_small, n_big = sum(w.size for w in small), 1024 * 784
+    assert pick_engine("auto", n_small, activation="relu", loss="mse") == "numba"
+    assert pick_engine("auto", n_small, activation="relu", loss="cross_entropy") == "torch"
+    assert pick_engine("auto", n_small, activation="identity", loss="mse", device="cuda") == "torch"
+    assert pick_engine("auto", n_big, activation="relu", loss="mse") == "torch"
+    assert pick_engine("torch", n_small, activation="relu", loss="mse") == "torch"
     with pytest.raises(ValueError, match="unknown engine"):
-        pick_engine("jax", small, activation="relu", loss="mse")
+        pick_engine("jax", n_small, activation="relu", loss="mse")
     with pytest.raises(ValueError, match="use engine: torch"):
         make_engine("numba", synthetic(10), small, activation="identity", loss="cross_entropy", lr=0.1,
                     weight_decay=0.0, clip=1.0)  # fmt: skip

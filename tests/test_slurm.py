@@ -39,10 +39,11 @@ FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2", "--seconds-bet
 
 
 def slurm_config() -> dict:
-    """Two CPU runs (bundled into one submission) and one GPU-kind (digits) run."""
+    """Two CPU runs (bundled into one submission) and one GPU run: digits with a
+    cross-entropy head, which only the torch engine trains (numba runs ask for no GPU)."""
     config = tiny_config()
     config["datasets"]["digits"] = {"kind": "digits"}
-    config["models"]["w16"] = {"widths": [16]}
+    config["models"]["w16"] = {"widths": [16], "loss": "cross_entropy"}
     config["optimizers"] = {"gd": {"batch": "full", "steps": 100}, "sgd": {"steps": 100}}
     common = {"lrs": [0.1], "batches": [16], "init_seeds": [0], "order_seeds": [0]}
     config["sweeps"] = {

@@ -11,8 +11,9 @@ files of finished runs (``results/benchmarks/runs/...``) refine it: per stratum
 ratio of measured to estimated seconds (all strata's median where a stratum has
 no finished run yet), so the estimate improves as a sweep runs.
 
-Training runs of data set kinds in ``GPU_KINDS`` go to GPU nodes on a cluster; a
-run there uses CUDA if its engine is torch (numba runs keep to the CPU).
+A training run goes to a GPU node on a cluster only where its engine uses a GPU
+(:func:`sgd_support.placement.run_uses_gpu`: torch on an image or features kind);
+numba runs keep to the CPU.
 """
 
 from __future__ import annotations
@@ -26,20 +27,17 @@ import statistics
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import yaml
 
 from sgd_support.config import FULL, run_spec
-from sgd_support.data.registry import GPU_KINDS
+from sgd_support.data.registry import io_sizes
 from sgd_support.engines import pick_engine
 from sgd_support.models import layer_shapes
+from sgd_support.placement import run_uses_gpu
 from sgd_support.validation import KINDS
 
 CALIBRATION = Path(__file__).with_name("cost_calibration.yaml")
-# (inputs, outputs) per data set kind; synthetic data sets give their own d.
-SHAPES = {"digits": (64, 10), "mnist": (784, 10), "cifar10": (3072, 10), "cifar100": (3072, 100),
-          "resnet18_features": (512, 10), "toy_points": (1, 1), "toy_landscape": (1, 1)}  # fmt: skip
 # Training rows where validation cannot know them before the data set is built:
 # features of CIFAR's 50,000 training images.
 UNKNOWN_ROWS = 50_000
@@ -84,14 +82,12 @@ def step_us(points: list[list[float]], work: float) -> float:
     return u0 * (work / w0) ** slope
 
 
-def data_shape(entry: dict) -> tuple[int, int, int]:
-    """(training rows, inputs, outputs) of a data set config entry."""
+def data_shape(entry: dict, datasets: dict[str, dict]) -> tuple[int, int, int]:
+    """(training rows, inputs, outputs) of a data set config entry; ``datasets`` (all
+    entries) resolves a features set's source."""
     kind = KINDS.get(entry["kind"])
     rows = (kind.size(entry) if kind and kind.size else None) or UNKNOWN_ROWS
-    inputs, outputs = (
-        (entry["d"], 1) if entry["kind"] == "synthetic" else SHAPES.get(entry["kind"], (784, 10))
-    )
-    return rows, inputs, outputs
+    return (rows, *io_sizes(entry, datasets))
 
 
 def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None) -> RunCost:
@@ -99,15 +95,12 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
     cal = calibration or load_calibration()
     entry, model = config["datasets"][run["dataset"]], config["models"][run["model"]]
     spec = run_spec(config, run)
-    rows, inputs, outputs = data_shape(entry)
+    rows, inputs, outputs = data_shape(entry, config["datasets"])
     weights = sum(a * b for a, b in layer_shapes(inputs, model["widths"], outputs))
-    # pick_engine reads only the weights' sizes: no need to allocate them
-    engine = pick_engine(
-        spec.engine, [SimpleNamespace(size=weights)], activation=spec.activation, loss=spec.loss
-    )
+    engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss)
     work = (spec.batch or rows) * weights
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
-    gpu = entry["kind"] in GPU_KINDS
+    gpu = run_uses_gpu(config, run)  # the job's request: only where its engine uses a GPU
     cuda = gpu and engine == "torch"
     node_s = (
         cal["job_start_s"]["cuda"] + spec.steps * step_us(cal["step_us"]["cuda"]["torch"], work) / 1e6

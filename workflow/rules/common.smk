@@ -13,7 +13,8 @@ os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec, train_groups
 from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
-from sgd_support.data.registry import FEATURE_KINDS, GPU_KINDS, IMAGE_KINDS
+from sgd_support.data.registry import FEATURE_KINDS, IMAGE_KINDS
+from sgd_support.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.experiments import experiment_id, experiment_title
 from sgd_support.validation import check_config, check_config_files
@@ -32,6 +33,8 @@ RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr
 RUNS = expand_runs(config)
 # training.group: cell trains groups of runs in one job each (train_group.smk)
 GROUPED = config["training"]["group"] == "cell"
+# data sets with a run on a GPU engine (sgd_support.placement)
+GPU_DATASETS = gpu_datasets(config, RUNS)
 # Rule files append to these: files the report's claims checklist collects (each
 # written with sgd_support.claims.write_claims), and the targets of `rule all`
 # beyond the training runs (figures, tables, the checklist).
@@ -105,8 +108,8 @@ def train_mem_mb(wildcards, attempt):
 
 
 def run_gpus(wildcards):
-    """GPUs a training job asks for: 1 for data set kinds that benefit from one."""
-    return int(config["datasets"][wildcards.dataset]["kind"] in GPU_KINDS)
+    """GPUs a training job asks for: 1 if its engine uses one (sgd_support.placement)."""
+    return int(run_uses_gpu(config, dict(wildcards.items())))
 
 
 # Image and feature experiments (images.smk, features.smk): which data sets and
@@ -124,20 +127,33 @@ def figure_pairs(kinds):
     return sorted({(r["dataset"], r["model"]) for r in RUNS if r["dataset"] in names})
 
 
-def figure_runs(wildcards):
-    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
-    all from the pair's first init seed, each with its first batch-order seed."""
+def seed_runs(wildcards):
+    """Every run of a (dataset, model) from its first init seed, all order seeds: E7's
+    claims are decided over the seeds (the figures show the first)."""
     pair = [
         r
         for r in RUNS
         if (r["dataset"], r["model"]) == (wildcards.dataset, wildcards.model)
     ]
     init = min(int(r["init"]) for r in pair)
+    return [r for r in pair if int(r["init"]) == init]
+
+
+def figure_runs(wildcards):
+    """The runs a (dataset, model) figure compares: one per (optimizer, lr, batch),
+    all from the pair's first init seed, each with its first batch-order seed."""
     chosen = {}
-    for run in sorted(pair, key=lambda r: int(r["order"])):
-        if int(run["init"]) == init:
-            chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
+    for run in sorted(seed_runs(wildcards), key=lambda r: int(r["order"])):
+        chosen.setdefault((run["optimizer"], run["lr"], run["batch"]), run)
     return list(chosen.values())
+
+
+def seed_weights(wildcards):
+    return run_outputs("weights.parquet", runs=seed_runs(wildcards))
+
+
+def seed_trajectories(wildcards):
+    return run_outputs("trajectory.parquet", runs=seed_runs(wildcards))
 
 
 def figure_weights(wildcards):
@@ -239,7 +255,7 @@ def synthetic_figures():
 
 
 def datasets_pattern(gpu):
-    """Regex of the config's data set names whose kind is (gpu=True) or is not in GPU_KINDS.
+    """Regex of the config's data set names that are (gpu=True) or are not in GPU_DATASETS.
 
     Training splits on it into ``train_run`` and ``train_run_gpu``, so that a cluster
     profile can address the GPU jobs by rule name; none when groups train the runs
@@ -247,7 +263,7 @@ def datasets_pattern(gpu):
     """
     names = [
         name
-        for name, ds in config["datasets"].items()
-        if (ds["kind"] in GPU_KINDS) == gpu and not GROUPED
+        for name in config["datasets"]
+        if (name in GPU_DATASETS) == gpu and not GROUPED
     ]
     return "|".join(re.escape(name) for name in sorted(names)) or "(?!)"

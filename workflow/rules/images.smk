@@ -5,7 +5,12 @@ E7_DIR = "results/figures/e7/dataset={dataset}/model={model}"
 E7_TARGETS = [
     f"{E7_DIR}/{name}".format(dataset=dataset, model=model)
     for dataset, model in figure_pairs(IMAGE_KINDS)
-    for name in ("eigen_histograms.png", "focus_maps.png", "metrics.html")
+    for name in (
+        "eigen_histograms.png",
+        "focus_maps.png",
+        "focus_shares.png",
+        "metrics.html",
+    )
 ]
 E8_TARGETS = [
     f"results/figures/e8/dataset={dataset}/{name}"
@@ -22,8 +27,8 @@ CLAIM_TABLES += [
 rule image_figures:
     input:
         data="results/data/dataset={dataset}.npz",
-        weights=figure_weights,
-        trajectories=figure_trajectories,
+        weights=seed_weights,
+        trajectories=seed_trajectories,
     output:
         histograms=report(
             "results/figures/e7/dataset={dataset}/model={model}/eigen_histograms.png",
@@ -45,6 +50,17 @@ rule image_figures:
                 "data set": "{dataset}",
                 "model": "{model}",
                 "figure": "focus maps",
+            },
+        ),
+        shares=report(
+            "results/figures/e7/dataset={dataset}/model={model}/focus_shares.png",
+            caption="../../report/e7_focus_shares.rst",
+            category="E7 MNIST/digits",
+            subcategory="{dataset}",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "figure": "focus shares over seeds",
             },
         ),
         table=report(
@@ -71,6 +87,7 @@ rule image_figures:
     shell:
         "python -m sgd_support.cli.image_figures --data {input.data} --weights {input.weights}"
         " --trajectories {input.trajectories} --histograms {output.histograms} --focus {output.focus}"
+        " --shares {output.shares}"
         " --table {output.table} --table-tsv {output.table_tsv} --claims {output.claims} > {log} 2>&1"
 
 

@@ -36,10 +36,11 @@ rule train_run:
         " --checkpoint {params.checkpoint} --checkpoint-every {resources.checkpoint_every_s} > {log} 2>&1"
 
 
-# The same job for data set kinds that benefit from a GPU (GPU_KINDS): it asks for
-# one, so that `--profile slurm` sends it to a GPU node with a GPU request (the profile
-# adds the GPU model, partition and CPUs per GPU). Locally it runs like train_run, on
-# the CPU where there is no GPU.
+# The same job for data sets whose runs train on a GPU engine (torch on a GPU_KINDS
+# data set; sgd_support.placement): it asks for one, so that `--profile slurm` sends it
+# to a GPU node with a GPU request (the profile adds the GPU model, partition and CPUs
+# per GPU). Numba runs ask for none. Locally it runs like train_run, on the CPU where
+# there is no GPU.
 use rule train_run as train_run_gpu with:
     wildcard_constraints:
         dataset=datasets_pattern(gpu=True),

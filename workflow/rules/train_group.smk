@@ -36,7 +36,7 @@ if GROUPED:
             threads: 1
             resources:
                 checkpoint_every_s=300,
-                gpu=int(config["datasets"][runs[0]["dataset"]]["kind"] in GPU_KINDS),
+                gpu=int(any(run_uses_gpu(config, run) for run in runs)),
             params:
                 name=group,
                 runs=group_runs_json(runs),

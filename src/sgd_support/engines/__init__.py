@@ -16,14 +16,15 @@ ENGINES = ("auto", "torch", "numba")
 NUMBA_MAX_WEIGHTS = 65_536
 
 
-def pick_engine(name: str, weights, *, activation: str, loss: str, device: str = "auto") -> str:
-    """The engine that ``name`` resolves to for this model ("auto": numba for small
-    MSE MLPs on the CPU, torch for everything else)."""
+def pick_engine(name: str, n_weights: int, *, activation: str, loss: str, device: str = "auto") -> str:
+    """The engine that ``name`` resolves to for a model of ``n_weights`` weights ("auto":
+    numba for small MSE MLPs on the CPU, torch for everything else). Needs no
+    weights, so the workflow can ask it at parse time (``sgd_support.placement``)."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
     if name != "auto":
         return name
-    small = sum(w.size for w in weights) <= NUMBA_MAX_WEIGHTS
+    small = n_weights <= NUMBA_MAX_WEIGHTS
     fits = loss == "mse" and activation in ("identity", "relu") and device in ("auto", "cpu")
     return "numba" if small and fits else "torch"
 
@@ -33,7 +34,7 @@ def make_engine(name: str, data, weights, **hyper):
 
     Only the chosen engine's module is imported, so a numba run never imports torch.
     """
-    chosen = pick_engine(name, weights, activation=hyper["activation"], loss=hyper["loss"],
+    chosen = pick_engine(name, sum(w.size for w in weights), activation=hyper["activation"], loss=hyper["loss"],
                          device=hyper.get("device", "auto"))  # fmt: skip
     if chosen == "numba":
         from sgd_support.engines.numba_engine import NumbaEngine

@@ -1,0 +1,44 @@
+"""Which training jobs ask a cluster for a GPU: those whose engine runs on one.
+
+The engine is known before any data is built: ``training.engine`` and, for
+``auto``, the model's size, activation and loss (:func:`~sgd_support.engines.pick_engine`),
+with the data set's input and output sizes from its kind. A job asks for a GPU
+when its engine is torch (which uses CUDA where there is one) and its data set kind
+is in ``GPU_KINDS``; the numba engine runs on the CPU only, so a small MLP on digits
+asks for none even though digits is an image kind.
+"""
+
+from __future__ import annotations
+
+from sgd_support.config import run_spec
+from sgd_support.data.registry import GPU_KINDS, io_sizes
+from sgd_support.engines import pick_engine
+from sgd_support.models import layer_shapes
+
+
+def model_weights(config: dict, dataset: str, model: str) -> int:
+    """Number of weights of ``model`` on ``dataset`` (inputs and outputs from its kind)."""
+    inputs, outputs = io_sizes(config["datasets"][dataset], config["datasets"])
+    return sum(
+        o * i
+        for o, i in layer_shapes(inputs, config["models"][model]["widths"], outputs)
+    )
+
+
+def run_uses_gpu(config: dict, run: dict[str, str]) -> bool:
+    """Whether the run with coordinates ``run`` (dataset, model, optimizer, lr, batch,
+    init, order) trains on an engine that uses a GPU, so its job should request one."""
+    if config["datasets"][run["dataset"]]["kind"] not in GPU_KINDS:
+        return False
+    spec = run_spec(config, run)
+    n_weights = model_weights(config, run["dataset"], run["model"])
+    return (
+        pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
+        == "torch"
+    )
+
+
+def gpu_datasets(config: dict, runs: list[dict[str, str]]) -> set[str]:
+    """Data sets with at least one run that requests a GPU: their training jobs go to
+    the GPU rule (``train_run_gpu``), which asks for one per job where the run does."""
+    return {run["dataset"] for run in runs if run_uses_gpu(config, run)}
