@@ -44,11 +44,15 @@ def final_metrics(data, init, engine, batch, steps, **kw):
 # loss gets 1e-4 there. Linear SGD-32 at step 2,000: ~3e-5 on both. ReLU SGD-32 turns
 # chaotic after ~700 steps (the torch engine started from an init one ulp away is
 # 1e-2 apart by step 1,000), so it is compared here at step 600 and in distribution
-# at step 2,000 below.
+# at step 2,000 below. ReLU GD is at the 1e-5 bar by step 1,000 whatever the engine:
+# the torch engine against itself from an init one ulp away (W2, 3 seeds) differs by
+# 1.0e-6 to 1.3e-5 there, and numba against torch by 1.2e-5 on an Intel Xeon (below
+# 1e-5 on the AMD EPYC where this test was written); at step 600, 3.8e-6. So ReLU GD
+# is compared at step 600, where rounding has not yet been amplified to the bar.
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "activation, batch, steps, norm_rtol, loss_rtol",
-    [("identity", None, 1000, 1e-5, 1e-4), ("relu", None, 1000, 1e-5, 1e-4),
+    [("identity", None, 1000, 1e-5, 1e-4), ("relu", None, 600, 1e-5, 1e-4),
      ("identity", 32, 2000, 1e-4, 1e-4), ("relu", 32, 600, 1e-4, 1e-4)],
     ids=["gd-linear", "gd-relu", "sgd32-linear", "sgd32-relu"],
 )  # fmt: skip
