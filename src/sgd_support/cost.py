@@ -33,8 +33,7 @@ import yaml
 from sgd_support.config import FULL, run_spec
 from sgd_support.data.registry import io_sizes
 from sgd_support.engines import pick_engine
-from sgd_support.models import layer_shapes
-from sgd_support.placement import run_uses_gpu
+from sgd_support.placement import engine_uses_gpu, model_weights
 from sgd_support.validation import KINDS
 
 CALIBRATION = Path(__file__).with_name("cost_calibration.yaml")
@@ -93,21 +92,21 @@ def data_shape(entry: dict, datasets: dict[str, dict]) -> tuple[int, int, int]:
 def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None) -> RunCost:
     """The estimated cost of the run with coordinates ``run`` (strings, as expand_runs gives)."""
     cal = calibration or load_calibration()
-    entry, model = config["datasets"][run["dataset"]], config["models"][run["model"]]
+    entry = config["datasets"][run["dataset"]]
     spec = run_spec(config, run)
-    rows, inputs, outputs = data_shape(entry, config["datasets"])
-    weights = sum(a * b for a, b in layer_shapes(inputs, model["widths"], outputs))
+    rows, inputs, _ = data_shape(entry, config["datasets"])
+    weights = model_weights(config, run["dataset"], run["model"])
     engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss)
     work = (spec.batch or rows) * weights
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
-    gpu = run_uses_gpu(config, run)  # the job's request: only where its engine uses a GPU
-    cuda = gpu and engine == "torch"
+    # the job's request, as placement.run_uses_gpu decides it: only where its engine uses a GPU
+    gpu = engine_uses_gpu(entry["kind"], engine)
     node_s = (
         cal["job_start_s"]["cuda"] + spec.steps * step_us(cal["step_us"]["cuda"]["torch"], work) / 1e6
-        if cuda
+        if gpu
         else cpu_s
     )
-    mem_mb = cal["base_mb"]["cuda" if cuda else engine] + rows * inputs * BYTES_PER_VALUE / 2**20
+    mem_mb = cal["base_mb"]["cuda" if gpu else engine] + rows * inputs * BYTES_PER_VALUE / 2**20
     stratum = (entry["kind"], weights, run["batch"] if run["batch"] == FULL else int(run["batch"]), engine)
     return RunCost(stratum, spec.steps, engine, gpu, cpu_s, node_s, mem_mb)
 

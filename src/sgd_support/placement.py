@@ -28,14 +28,19 @@ def model_weights(config: dict, dataset: str, model: str) -> int:
 def run_uses_gpu(config: dict, run: dict[str, str]) -> bool:
     """Whether the run with coordinates ``run`` (dataset, model, optimizer, lr, batch,
     init, order) trains on an engine that uses a GPU, so its job should request one."""
-    if config["datasets"][run["dataset"]]["kind"] not in GPU_KINDS:
+    kind = config["datasets"][run["dataset"]]["kind"]
+    if kind not in GPU_KINDS:
         return False
     spec = run_spec(config, run)
     n_weights = model_weights(config, run["dataset"], run["model"])
-    return (
-        pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
-        == "torch"
-    )
+    engine = pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
+    return engine_uses_gpu(kind, engine)
+
+
+def engine_uses_gpu(kind: str, engine: str) -> bool:
+    """Whether a run of data set ``kind`` on ``engine`` uses a GPU where one is given:
+    torch on a kind in ``GPU_KINDS`` (the numba engine runs on the CPU only)."""
+    return kind in GPU_KINDS and engine == "torch"
 
 
 def gpu_datasets(config: dict, runs: list[dict[str, str]]) -> set[str]:
