@@ -65,3 +65,7 @@ class BatchStream:
     def state(self) -> dict:
         """Serialisable state: enough to resume the stream exactly."""
         return {"epoch": self.epoch, "position": self.position}
+
+    def restore(self, state: dict) -> None:
+        """Continue from a :meth:`state` (the permutation of an epoch is drawn from it)."""
+        self.epoch, self.position = state["epoch"], state["position"]

@@ -125,7 +125,7 @@ def train_ensemble(
         batch_loss = np.array([r[-1]["batch_loss"] for r in rows])
         engine.set_weights(state["weights"])
         for stream, saved in zip(streams or [], state["streams"]):
-            stream.epoch, stream.position = saved["epoch"], saved["position"]
+            stream.restore(saved)
         log.info("resumed ensemble from checkpoint at step %d", step)
     for m, spec in enumerate(specs):  # frozen members stay frozen after a resume
         if status[m] == "diverged" or step >= spec.steps:

@@ -131,7 +131,7 @@ def train(
         batch_loss = rows[-1]["batch_loss"]
         engine.set_weights(state["weights"])
         if stream is not None:
-            stream.epoch, stream.position = state["stream"]["epoch"], state["stream"]["position"]
+            stream.restore(state["stream"])
         log.info("resumed from checkpoint at step %d", step)
     status, diverged_step = "completed", None
     progress, t0, last_ckpt = Progress(spec.steps, step), time.monotonic(), time.monotonic()
