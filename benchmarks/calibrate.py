@@ -41,8 +41,11 @@ HEADER = """\
 # (Snakemake, data/init/figure jobs, waiting), fitted to benchmarks/pipeline.py's
 # default pipeline (1.8 s/job) and paper sample (4.3 s/job) in the README.
 """
-DEFAULTS = {"job_start_s": {"cuda": 8.0}, "base_mb": {"numba": 750, "torch": 1000, "cuda": 3000},
-            "overhead_s_per_job": 3.0}  # fmt: skip
+DEFAULTS = {
+    "job_start_s": {"cuda": 8.0},
+    "base_mb": {"numba": 750, "torch": 1000, "cuda": 3000},
+    "overhead_s_per_job": 3.0,
+}
 
 
 def parse_engine_speed(text: str) -> dict[str, list]:
@@ -99,9 +102,9 @@ def calibrate(outputs: dict[str, str], table: dict, machine: str) -> dict:
         measured = parse_cuda_step(outputs["cuda_step"])
         steps["cuda"] = {"torch": sorted(measured["cuda"])}
         gpu = re.search(r"^# (.*)$", outputs["cuda_step"], flags=re.M)[1]
-        table["machine"][
-            "cuda"
-        ] = f"{gpu} (graph replays); its host CPU for torch CPU points beyond engine_speed's"
+        table["machine"]["cuda"] = (
+            f"{gpu} (graph replays); its host CPU for torch CPU points beyond engine_speed's"
+        )
         # the GPU machine's host CPU: torch at MNIST's size, beyond engine_speed's model
         cpu = steps.setdefault("cpu", {}).setdefault("torch", [])
         largest = max((w for w, _ in cpu), default=0)
@@ -118,8 +121,11 @@ def write(table: dict, path: Path = CALIBRATION) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cuda", action="store_true", help="also run cuda_step.py (needs a GPU)")
-    parser.add_argument("--machine", default=f"{platform.machine()} {platform.processor()}".strip(),
-                        help="what to record as the CPU machine")  # fmt: skip
+    parser.add_argument(
+        "--machine",
+        default=f"{platform.machine()} {platform.processor()}".strip(),
+        help="what to record as the CPU machine",
+    )
     parser.add_argument("--from", dest="saved", nargs="*", default=[], help="saved benchmark outputs to read")
     args = parser.parse_args()
     outputs = {kind_of(text): text for text in (Path(f).read_text() for f in args.saved)}

@@ -21,12 +21,29 @@ from sgd_support.engines.torch_engine import TorchEngine
 from sgd_support.models import init_weights, layer_shapes
 
 
-def per_step(data: Dataset, init: list, activation: str, device: str, graphs: bool, batch: int | None,
-             steps: int, warmup: int) -> float:
+def per_step(
+    data: Dataset,
+    init: list,
+    activation: str,
+    device: str,
+    graphs: bool,
+    batch: int | None,
+    steps: int,
+    warmup: int,
+) -> float:
     """Seconds per step of the torch engine after ``warmup`` steps (which capture the
     graphs: pick it past an epoch's end where the last batch is partial)."""
-    engine = TorchEngine(data, [w.copy() for w in init], activation=activation, loss="mse", lr=0.1,
-                         weight_decay=0.0, clip=1.0, device=device, cuda_graphs=graphs)  # fmt: skip
+    engine = TorchEngine(
+        data,
+        [w.copy() for w in init],
+        activation=activation,
+        loss="mse",
+        lr=0.1,
+        weight_decay=0.0,
+        clip=1.0,
+        device=device,
+        cuda_graphs=graphs,
+    )
     stream = BatchStream(data.n, batch or data.n, 0)
 
     def run(k: int) -> float:
@@ -54,21 +71,40 @@ def main() -> None:
     x, y = make_synthetic(5000, 15, 5, 0.001, "linear", seed=0)
     data = Dataset(x=x, y=y, support=support_mask(15, 5))
     init = init_weights(layer_shapes(15, [15, 15, 15], 1), 0)
-    cases = [(device, graphs, batch, steps, warmup)
-             for device, graphs in (("cuda", True), ("cuda", False), ("cpu", False))
-             for batch, steps, warmup in ((None, 500, 20), (32, 2000, 320))]  # fmt: skip
+    cases = [
+        (device, graphs, batch, steps, warmup)
+        for device, graphs in (("cuda", True), ("cuda", False), ("cpu", False))
+        for batch, steps, warmup in ((None, 500, 20), (32, 2000, 320))
+    ]
     report("linear target, 10,000 x 15, linear MLP 15-15-15-15-1", data, init, "identity", cases)
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, 60_000)
-    data = Dataset(x=rng.random((60_000, 784), dtype=np.float32), y=np.eye(10, dtype=np.float32)[labels],
-                   support=np.ones(784, bool), task="classification", labels=labels)  # fmt: skip
+    data = Dataset(
+        x=rng.random((60_000, 784), dtype=np.float32),
+        y=np.eye(10, dtype=np.float32)[labels],
+        support=np.ones(784, bool),
+        task="classification",
+        labels=labels,
+    )
     init = init_weights(layer_shapes(784, [1024, 128], 10), 0)
-    cases = [("cuda", True, 32, 2000, 20), ("cuda", False, 32, 500, 20), ("cpu", False, 32, 100, 5),
-             ("cuda", True, 2048, 300, 40), ("cuda", False, 2048, 300, 40), ("cpu", False, 2048, 5, 1),
-             ("cuda", True, None, 50, 3), ("cuda", False, None, 50, 3)]  # fmt: skip
-    report("MNIST-sized: 60,000 x 784, ReLU MLP 784-1024-128-10 (CPU GD left out: ~5 s a step)",
-           data, init, "relu", cases)  # fmt: skip
+    cases = [
+        ("cuda", True, 32, 2000, 20),
+        ("cuda", False, 32, 500, 20),
+        ("cpu", False, 32, 100, 5),
+        ("cuda", True, 2048, 300, 40),
+        ("cuda", False, 2048, 300, 40),
+        ("cpu", False, 2048, 5, 1),
+        ("cuda", True, None, 50, 3),
+        ("cuda", False, None, 50, 3),
+    ]
+    report(
+        "MNIST-sized: 60,000 x 784, ReLU MLP 784-1024-128-10 (CPU GD left out: ~5 s a step)",
+        data,
+        init,
+        "relu",
+        cases,
+    )
 
 
 if __name__ == "__main__":

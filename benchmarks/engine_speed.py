@@ -13,7 +13,8 @@ lr 0.1, clip 1.0. For each batch size b in {1, 32, 512, full} it times
 
 It prints microseconds per step (median over repeats of process CPU time, which
 the other jobs on a shared machine disturb far less than wall time; the median
-wall time is printed beside it; the engines take turns repeat by repeat), the speed-up over the authors' loop, and the
+wall time is printed beside it; the engines take turns repeat by repeat), the speed-up over the authors'
+loop, and the
 ratio to the FLOP floor (the step's multiply-adds at one core's fp32 FMA peak:
 2 FMA units x 8 lanes x 2 FLOP per cycle for AVX2, at the clock in /proc/cpuinfo).
 
@@ -27,6 +28,7 @@ import os
 import platform
 import re
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per job, as the workflow runs them
 
@@ -53,7 +55,9 @@ def authors_loop(data: Dataset, init: list[np.ndarray], batch: int):
     with torch.no_grad():
         for layer, w in zip(model, init):
             layer.weight.copy_(torch.as_tensor(w))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xt, yt), batch_size=batch, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(xt, yt), batch_size=batch, shuffle=True
+    )
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     criterion = torch.nn.MSELoss()
     batches = iter(loader)
@@ -79,8 +83,17 @@ def authors_loop(data: Dataset, init: list[np.ndarray], batch: int):
 
 def engine_loop(cls, data: Dataset, init: list[np.ndarray], batch: int):
     """A step function running one of our engines a chunk at a time."""
-    engine = cls(data, [w.copy() for w in init], activation="identity", loss="mse", lr=LR,
-                 weight_decay=0.0, clip=CLIP, device="cpu", threads=1)  # fmt: skip
+    engine = cls(
+        data,
+        [w.copy() for w in init],
+        activation="identity",
+        loss="mse",
+        lr=LR,
+        weight_decay=0.0,
+        clip=CLIP,
+        device="cpu",
+        threads=1,
+    )
     if batch == data.n:
         return engine.step_full
     stream = BatchStream(data.n, batch, seed=0)
@@ -130,7 +143,7 @@ def flops_per_step(shapes: list[tuple[int, int]], batch: int) -> float:
 
 def clock_ghz() -> float:
     try:
-        text = open("/proc/cpuinfo").read()
+        text = Path("/proc/cpuinfo").read_text()
         return float(re.findall(r"cpu MHz\s*:\s*([0-9.]+)", text)[0]) / 1000
     except (OSError, IndexError):
         return 3.0
@@ -140,7 +153,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="CPU seconds per repeat")
-    parser.add_argument("--flops-per-cycle", type=float, default=32.0, help="one core's fp32 peak (AVX2 FMA: 32)")
+    parser.add_argument(
+        "--flops-per-cycle", type=float, default=32.0, help="one core's fp32 peak (AVX2 FMA: 32)"
+    )
     args = parser.parse_args()
     import torch
 
@@ -150,19 +165,26 @@ def main() -> None:
     shapes = layer_shapes(15, [15, 15, 15], 1)
     init = init_weights(shapes, 0)
     peak = args.flops_per_cycle * clock_ghz() * 1e9
-    print(f"# {platform.processor() or platform.machine()}, {clock_ghz():.2f} GHz, torch {torch.__version__}, "
-          f"1 thread; data {data.n} x {data.d}; model {shapes}; {args.repeats} repeats of ~{args.seconds} s")  # fmt: skip
+    print(
+        f"# {platform.processor() or platform.machine()}, {clock_ghz():.2f} GHz, torch {torch.__version__}, "
+        f"1 thread; data {data.n} x {data.d}; model {shapes}; {args.repeats} repeats of ~{args.seconds} s"
+    )
     print(f"{'engine':<8} {'b':>6} {'us/step':>10} {'wall us':>10} {'x authors':>10} {'x floor':>8}")
     for batch in BATCHES:
         b = data.n if batch == "full" else batch
         floor = flops_per_step(shapes, b) / peak
-        runs = {"authors": authors_loop(data, init, b), "torch": engine_loop(TorchEngine, data, init, b),
-                "numba": engine_loop(NumbaEngine, data, init, b)}  # fmt: skip
+        runs = {
+            "authors": authors_loop(data, init, b),
+            "torch": engine_loop(TorchEngine, data, init, b),
+            "numba": engine_loop(NumbaEngine, data, init, b),
+        }
         timed = time_interleaved(runs, args.seconds, args.repeats)
         base = timed["authors"][0]
         for name, (cpu, wall) in timed.items():
-            print(f"{name:<8} {batch!s:>6} {cpu * 1e6:>10.1f} {wall * 1e6:>10.1f} {base / cpu:>10.1f} "
-                  f"{cpu / floor:>8.1f}")  # fmt: skip
+            print(
+                f"{name:<8} {batch!s:>6} {cpu * 1e6:>10.1f} {wall * 1e6:>10.1f} {base / cpu:>10.1f} "
+                f"{cpu / floor:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 import torch
 import yaml
 
@@ -68,8 +67,16 @@ def rate(step, device: str, budget: float) -> float:
 def ensemble_rate(data, k: int, batch, device: str, budget: float, activation="identity") -> float:
     """Seconds per member-step of a K-member ensemble."""
     inits = [init_weights(SHAPES, s % 4) for s in range(k)]
-    engine = EnsembleEngine(data, inits, activation=activation, loss="mse", lr=[0.1] * k,
-                            weight_decay=[0.0] * k, clip=[1.0] * k, device=device)  # fmt: skip
+    engine = EnsembleEngine(
+        data,
+        inits,
+        activation=activation,
+        loss="mse",
+        lr=[0.1] * k,
+        weight_decay=[0.0] * k,
+        clip=[1.0] * k,
+        device=device,
+    )
     if batch is None:
         return rate(engine.step_full, device, budget) / k
     streams = [BatchStream(data.n, batch, s) for s in range(k)]
@@ -77,8 +84,9 @@ def ensemble_rate(data, k: int, batch, device: str, budget: float, activation="i
 
 
 def numba_rate(data, batch, budget: float, activation="identity") -> float:
-    engine = NumbaEngine(data, init_weights(SHAPES, 0), activation=activation, loss="mse", lr=0.1,
-                         weight_decay=0.0, clip=1.0)  # fmt: skip
+    engine = NumbaEngine(
+        data, init_weights(SHAPES, 0), activation=activation, loss="mse", lr=0.1, weight_decay=0.0, clip=1.0
+    )
     if batch is None:
         return rate(engine.step_full, "cpu", budget)
     stream = BatchStream(data.n, batch, 0)
@@ -114,7 +122,7 @@ def paper_grid(data, devices, budget: float, cores: int, job_start: float) -> No
     groups = train_groups(expand_runs(config))
     costs: dict[str, list[float]] = defaultdict(list)  # way -> seconds per group
     measured: dict = {}
-    for name, runs in groups.items():
+    for runs in groups.values():
         specs = [run_spec(config, run) for run in runs]
         batch, k = specs[0].batch, len(specs)
         member_steps = sum(s.steps for s in specs)
@@ -129,8 +137,10 @@ def paper_grid(data, devices, budget: float, cores: int, job_start: float) -> No
                 member_steps * measured[(device, k, batch)] + 2 * job_start
             )
     n_runs = sum(len(r) for r in groups.values())
-    print(f"\npaper grid: {n_runs} runs in {len(groups)} groups (dataset, model, batch); "
-          f"job start {job_start} CPU-s per process")  # fmt: skip
+    print(
+        f"\npaper grid: {n_runs} runs in {len(groups)} groups (dataset, model, batch); "
+        f"job start {job_start} CPU-s per process"
+    )
     print(f"{'way':28} {'CPU/GPU-h':>9} {'longest job, h':>15} {f'h on {cores} cores':>12}")
     for way, seconds in costs.items():
         total, longest = sum(seconds) / 3600, max(seconds) / 3600
@@ -156,8 +166,10 @@ def main() -> None:
     data = Dataset(x=x, y=y, support=support_mask(15, 5))
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
-    print(f"# torch {torch.__version__}, 1 CPU thread, {gpu}; data 10000 x 15; MLP 15-15-15-15-1; "
-          f"{args.budget} s per cell")  # fmt: skip
+    print(
+        f"# torch {torch.__version__}, 1 CPU thread, {gpu}; data 10000 x 15; MLP 15-15-15-15-1; "
+        f"{args.budget} s per cell"
+    )
     if not args.skip_speeds:
         speeds(data, devices, args.budget, int(args.max_elements))
     paper_grid(data, devices, args.budget, args.cores, args.job_start)

@@ -68,18 +68,36 @@ def main() -> None:
         tmp = Path(tmp)
         save_dataset(build_dataset(DATA), tmp / "data.npz")
         save_weights(init_weights(layer_shapes(15, [15, 15, 15], 1), 0), tmp / "init.npz")
-        subprocess.run([sys.executable, "-m", "sgd_support.cli.compile_engine", "--out", str(tmp / "k.json")],
-                       env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "sgd_support.cli.compile_engine", "--out", str(tmp / "k.json")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         print(f"# numba kernels: {json.loads((tmp / 'k.json').read_text())}")
         print(f"{'engine':<7} {'to step 1, s':>13} {'job wall, s':>12} {'job cpu, s':>11}  heavy imports")
         for engine in ("numba", "torch"):
             spec = {"lr": 0.1, "batch": 32, "steps": 1, "engine": engine}
-            cmd = [sys.executable, "-m", "sgd_support.cli.train", "--data", str(tmp / "data.npz"),
-                   "--init", str(tmp / "init.npz"), "--run", json.dumps({"spec": spec}),
-                   "--trajectory", str(tmp / "t.parquet"), "--weights", str(tmp / "w.parquet")]  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "sgd_support.cli.train",
+                "--data",
+                str(tmp / "data.npz"),
+                "--init",
+                str(tmp / "init.npz"),
+                "--run",
+                json.dumps({"spec": spec}),
+                "--trajectory",
+                str(tmp / "t.parquet"),
+                "--weights",
+                str(tmp / "w.parquet"),
+            ]
             runs = [run_job(cmd, env) for _ in range(args.repeats)]
             first, wall, cpu = np.median(np.array([r[:3] for r in runs]), axis=0)
-            heavy = sorted(imported(run_job([sys.executable, "-X", "importtime", *cmd[1:]], env)[3]) & set(HEAVY))
+            heavy = sorted(
+                imported(run_job([sys.executable, "-X", "importtime", *cmd[1:]], env)[3]) & set(HEAVY)
+            )
             print(f"{engine:<7} {first:>13.2f} {wall:>12.2f} {cpu:>11.2f}  {', '.join(heavy)}")
 
 

@@ -42,9 +42,16 @@ def main() -> None:
     rng = np.random.default_rng(0)
     labels, test_labels = rng.integers(0, 10, 60_000), rng.integers(0, 10, 10_000)
     eye = np.eye(10, dtype=np.float32)
-    data = Dataset(x=rng.random((60_000, 784), dtype=np.float32), y=eye[labels], labels=labels,
-                   x_test=rng.random((10_000, 784), dtype=np.float32), y_test=eye[test_labels],
-                   labels_test=test_labels, support=np.ones(784, bool), task="classification")  # fmt: skip
+    data = Dataset(
+        x=rng.random((60_000, 784), dtype=np.float32),
+        y=eye[labels],
+        labels=labels,
+        x_test=rng.random((10_000, 784), dtype=np.float32),
+        y_test=eye[test_labels],
+        labels_test=test_labels,
+        support=np.ones(784, bool),
+        task="classification",
+    )
     cases = [(32, 200, 5), (2048, 10, 1), (None, 2, 1)]
     init = report(
         "MNIST-sized: 60,000 x 784, ReLU MLP 784-1024-128-10 (config/mnist.yaml)", data, [1024, 128], cases

@@ -17,7 +17,8 @@ Snakemake listed) and the measured/estimated ratios.
 keep their benchmark files, so the extrapolation still covers every sampled run; the
 printed wall time is then that of the resumed invocation only).
 
-Usage: ``python benchmarks/pipeline.py [--cores 2] [--fraction 20] [--skip-default] [--skip-paper] [--workdir DIR]``
+Usage: ``python benchmarks/pipeline.py [--cores 2] [--fraction 20] [--skip-default] [--skip-paper]
+[--workdir DIR]``
 """
 
 from __future__ import annotations
@@ -41,17 +42,29 @@ sys.path.insert(0, str(REPO / "src"))
 from sgd_support.config import expand_runs  # noqa: E402
 from sgd_support.cost import run_cost  # noqa: E402
 from sgd_support.plan import LOCAL_RULES, local_wall_s, parse_job_stats  # noqa: E402
+from sgd_support.storage import PARTITIONS  # noqa: E402
 from sgd_support.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
-BENCH = "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
+RUN_PARTS = "/".join(f"{key}={{{key}}}" for key in PARTITIONS)  # dataset={dataset}/.../order={order}
+RUN_DIR = f"results/runs/{RUN_PARTS}"
+BENCH = f"results/benchmarks/runs/{RUN_PARTS}.tsv"
 
 
 def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> tuple[float, str]:
     """Run the workflow in ``workdir``; return its wall seconds and log (exits on failure)."""
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(configfile), "--cores", str(cores), *args]  # fmt: skip
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        str(cores),
+        *args,
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -59,15 +72,18 @@ def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> tuple[
     return time.perf_counter() - start, proc.stdout + proc.stderr
 
 
-def cost_model_line(config: dict, runs: list[dict], log: str, cores: int, measured_wall: float,
-                    measured_cpu: float) -> str:  # fmt: skip
+def cost_model_line(
+    config: dict, runs: list[dict], log: str, cores: int, measured_wall: float, measured_cpu: float
+) -> str:
     """The cost model's estimate (sgd-support plan's) of what was just measured: the
     training runs' CPU seconds, and the wall time of the jobs the run's log lists."""
     costs = [run_cost(config, run) for run in runs]
     jobs = sum(n for rule, n in parse_job_stats(log).items() if rule not in LOCAL_RULES)
     wall, cpu = local_wall_s(costs, jobs, cores), sum(c.cpu_s for c in costs)
-    return (f"cost model: {wall:.0f} s wall ({jobs} jobs), {cpu:.0f} training CPU-s; "
-            f"measured/estimated: wall {measured_wall / wall:.2f}, CPU {measured_cpu / cpu:.2f}")  # fmt: skip
+    return (
+        f"cost model: {wall:.0f} s wall ({jobs} jobs), {cpu:.0f} training CPU-s; "
+        f"measured/estimated: wall {measured_wall / wall:.2f}, CPU {measured_cpu / cpu:.2f}"
+    )
 
 
 def job_costs(workdir: Path, pattern: str, runs: list[dict]) -> list[tuple[float, float]]:
@@ -90,9 +106,11 @@ def default_pipeline(cores: int) -> None:
         filled = load_config(config)
         runs = expand_runs(filled)
         cpu = sum(c for c, _ in job_costs(tmp, BENCH, runs))
-        print(f"default pipeline (config.yaml, {len(runs)} training jobs, --cores {cores}): "
-              f"{wall:.0f} s wall, report {report:.0f} s, total {wall + report:.0f} s; "
-              f"training jobs {cpu:.0f} CPU-s")  # fmt: skip
+        print(
+            f"default pipeline (config.yaml, {len(runs)} training jobs, --cores {cores}): "
+            f"{wall:.0f} s wall, report {report:.0f} s, total {wall + report:.0f} s; "
+            f"training jobs {cpu:.0f} CPU-s"
+        )
         print(cost_model_line(filled, runs, log, cores, wall, cpu))
 
 
@@ -118,12 +136,17 @@ def paper_sample(cores: int, fraction: int, workdir: str | None = None, seed: in
         wall, log = snakemake(tmp, config_path, cores, "--rerun-incomplete", *targets)
         costs = dict(zip(map(lambda r: tuple(r.values()), chosen), job_costs(tmp, BENCH, chosen)))
     sample_cpu = sum(c for c, _ in costs.values())
-    print(f"\npaper grid sample: {len(chosen)} of {len(runs)} training runs, --cores {cores}: {wall:.0f} s wall, "
-          f"{sample_cpu:.0f} CPU-s in training jobs")  # fmt: skip
+    print(
+        f"\npaper grid sample: {len(chosen)} of {len(runs)} training runs, --cores {cores}: "
+        f"{wall:.0f} s wall, "
+        f"{sample_cpu:.0f} CPU-s in training jobs"
+    )
     # (a resumed --workdir sample: the wall time and jobs are the resumed invocation's only)
     print(cost_model_line(config, chosen, log, cores, wall, sample_cpu))
-    print(f"{'dataset':<10} {'model':<11} {'optimizer':<7} {'batch':>5} {'runs':>5} {'timed':>5} "
-          f"{'CPU s/run':>9} {'wall s/run':>10} {'grid CPU-h':>10}")  # fmt: skip
+    print(
+        f"{'dataset':<10} {'model':<11} {'optimizer':<7} {'batch':>5} {'runs':>5} {'timed':>5} "
+        f"{'CPU s/run':>9} {'wall s/run':>10} {'grid CPU-h':>10}"
+    )
     total_cpu = total_wall = 0.0
     for key, members in sorted(strata.items()):
         timed = [costs[tuple(run.values())] for run in sample[key]]
@@ -131,10 +154,15 @@ def paper_sample(cores: int, fraction: int, workdir: str | None = None, seed: in
         wall_run = sum(w for _, w in timed) / len(timed)
         total_cpu += cpu * len(members)
         total_wall += wall_run * len(members)
-        print(f"{key[0]:<10} {key[1]:<11} {key[2]:<7} {key[3]:>5} {len(members):>5} {len(timed):>5} "
-              f"{cpu:>9.1f} {wall_run:>10.1f} {cpu * len(members) / 3600:>10.2f}")  # fmt: skip
-    print(f"full paper grid, extrapolated: {total_cpu / 3600:.1f} CPU-hours ({total_wall / 3600:.1f} job-wall-hours "
-          f"on this shared machine); on 8 cores: {total_cpu / 3600 / 8:.1f} h")  # fmt: skip
+        print(
+            f"{key[0]:<10} {key[1]:<11} {key[2]:<7} {key[3]:>5} {len(members):>5} {len(timed):>5} "
+            f"{cpu:>9.1f} {wall_run:>10.1f} {cpu * len(members) / 3600:>10.2f}"
+        )
+    print(
+        f"full paper grid, extrapolated: {total_cpu / 3600:.1f} CPU-hours "
+        f"({total_wall / 3600:.1f} job-wall-hours "
+        f"on this shared machine); on 8 cores: {total_cpu / 3600 / 8:.1f} h"
+    )
 
 
 def main() -> None:

@@ -18,7 +18,15 @@ def tiny_config(**overrides) -> dict:
     """A config whose whole sweep trains in a few seconds (same keys as config.yaml)."""
     config = {
         "datasets": {
-            "linear": {"kind": "synthetic", "target": "linear", "n": 200, "d": 6, "r": 2, "noise": 0.001, "seed": 0},
+            "linear": {
+                "kind": "synthetic",
+                "target": "linear",
+                "n": 200,
+                "d": 6,
+                "r": 2,
+                "noise": 0.001,
+                "seed": 0,
+            },
         },
         "models": {"lin": {"widths": [4, 4], "activation": "identity"}},
         "optimizers": {
@@ -30,11 +38,16 @@ def tiny_config(**overrides) -> dict:
         "recording": {"dense_until": 20, "per_decade": 10, "snapshots": [100]},
         "sweeps": {
             "tiny": {
-                "datasets": ["linear"], "models": ["lin"], "optimizers": ["gd", "gd_wd", "sgd"],
-                "lrs": [0.1], "batches": [1, 16], "init_seeds": [0], "order_seeds": [0, 1],
+                "datasets": ["linear"],
+                "models": ["lin"],
+                "optimizers": ["gd", "gd_wd", "sgd"],
+                "lrs": [0.1],
+                "batches": [1, 16],
+                "init_seeds": [0],
+                "order_seeds": [0, 1],
             }
         },
-    }  # fmt: skip
+    }
     config.update(overrides)
     return config
 
@@ -45,8 +58,18 @@ def snakemake_command(workdir: Path, config: dict, *args: str) -> tuple[list[str
     cfg = workdir / "config.yaml"
     cfg.write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    cmd = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(cfg), "--cores", "2", *args]  # fmt: skip
+    cmd = [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(cfg),
+        "--cores",
+        "2",
+        *args,
+    ]
     return cmd, env
 
 
@@ -55,7 +78,9 @@ def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True, t
     cmd, env = snakemake_command(workdir, config, *args)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+        )
     return proc
 
 

@@ -29,8 +29,20 @@ class MLP(torch.nn.Module):
         return x
 
 
-def reference_run(x, y, init, *, lr, batch, steps, order_seed=0, weight_decay=0.0,
-                  clip=1.0, activation="identity", record=()):  # fmt: skip
+def reference_run(
+    x,
+    y,
+    init,
+    *,
+    lr,
+    batch,
+    steps,
+    order_seed=0,
+    weight_decay=0.0,
+    clip=1.0,
+    activation="identity",
+    record=(),
+):
     """Train; return {step: (irrelevant-norm input of W1, full-data loss, W1)} at ``record``."""
     torch.set_num_threads(1)
     model = MLP(init, activation)

@@ -199,7 +199,7 @@ def test_fit_stops_at_the_noise_floor():
     assert fit.end < 8000
     assert fit.rate == pytest.approx(rate, rel=0.1)
     # without the floor rule the same data would give a much lower rate
-    whole, _ = dr._log_fit(STEPS[STEPS >= fit.start], norm[STEPS >= fit.start])
+    whole, _ = dr._log_fit(STEPS[fit.start <= STEPS], norm[fit.start <= STEPS])
     assert whole < 0.6 * rate
 
 

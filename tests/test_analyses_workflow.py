@@ -3,7 +3,6 @@
 
 import pandas as pd
 import pytest
-
 from conftest import run_snakemake, tiny_config
 
 pytestmark = pytest.mark.slow

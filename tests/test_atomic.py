@@ -9,8 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from sgd_support.atomic import atomic_path
 from sgd_support.storage import read_trajectory, write_trajectory
 
@@ -35,8 +35,12 @@ DYING_WRITER = textwrap.dedent("""
 
 
 def _kill_mid_write(path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-c", DYING_WRITER, str(path)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", DYING_WRITER, str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert proc.returncode == -9, proc.stderr
 
 
@@ -63,15 +67,25 @@ def test_sigkill_mid_rewrite_keeps_the_previous_file(tmp_path):
 
 def test_exception_removes_the_temporary(tmp_path):
     path = tmp_path / "x.txt"
-    with pytest.raises(RuntimeError):
-        with atomic_path(path) as tmp:
-            tmp.write_text("partial")
-            raise RuntimeError("writer failed")
+    with pytest.raises(RuntimeError), atomic_path(path) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("writer failed")
     assert list(tmp_path.iterdir()) == []
 
 
-WRITERS = {"write_table", "to_parquet", "to_csv", "to_json", "savez", "savez_compressed", "save", "savefig",
-           "write_text", "write_bytes", "write_dataset"}  # fmt: skip
+WRITERS = {
+    "write_table",
+    "to_parquet",
+    "to_csv",
+    "to_json",
+    "savez",
+    "savez_compressed",
+    "save",
+    "savefig",
+    "write_text",
+    "write_bytes",
+    "write_dataset",
+}
 
 
 def _unguarded_writes(tree: ast.AST) -> list[int]:
@@ -80,7 +94,8 @@ def _unguarded_writes(tree: ast.AST) -> list[int]:
 
     def visit(node: ast.AST, guarded: bool) -> None:
         if isinstance(node, ast.With) and any(
-            isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") == "atomic_path"
+            isinstance(item.context_expr, ast.Call)
+            and getattr(item.context_expr.func, "id", "") == "atomic_path"
             for item in node.items
         ):
             guarded = True

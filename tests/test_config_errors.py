@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake, snakemake_command, tiny_config
+
 from sgd_support.validation import ConfigError, check_config, duplicate_keys
 
 DELETE = object()
@@ -43,7 +43,11 @@ SCHEMA_CASES = [
     ("r-zero", {"datasets.linear.r": 0}, "instance['datasets']['linear']['r']"),
     ("steps-zero", {"optimizers.gd.steps": 0}, "instance['optimizers']['gd']['steps']"),
     ("steps-negative", {"optimizers.sgd.steps": -5}, "instance['optimizers']['sgd']['steps']"),
-    ("weight-decay-negative", {"optimizers.gd_wd.weight_decay": -0.1}, "instance['optimizers']['gd_wd']['weight_decay']"),
+    (
+        "weight-decay-negative",
+        {"optimizers.gd_wd.weight_decay": -0.1},
+        "instance['optimizers']['gd_wd']['weight_decay']",
+    ),
     ("noise-negative", {"datasets.linear.noise": -0.001}, "instance['datasets']['linear']['noise']"),
     ("unknown-target", {"datasets.linear.target": "cubic"}, "instance['datasets']['linear']['target']"),
     ("unknown-kind", {"datasets.linear.kind": "imagenet"}, "instance['datasets']['linear']['kind']"),
@@ -60,18 +64,31 @@ SCHEMA_CASES = [
     ("model-weights-key", {"models.lin.weights": "weights/resnet18.pt"}, "'weights' was unexpected"),
     ("typo-optimizer-key", {"optimizers.sgd.wieght_decay": 0.1}, "'wieght_decay' was unexpected"),
     ("typo-sweep-key", {f"{SWEEP}.order_seed": [1]}, "'order_seed' was unexpected"),
-]  # fmt: skip
+]
 SEMANTIC_CASES = [
-    ("unknown-dataset-name", {f"{SWEEP}.datasets": ["linear", "lineer"]}, "sweeps.tiny.datasets[1]: 'lineer'"),
+    (
+        "unknown-dataset-name",
+        {f"{SWEEP}.datasets": ["linear", "lineer"]},
+        "sweeps.tiny.datasets[1]: 'lineer'",
+    ),
     ("unknown-model-name", {f"{SWEEP}.models": ["mlp"]}, "sweeps.tiny.models[0]: 'mlp'"),
     ("unknown-optimizer-name", {f"{SWEEP}.optimizers": ["gd", "adam"]}, "sweeps.tiny.optimizers[1]: 'adam'"),
     ("batch-above-2n", {f"{SWEEP}.batches": [16, 401]}, "sweeps.tiny.batches[1]: 401; allowed: 1..400"),
     ("optimizer-batch-above-2n", {"optimizers.sgd.batches": [1000]}, "optimizers.sgd.batches[0]: 1000"),
-    ("digits-batch-above-size", {f"{SWEEP}.datasets": ["digits"], f"{SWEEP}.batches": [2048]},
-     "sweeps.tiny.batches[0]: 2048; allowed: 1..1438"),
-    ("mnist-bundled-batch-above-size", {"datasets.m5k": {"kind": "mnist_bundled", "test_fraction": 0.6},
-                                        f"{SWEEP}.datasets": ["m5k"], f"{SWEEP}.batches": [2048]},
-     "sweeps.tiny.batches[0]: 2048; allowed: 1..2000"),
+    (
+        "digits-batch-above-size",
+        {f"{SWEEP}.datasets": ["digits"], f"{SWEEP}.batches": [2048]},
+        "sweeps.tiny.batches[0]: 2048; allowed: 1..1438",
+    ),
+    (
+        "mnist-bundled-batch-above-size",
+        {
+            "datasets.m5k": {"kind": "mnist_bundled", "test_fraction": 0.6},
+            f"{SWEEP}.datasets": ["m5k"],
+            f"{SWEEP}.batches": [2048],
+        },
+        "sweeps.tiny.batches[0]: 2048; allowed: 1..2000",
+    ),
     ("r-above-d", {"datasets.linear.r": 7}, "datasets.linear.r: 7; allowed: 1 <= r <= d = 6"),
     ("synthetic-without-target", {"datasets.linear.target": DELETE}, "datasets.linear.target"),
     ("duplicate-init-seeds", {f"{SWEEP}.init_seeds": [0, 1, 0]}, "sweeps.tiny.init_seeds[2]: 0"),
@@ -80,25 +97,57 @@ SEMANTIC_CASES = [
     ("duplicate-batches", {f"{SWEEP}.batches": [16, 16]}, "sweeps.tiny.batches[1]: 16"),
     ("sgd-without-batches", {f"{SWEEP}.batches": []}, "sweeps.tiny.batches: []"),
     ("sgd-without-order-seeds", {f"{SWEEP}.order_seeds": []}, "sweeps.tiny.order_seeds: []"),
-    ("snapshot-beyond-last-step", {"recording.snapshots": [100, 301]}, "recording.snapshots[1]: 301; allowed: 1..300"),
+    (
+        "snapshot-beyond-last-step",
+        {"recording.snapshots": [100, 301]},
+        "recording.snapshots[1]: 301; allowed: 1..300",
+    ),
     ("every-beyond-last-step", {"recording.every": 1000}, "recording.every: 1000"),
-    ("explicit-grid-misses-last-step", {"recording.per_decade": 0, "recording.every": 7},
-     "recording.every: 7; allowed: a divisor of optimizers.gd.steps = 300"),
+    (
+        "explicit-grid-misses-last-step",
+        {"recording.per_decade": 0, "recording.every": 7},
+        "recording.every: 7; allowed: a divisor of optimizers.gd.steps = 300",
+    ),
     ("cross-entropy-on-regression", {"training.loss": "cross_entropy"}, "training.loss: 'cross_entropy'"),
-    ("missing-data-root", {"datasets.digits.root": "data/nowhere", "datasets.digits.download": False},
-     "datasets.digits.root: 'data/nowhere'"),
-    ("missing-dataset-weights", {"datasets.digits.weights": "backbone.pt"}, "datasets.digits.weights: 'backbone.pt'"),
-    ("lr-infinite", {f"{SWEEP}.lrs": [0.1, float("inf")]}, "sweeps.tiny.lrs[1]: inf; allowed: a finite number"),
+    (
+        "missing-data-root",
+        {"datasets.digits.root": "data/nowhere", "datasets.digits.download": False},
+        "datasets.digits.root: 'data/nowhere'",
+    ),
+    (
+        "missing-dataset-weights",
+        {"datasets.digits.weights": "backbone.pt"},
+        "datasets.digits.weights: 'backbone.pt'",
+    ),
+    (
+        "lr-infinite",
+        {f"{SWEEP}.lrs": [0.1, float("inf")]},
+        "sweeps.tiny.lrs[1]: inf; allowed: a finite number",
+    ),
     ("noise-nan", {"datasets.linear.noise": float("nan")}, "datasets.linear.noise: nan"),
-    ("divergence-bound-infinite", {"training.divergence_bound": float("inf")}, "training.divergence_bound: inf"),
-    ("toy-points-fewer-labels", {"datasets.toy": {"kind": "toy_points", "x": [1, 3], "y": [0]}},
-     "datasets.toy.y: [0]; allowed: one label per input: 2 values"),
-    ("toy-points-without-labels", {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}}, "datasets.toy.y: None"),
+    (
+        "divergence-bound-infinite",
+        {"training.divergence_bound": float("inf")},
+        "training.divergence_bound: inf",
+    ),
+    (
+        "toy-points-fewer-labels",
+        {"datasets.toy": {"kind": "toy_points", "x": [1, 3], "y": [0]}},
+        "datasets.toy.y: [0]; allowed: one label per input: 2 values",
+    ),
+    (
+        "toy-points-without-labels",
+        {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}},
+        "datasets.toy.y: None",
+    ),
     ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
     ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),
-    ("features-without-weights", {"datasets.feat": {"kind": "resnet18_features", "source": "digits"}},
-     "datasets.feat.weights: None"),
-]  # fmt: skip
+    (
+        "features-without-weights",
+        {"datasets.feat": {"kind": "resnet18_features", "source": "digits"}},
+        "datasets.feat.weights: None",
+    ),
+]
 CASES = SCHEMA_CASES + SEMANTIC_CASES
 
 
@@ -168,5 +217,8 @@ def test_good_configs_pass(tmp_path, monkeypatch):
     check_config(_schema_filled(edited({"datasets.digits.root": "data", "datasets.digits.weights": "w.pt"})))
     check_config(_schema_filled(edited({"datasets.digits.root": "later", "datasets.digits.download": True})))
     # snapshots at the longest run's last step and a grid dividing every run are fine
-    check_config(_schema_filled(edited({"recording.snapshots": [300], "recording.per_decade": 0,
-                                        "recording.every": 100})))  # fmt: skip
+    check_config(
+        _schema_filled(
+            edited({"recording.snapshots": [300], "recording.per_decade": 0, "recording.every": 100})
+        )
+    )

@@ -10,8 +10,8 @@ import tomllib
 
 import pytest
 import yaml
-
 from conftest import REPO, tiny_config
+
 from sgd_support import cost, plan
 from sgd_support.cli import command
 from sgd_support.config import expand_runs
@@ -119,8 +119,16 @@ def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path):
     checkpoint.write_bytes(b"")
     # as a user types it (this checkout's package, as the workflow's jobs import it)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    cmd = [sys.executable, "-m", "sgd_support.cli.command", "status", "--configfile", str(configfile),
-           "--results", str(results)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "sgd_support.cli.command",
+        "status",
+        "--configfile",
+        str(configfile),
+        "--results",
+        str(results),
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     assert "total: 2 done, 1 diverged, 1 checkpoint, 2 missing, 0 stale" in out, out
 
@@ -151,8 +159,10 @@ def test_calibration_table_is_what_the_readmes_benchmark_outputs_say():
     from calibrate import calibrate
 
     readme = (REPO / "README.md").read_text()
-    outputs = {name: re.search(rf"```\n\$ [^\n]*{name}\.py[^\n]*\n(.*?)```", readme, flags=re.S)[1]
-               for name in ("engine_speed", "job_start", "cuda_step")}  # fmt: skip
+    outputs = {
+        name: re.search(rf"```\n\$ [^\n]*{name}\.py[^\n]*\n(.*?)```", readme, flags=re.S)[1]
+        for name in ("engine_speed", "job_start", "cuda_step")
+    }
     stored = cost.load_calibration()
     table = calibrate(outputs, stored, stored["machine"]["cpu"])
     assert table["step_us"] == stored["step_us"]

@@ -4,8 +4,8 @@ import re
 
 import duckdb
 import pandas as pd
-
 from conftest import REPO
+
 from sgd_support.storage import write_trajectory
 
 RUN_DIR = (
@@ -29,8 +29,13 @@ def test_readme_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
         write_trajectory(path, rows, "completed", {})
     got = duckdb.sql(readme_query()).df()
     # batch is text ("full" is no number), so ORDER BY sorts it as text
-    expected = pd.DataFrame({
-        "dataset": ["linear"] * 3, "optimizer": ["gd", "sgd", "sgd"], "batch": ["full", "1", "16"],
-        "runs": [1, 1, 2], "final_irrelevant_norm": [4.0, 1.0, 2.5],
-    })  # fmt: skip
+    expected = pd.DataFrame(
+        {
+            "dataset": ["linear"] * 3,
+            "optimizer": ["gd", "sgd", "sgd"],
+            "batch": ["full", "1", "16"],
+            "runs": [1, 1, 2],
+            "final_irrelevant_norm": [4.0, 1.0, 2.5],
+        }
+    )
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)

@@ -22,8 +22,11 @@ def python(*args, env=None):
 
 
 def imported_packages(importtime_log: str) -> set[str]:
-    return {line.rsplit("|", 1)[1].strip().split(".")[0]
-            for line in importtime_log.splitlines() if line.startswith("import time:") and "|" in line}  # fmt: skip
+    return {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in importtime_log.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
 
 
 @pytest.mark.parametrize("engine, torch_expected", [("auto", False), ("torch", True)])
@@ -32,9 +35,22 @@ def test_training_job_imports_torch_only_for_the_torch_engine(tmp_path, engine, 
     save_dataset(Dataset(x=x, y=y, support=support_mask(6, 2)), tmp_path / "data.npz")
     save_weights(init_weights(layer_shapes(6, [4], 1), 0), tmp_path / "init.npz")
     run = {"spec": {"lr": 0.1, "batch": 8, "steps": 20, "engine": engine}}
-    proc = python("-X", "importtime", "-m", "sgd_support.cli.train", "--data", str(tmp_path / "data.npz"),
-                  "--init", str(tmp_path / "init.npz"), "--run", json.dumps(run),
-                  "--trajectory", str(tmp_path / "t.parquet"), "--weights", str(tmp_path / "w.parquet"))  # fmt: skip
+    proc = python(
+        "-X",
+        "importtime",
+        "-m",
+        "sgd_support.cli.train",
+        "--data",
+        str(tmp_path / "data.npz"),
+        "--init",
+        str(tmp_path / "init.npz"),
+        "--run",
+        json.dumps(run),
+        "--trajectory",
+        str(tmp_path / "t.parquet"),
+        "--weights",
+        str(tmp_path / "w.parquet"),
+    )
     packages = imported_packages(proc.stderr)
     assert ("torch" in packages) is torch_expected
     assert "torchvision" not in packages

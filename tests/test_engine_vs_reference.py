@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from reference_loop import irrelevant_norm, reference_run
+
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.models import init_weights, layer_shapes
@@ -20,12 +20,22 @@ def problem():
 def compare(problem, engine, batch, steps, activation="identity", rtol=1e-5):
     data, init = problem
     # on the CPU, as the reference loop: a GPU's float32 sums differ at ~1e-5 (tests/test_torch_cuda.py)
-    spec = RunSpec(lr=0.1, batch=batch, steps=steps, activation=activation, engine=engine, device="cpu",
-                   dense_until=10, per_decade=5, every=steps // 4)  # fmt: skip
+    spec = RunSpec(
+        lr=0.1,
+        batch=batch,
+        steps=steps,
+        activation=activation,
+        engine=engine,
+        device="cpu",
+        dense_until=10,
+        per_decade=5,
+        every=steps // 4,
+    )
     ours = {row["step"]: row for row in train(data, init, spec).rows}
     checkpoints = (steps // 4, steps // 2, steps)
-    ref = reference_run(data.x, data.y, init, lr=0.1, batch=batch, steps=steps,
-                        activation=activation, record=checkpoints)  # fmt: skip
+    ref = reference_run(
+        data.x, data.y, init, lr=0.1, batch=batch, steps=steps, activation=activation, record=checkpoints
+    )
     for step in checkpoints:
         loss, w1 = ref[step]
         assert ours[step]["irrelevant_norm"] == pytest.approx(irrelevant_norm(w1, data.support), rel=rtol)

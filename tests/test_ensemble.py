@@ -5,11 +5,11 @@ and init, and a diverged member is frozen while the others go on."""
 
 import numpy as np
 import pytest
+from test_numba_engine import SHAPES, synthetic  # the linear target d=15 r=5, MLP 15-15-15-15-1
 
 from sgd_support.group import ensembles, train_ensemble, train_group
 from sgd_support.models import init_weights
 from sgd_support.training import RunSpec, train
-from test_numba_engine import SHAPES, synthetic  # the linear target d=15 r=5, MLP 15-15-15-15-1
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +42,11 @@ def assert_same_rows(ours, theirs, norm_rtol, loss_rtol=1e-4):
 # 1-3 is 1-ulp sensitive at 1e-4 by step 1,000, GD+wd from init 2 at 3e-2 by step 200
 # (both tested in distribution below, other inits in the tests after this one).
 MEMBERS = [
-    dict(init=0), dict(init=0, order_seed=3), dict(init=0, weight_decay=0.1, order_seed=1, steps=20),
+    dict(init=0),
+    dict(init=0, order_seed=3),
+    dict(init=0, weight_decay=0.1, order_seed=1, steps=20),
     dict(init=0, clip=None, lr=0.01, steps=400),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +60,14 @@ def data10k():
 # 1.2e-5 apart at step 1,000 (measured).
 @pytest.mark.parametrize(
     "activation, batch, steps, norm_rtol",
-    [("identity", None, 1000, 1e-5), ("relu", None, 600, 1e-5), ("identity", 32, 1000, 1e-4),
-     ("relu", 32, 600, 1e-4)],
+    [
+        ("identity", None, 1000, 1e-5),
+        ("relu", None, 600, 1e-5),
+        ("identity", 32, 1000, 1e-4),
+        ("relu", 32, 600, 1e-4),
+    ],
     ids=["gd-linear", "gd-relu", "sgd32-linear", "sgd32-relu"],
-)  # fmt: skip
+)
 def test_each_member_matches_the_single_run_torch_engine(data10k, activation, batch, steps, norm_rtol):
     fields = [{"steps": steps, **{k: v for k, v in m.items() if k != "init"}} for m in MEMBERS]
     specs = [spec(batch=batch, activation=activation, **f) for f in fields]
@@ -97,8 +103,12 @@ def test_a_diverged_member_is_frozen_and_marked_while_the_others_go_on(data):
 
 
 def test_groups_split_by_batch_size_and_keep_the_input_order(data):
-    specs = [spec(batch=None, steps=50), spec(batch=8, steps=50), spec(batch=None, lr=0.2, steps=50),
-             spec(batch=8, order_seed=4, steps=60)]  # fmt: skip
+    specs = [
+        spec(batch=None, steps=50),
+        spec(batch=8, steps=50),
+        spec(batch=None, lr=0.2, steps=50),
+        spec(batch=8, order_seed=4, steps=60),
+    ]
     assert ensembles(specs) == [[0, 2], [1, 3]]
     inits = [init_weights(SHAPES, s) for s in range(4)]
     results = train_group(data, inits, specs)
@@ -154,11 +164,21 @@ def test_chaotic_regimes_agree_in_distribution(n, batch, weight_decay, steps):
         start = init
         if batch is None:
             rng = np.random.default_rng(seed)
-            start = [np.nextafter(w, np.where(rng.random(w.shape) < 0.5, -np.inf, np.inf).astype(np.float32))
-                     for w in init]  # fmt: skip
+            start = [
+                np.nextafter(w, np.where(rng.random(w.shape) < 0.5, -np.inf, np.inf).astype(np.float32))
+                for w in init
+            ]
         inits.append(start)
-        specs.append(spec(batch=batch, steps=steps, weight_decay=weight_decay, order_seed=seed,
-                          dense_until=0, per_decade=0))  # fmt: skip
+        specs.append(
+            spec(
+                batch=batch,
+                steps=steps,
+                weight_decay=weight_decay,
+                order_seed=seed,
+                dense_until=0,
+                per_decade=0,
+            )
+        )
     ours = final_metrics(train_ensemble(data, inits, specs))
     theirs = final_metrics([train(data, i, s) for i, s in zip(inits, specs)])
     se = np.sqrt(ours.var(axis=0, ddof=1) / len(ours) + theirs.var(axis=0, ddof=1) / len(theirs))
@@ -196,8 +216,16 @@ def test_a_frozen_member_keeps_its_weights_bit_for_bit(data):
     from sgd_support.engines.ensemble import EnsembleEngine
 
     inits = [init_weights(SHAPES, s) for s in range(3)]
-    engine = EnsembleEngine(data, inits, activation="identity", loss="mse", lr=[0.1] * 3, weight_decay=[0.1] * 3,
-                            clip=[1.0] * 3, device="cpu")  # fmt: skip
+    engine = EnsembleEngine(
+        data,
+        inits,
+        activation="identity",
+        loss="mse",
+        lr=[0.1] * 3,
+        weight_decay=[0.1] * 3,
+        clip=[1.0] * 3,
+        device="cpu",
+    )
     engine.freeze(1)
     engine.step_full(5)
     after = engine.weights()

@@ -30,9 +30,22 @@ def linear_data(seed=0):
 )
 def test_cuda_members_match_cpu_members(batch, norm_rtol, loss_rtol):
     data = linear_data()
-    specs = {device: [RunSpec(lr=lr, batch=batch, steps=1000, engine="torch", device=device, order_seed=s,
-                              dense_until=0, per_decade=0) for lr, s in ((0.1, 0), (0.05, 3))]
-             for device in ("cpu", "cuda")}  # fmt: skip
+    specs = {
+        device: [
+            RunSpec(
+                lr=lr,
+                batch=batch,
+                steps=1000,
+                engine="torch",
+                device=device,
+                order_seed=s,
+                dense_until=0,
+                per_decade=0,
+            )
+            for lr, s in ((0.1, 0), (0.05, 3))
+        ]
+        for device in ("cpu", "cuda")
+    }
     inits = [init_weights(SHAPES, 0)] * 2
     last = {device: [r.rows[-1] for r in train_ensemble(data, inits, specs[device])] for device in specs}
     for cpu, cuda in zip(last["cpu"], last["cuda"]):
@@ -44,9 +57,17 @@ def _trajectory(data, inits, batch, cuda_graphs, loss="mse"):
     from sgd_support.engines.ensemble import EnsembleEngine
 
     k = len(inits)
-    engine = EnsembleEngine(data, [[w.copy() for w in i] for i in inits], activation="relu", loss=loss,
-                            lr=[0.1] * k, weight_decay=[1e-4] * k, clip=[1.0] * k, device="cuda",
-                            cuda_graphs=cuda_graphs)  # fmt: skip
+    engine = EnsembleEngine(
+        data,
+        [[w.copy() for w in i] for i in inits],
+        activation="relu",
+        loss=loss,
+        lr=[0.1] * k,
+        weight_decay=[1e-4] * k,
+        clip=[1.0] * k,
+        device="cuda",
+        cuda_graphs=cuda_graphs,
+    )
     streams = [BatchStream(data.n, batch or data.n, s) for s in range(k)]
     out = []
     for _ in range(10):
@@ -70,8 +91,13 @@ def test_cuda_graph_replays_match_eager_updates_cross_entropy():
     rng = np.random.default_rng(0)
     x = rng.random((2000, 64), dtype=np.float32)
     labels = (x[:, :8].sum(axis=1) * 10 / 8).astype(np.int64) % 10
-    data = Dataset(x=x, y=np.eye(10, dtype=np.float32)[labels], support=np.arange(64) < 8,
-                   task="classification", labels=labels)  # fmt: skip
+    data = Dataset(
+        x=x,
+        y=np.eye(10, dtype=np.float32)[labels],
+        support=np.arange(64) < 8,
+        task="classification",
+        labels=labels,
+    )
     inits = [init_weights(layer_shapes(64, [32, 16], 10), s) for s in range(3)]
     graphed = _trajectory(data, inits, 32, True, loss="cross_entropy")
     assert graphed == pytest.approx(_trajectory(data, inits, 32, False, loss="cross_entropy"), rel=1e-6)
@@ -79,8 +105,12 @@ def test_cuda_graph_replays_match_eager_updates_cross_entropy():
 
 def test_a_diverged_member_is_frozen_on_cuda():
     data = linear_data()
-    specs = [RunSpec(lr=lr, batch=32, steps=300, engine="torch", device="cuda", clip=clip, dense_until=10,
-                     per_decade=5) for lr, clip in ((0.1, 1.0), (50.0, None))]  # fmt: skip
+    specs = [
+        RunSpec(
+            lr=lr, batch=32, steps=300, engine="torch", device="cuda", clip=clip, dense_until=10, per_decade=5
+        )
+        for lr, clip in ((0.1, 1.0), (50.0, None))
+    ]
     results = train_ensemble(data, [init_weights(SHAPES, 0)] * 2, specs)
     assert [r.status for r in results] == ["completed", "diverged"]
     assert results[1].snapshots[-1][0] == results[1].diverged_step

@@ -7,7 +7,6 @@ import tomllib
 
 import pytest
 import yaml
-
 from conftest import REPO
 
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]

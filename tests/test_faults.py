@@ -12,8 +12,8 @@ import psutil
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import run_snakemake, snakemake_command, tiny_config
+
 from sgd_support.config import spec_from_dict
 from sgd_support.data.store import load_dataset
 from sgd_support.models import load_weights
@@ -29,7 +29,9 @@ STEPS = 12000  # ~6 s per run with the torch engine on one busy core
 
 def long_config() -> dict:
     """One GD and one SGD run long enough to be killed mid-run (torch engine: exact)."""
-    config = tiny_config(training={"engine": "torch"}, recording={"dense_until": 10, "per_decade": 10, "every": 500})
+    config = tiny_config(
+        training={"engine": "torch"}, recording={"dense_until": 10, "per_decade": 10, "every": 500}
+    )
     config["optimizers"] = {"gd": {"batch": "full", "steps": STEPS}, "sgd": {"steps": STEPS}}
     config["sweeps"]["tiny"].update(optimizers=["gd", "sgd"], batches=[8], order_seeds=[0])
     return config
@@ -37,8 +39,9 @@ def long_config() -> dict:
 
 def start_snakemake(workdir: Path, config: dict, *args: str) -> subprocess.Popen:
     cmd, env = snakemake_command(workdir, config, *args)
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
 
 
 def training_processes(proc: subprocess.Popen) -> list[psutil.Process]:
@@ -143,7 +146,9 @@ def test_preempted_training_jobs_resume_on_rerun_to_the_same_trajectory(tmp_path
         reference = uninterrupted(tmp_path, opt)
         assert df["step"].tolist() == [r["step"] for r in reference.rows]
         for name in df.columns.drop("status"):
-            np.testing.assert_array_equal(df[name].to_numpy(), [r[name] for r in reference.rows], err_msg=name)
+            np.testing.assert_array_equal(
+                df[name].to_numpy(), [r[name] for r in reference.rows], err_msg=name
+            )
         snaps = read_weights(weights)
         assert sorted(snaps) == [s for s, _ in reference.snapshots]
         for step, ws in reference.snapshots:
@@ -178,7 +183,10 @@ def test_killed_workflow_leaves_no_partial_parquet_and_reruns(tmp_path):
     assert df["step"].iloc[-1] == STEPS and (df["status"] == "completed").all()
     assert sorted(read_weights(outputs(tmp_path, "gd")[1]))[-1] == STEPS
     # the killed writer's hidden temporaries (if any) were replaced by the real files
-    assert {p.name for p in outputs(tmp_path, "gd")[0].parent.iterdir()} == {"trajectory.parquet", "weights.parquet"}
+    assert {p.name for p in outputs(tmp_path, "gd")[0].parent.iterdir()} == {
+        "trajectory.parquet",
+        "weights.parquet",
+    }
 
 
 def test_diverging_runs_are_recorded_and_the_workflow_completes(tmp_path):
@@ -190,10 +198,18 @@ def test_diverging_runs_are_recorded_and_the_workflow_completes(tmp_path):
     run_snakemake(tmp_path, config)  # completes although two runs diverge
     sweep = open_sweep(tmp_path / "results" / "runs").to_table().to_pandas()
     status = sweep.groupby(["optimizer", "lr"])["status"].unique().map(list).to_dict()
-    assert status == {("gd", "0.1"): ["completed"], ("gd", "10000000.0"): ["diverged"],
-                      ("sgd", "10000000.0"): ["diverged"]}  # fmt: skip
+    assert status == {
+        ("gd", "0.1"): ["completed"],
+        ("gd", "10000000.0"): ["diverged"],
+        ("sgd", "10000000.0"): ["diverged"],
+    }
     for opt, batch in (("gd", "full"), ("sgd", "16")):
-        run = tmp_path / "results" / "runs" / f"dataset=linear/model=lin/optimizer={opt}/lr=10000000.0/batch={batch}/init=0/order=0"
+        run = (
+            tmp_path
+            / "results"
+            / "runs"
+            / f"dataset=linear/model=lin/optimizer={opt}/lr=10000000.0/batch={batch}/init=0/order=0"
+        )
         meta = read_metadata(run / "trajectory.parquet")
         df = read_trajectory(run / "trajectory.parquet")
         step = meta["diverged_step"]

@@ -64,9 +64,17 @@ def test_features_data_set(tmp_path, random_backbone):
     x, x_test = rng.random((6, 3072)).astype(np.float32), rng.random((2, 3072)).astype(np.float32)
     labels, labels_test = rng.integers(0, 10, 6), rng.integers(0, 10, 2)
     eye = np.eye(10, dtype=np.float32)
-    source = Dataset(x=x, y=eye[labels], labels=labels, x_test=x_test, y_test=eye[labels_test],
-                     labels_test=labels_test, support=np.ones(3072, bool), task="classification",
-                     image_shape=(32, 32, 3))  # fmt: skip
+    source = Dataset(
+        x=x,
+        y=eye[labels],
+        labels=labels,
+        x_test=x_test,
+        y_test=eye[labels_test],
+        labels_test=labels_test,
+        support=np.ones(3072, bool),
+        task="classification",
+        image_shape=(32, 32, 3),
+    )
     path = _save_test_weights(random_backbone, tmp_path / "w.pt")
     ds = build_features(source, {"weights": str(path)})
     assert ds.x.shape == (6, 512) and ds.x_test.shape == (2, 512) and ds.image_shape == ()
@@ -88,10 +96,13 @@ def test_svd_basis_gram_rows_are_scaled_singular_directions():
 
 
 def _runs_and_table(counts, statuses=None):
-    runs = [{"name": n, "lr": "0.1", "effective_batch": b, "weight_decay": wd}
-            for n, b, wd in (("SGD-2048", 2048, 0), ("SGD-32", 32, 0), ("SGD-128+wd", 128, 0.01))]  # fmt: skip
-    table = pd.DataFrame({"eigenvalues_above": [512, *counts],
-                          "status": ["", *(statuses or ["completed"] * 3)]})  # fmt: skip
+    runs = [
+        {"name": n, "lr": "0.1", "effective_batch": b, "weight_decay": wd}
+        for n, b, wd in (("SGD-2048", 2048, 0), ("SGD-32", 32, 0), ("SGD-128+wd", 128, 0.01))
+    ]
+    table = pd.DataFrame(
+        {"eigenvalues_above": [512, *counts], "status": ["", *(statuses or ["completed"] * 3)]}
+    )
     return runs, table
 
 

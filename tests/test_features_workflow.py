@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-
 from conftest import REPO, run_snakemake
 from image_files import write_cifar
+
 from sgd_support.backbone import resnet18
 from sgd_support.claims import read_claims
 
@@ -35,8 +35,11 @@ def test_cifar10_config_runs_end_to_end(tmp_path):
     config = _config(tmp_path, weights)
     work = tmp_path / "work"
     proc = run_snakemake(work, config, "-n")
-    jobs = dict(line.split()[:2] for line in proc.stdout.splitlines() if len(line.split()) == 2
-                and line.split()[1].isdigit())  # fmt: skip
+    jobs = dict(
+        line.split()[:2]
+        for line in proc.stdout.splitlines()
+        if len(line.split()) == 2 and line.split()[1].isdigit()
+    )
     # the features are extracted once and read by all three head jobs
     assert jobs["extract_features"] == "1" and jobs["train_run_gpu"] == "3"
     assert jobs["make_dataset"] == "1"  # the CIFAR10 images only

@@ -68,15 +68,25 @@ def test_norm_curves_draw_and_list_diverged_runs(tmp_path):
     )
 
     def run(label, kind, batch, status, norm, steps):
-        return {"lr": "0.1", "label": label, "kind": kind, "batch": batch, "optimizer": kind,
-                "status": status, "final_irrelevant_norm": norm, "steps": steps,
-                "init_irrelevant_norm": 4.0}  # fmt: skip
+        return {
+            "lr": "0.1",
+            "label": label,
+            "kind": kind,
+            "batch": batch,
+            "optimizer": kind,
+            "status": status,
+            "final_irrelevant_norm": norm,
+            "steps": steps,
+            "init_irrelevant_norm": 4.0,
+        }
 
-    final = pd.DataFrame([
-        run("GD", "gd", "full", "completed", 3.0, 10),
-        run("SGD-1", "sgd", "1", "completed", 1.0, 10),
-        run("SGD-1", "sgd", "1", "diverged", 1e9, 3),
-    ]).assign(dataset="lin", model="m", init="0")  # fmt: skip
+    final = pd.DataFrame(
+        [
+            run("GD", "gd", "full", "completed", 3.0, 10),
+            run("SGD-1", "sgd", "1", "completed", 1.0, 10),
+            run("SGD-1", "sgd", "1", "diverged", 1e9, 3),
+        ]
+    ).assign(dataset="lin", model="m", init="0")
     path = tmp_path / "curves.png"
     plot_norm_curves(quantiles, final, path, "title")
     assert path.stat().st_size > 10_000

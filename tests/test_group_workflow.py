@@ -9,11 +9,11 @@ import signal
 import numpy as np
 import psutil
 import pytest
-
 from conftest import run_snakemake, tiny_config
+from test_faults import start_snakemake, wait_for
+
 from sgd_support.config import expand_runs
 from sgd_support.storage import read_metadata, read_trajectory, read_weights
-from test_faults import start_snakemake, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +31,11 @@ def cell_config(group: str, steps: int = 300, engine: str = "torch") -> dict:
     config = tiny_config(training={"engine": engine, "group": group})
     config["datasets"]["linear"].update(n=5000, d=15, r=5)
     config["models"] = {"lin": {"widths": [15, 15, 15], "activation": "identity"}}
-    config["optimizers"] = {"gd": {"batch": "full", "steps": steps},
-                            "gd_wd": {"batch": "full", "steps": 30, "weight_decay": 0.1},
-                            "sgd": {"steps": steps}}  # fmt: skip
+    config["optimizers"] = {
+        "gd": {"batch": "full", "steps": steps},
+        "gd_wd": {"batch": "full", "steps": 30, "weight_decay": 0.1},
+        "sgd": {"steps": steps},
+    }
     config["sweeps"]["tiny"].update(batches=[32, 128], order_seeds=[0, 1])
     return config
 

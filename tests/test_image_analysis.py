@@ -2,16 +2,22 @@
 and the E7 claim rows."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sgd_support import focus_order
 from sgd_support.cli.image_figures import focus_claims, prop5_claim
 from sgd_support.data.store import Dataset
 from sgd_support.image_analysis import (
-    column_change, components_for_variance, covariance_spectrum, effective_pixel_share, focus_map,
-    gram_eigenvalues, grey_pixels, never_lit, pixel_covariance,
-)  # fmt: skip
+    column_change,
+    components_for_variance,
+    covariance_spectrum,
+    effective_pixel_share,
+    focus_map,
+    gram_eigenvalues,
+    grey_pixels,
+    never_lit,
+    pixel_covariance,
+)
 from sgd_support.models import init_weights, layer_shapes
 from sgd_support.training import RunSpec, train
 
@@ -20,7 +26,9 @@ def test_gram_eigenvalues_are_squared_singular_values():
     w = np.random.default_rng(0).normal(size=(5, 12))
     eig = gram_eigenvalues(w)
     assert eig.shape == (12,)
-    np.testing.assert_allclose(np.sort(eig)[-5:], np.sort(np.linalg.svd(w, compute_uv=False) ** 2), rtol=1e-10)
+    np.testing.assert_allclose(
+        np.sort(eig)[-5:], np.sort(np.linalg.svd(w, compute_uv=False) ** 2), rtol=1e-10
+    )
     np.testing.assert_allclose(np.sort(eig)[:7], 0, atol=1e-12)
 
 
@@ -62,8 +70,14 @@ def test_never_lit_columns_do_not_move_without_weight_decay(batch):
     x = rng.random((40, 9)).astype(np.float32)
     x[:, [0, 8]] = 0.0  # two never-lit "corner" pixels
     labels = rng.integers(0, 3, 40)
-    data = Dataset(x=x, y=np.eye(3, dtype=np.float32)[labels], labels=labels, support=x.std(0) > 0,
-                   task="classification", image_shape=(3, 3))  # fmt: skip
+    data = Dataset(
+        x=x,
+        y=np.eye(3, dtype=np.float32)[labels],
+        labels=labels,
+        support=x.std(0) > 0,
+        task="classification",
+        image_shape=(3, 3),
+    )
     init = init_weights(layer_shapes(9, [6], 3), seed=0)
     dead = never_lit(x)
     for wd, moved in ((0.0, False), (0.1, True)):
@@ -74,8 +88,9 @@ def test_never_lit_columns_do_not_move_without_weight_decay(batch):
 
 
 def _runs(batches, wds, lr="0.1"):
-    return [{"name": f"b{b}", "lr": lr, "effective_batch": b, "weight_decay": wd}
-            for b, wd in zip(batches, wds)]  # fmt: skip
+    return [
+        {"name": f"b{b}", "lr": lr, "effective_batch": b, "weight_decay": wd} for b, wd in zip(batches, wds)
+    ]
 
 
 def test_prop5_passes_on_fixed_columns_and_reports_weight_decay_runs():

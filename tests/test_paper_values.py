@@ -4,8 +4,8 @@ import copy
 
 import pandas as pd
 import yaml
-
 from conftest import REPO
+
 from sgd_support.figures.paper_comparison import comparison, comparison_rst
 from sgd_support.paper_values import TABLES, reference
 
@@ -27,18 +27,29 @@ def test_reference_applies_to_the_default_runs_only():
 
 
 def _quantiles(label, optimizer, steps, values):
-    return pd.DataFrame({
-        "dataset": "sine", "model": "linear3x15", "optimizer": optimizer, "lr": "0.1", "init": "0",
-        "label": label, "step": steps, "irrelevant_norm_q10": [v - 0.01 for v in values],
-        "irrelevant_norm_q50": values, "irrelevant_norm_q90": [v + 0.01 for v in values],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "dataset": "sine",
+            "model": "linear3x15",
+            "optimizer": optimizer,
+            "lr": "0.1",
+            "init": "0",
+            "label": label,
+            "step": steps,
+            "irrelevant_norm_q10": [v - 0.01 for v in values],
+            "irrelevant_norm_q50": values,
+            "irrelevant_norm_q90": [v + 0.01 for v in values],
+        }
+    )
 
 
 def test_comparison_takes_the_nearest_recorded_step_and_skips_unreached_ones():
-    q = pd.concat([
-        _quantiles("SGD-1", "sgd", [1000, 5012, 9989, 12000], [3.9, 2.9, 2.0, 1.8]),
-        _quantiles("SGD-7", "sgd", [1000, 5000], [4.0, 3.0]),  # no paper table for b = 7
-    ])  # fmt: skip
+    q = pd.concat(
+        [
+            _quantiles("SGD-1", "sgd", [1000, 5012, 9989, 12000], [3.9, 2.9, 2.0, 1.8]),
+            _quantiles("SGD-7", "sgd", [1000, 5000], [4.0, 3.0]),  # no paper table for b = 7
+        ]
+    )
     table = comparison(q, SETUP)
     assert table["step"].tolist() == [1000, 5000, 10000]  # 20k not reached
     assert table["recorded_step"].tolist() == [1000, 5012, 9989]

@@ -32,8 +32,15 @@ def config(engine="auto", loss="mse"):
 
 
 def run(dataset, model):
-    return {"dataset": dataset, "model": model, "optimizer": "sgd", "lr": "0.1", "batch": "32", "init": "0",
-            "order": "0"}  # fmt: skip
+    return {
+        "dataset": dataset,
+        "model": model,
+        "optimizer": "sgd",
+        "lr": "0.1",
+        "batch": "32",
+        "init": "0",
+        "order": "0",
+    }
 
 
 def test_model_weights_use_the_kinds_input_and_output_sizes():
@@ -93,23 +100,27 @@ def test_default_config_under_the_slurm_profile_requests_gpus_only_for_gpu_engin
     import subprocess
 
     import yaml
-
     from conftest import REPO, snakemake_command
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config["datasets"]["digits"] = {"kind": "digits"}
     config["models"]["digits_mlp"] = {"widths": [64, 32], "activation": "relu"}
-    config["sweeps"]["digits"] = {"datasets": ["digits"], "models": ["digits_mlp"], "optimizers": ["sgd"],
-                                  "lrs": [0.1], "batches": [32], "init_seeds": [0], "order_seeds": [0]}  # fmt: skip
+    config["sweeps"]["digits"] = {
+        "datasets": ["digits"],
+        "models": ["digits_mlp"],
+        "optimizers": ["sgd"],
+        "lrs": [0.1],
+        "batches": [32],
+        "init_seeds": [0],
+        "order_seeds": [0],
+    }
     cmd, env = snakemake_command(tmp_path, config, "--dry-run")
     cmd = [c for c in cmd if c not in ("--cores", "2")] + [
         "--profile",
         str(REPO / "slurm"),
     ]
     env = {k: v for k, v in env.items() if not k.startswith(("SGD_SLURM_", "SLURM_"))}
-    proc = subprocess.run(
-        cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO
-    )
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = re.findall(
         r"rule (train_run\w*):\n(?:.*\n)*?\s+wildcards: (.*)\n\s+resources: (.*)\n",
@@ -124,6 +135,4 @@ def test_default_config_under_the_slurm_profile_requests_gpus_only_for_gpu_engin
         ("train_run", False)
     }  # numba, CPU only: no GPU, bundled with the CPU runs
     assert by_dataset["linear"] == {("train_run", False)}
-    assert len(jobs) == proc.stdout.count(
-        "rule train_run"
-    )  # the pattern read every training job
+    assert len(jobs) == proc.stdout.count("rule train_run")  # the pattern read every training job

@@ -1,11 +1,12 @@
-"""Provenance records which BLAS ran with how many threads, and whether the
-checkout had uncommitted changes next to its commit."""
+"""Provenance records which BLAS ran with how many threads, whether the checkout had
+uncommitted changes next to its commit, and a code hash that only meaning changes."""
 
 import subprocess
 
 import numpy as np  # noqa: F401  (loads the BLAS that threadpoolctl reports)
 
 from sgd_support import provenance
+from sgd_support.provenance import code_meaning
 
 
 def test_blas_library_and_threads_are_recorded():
@@ -28,3 +29,26 @@ def test_dirty_flag_follows_the_working_tree(tmp_path, monkeypatch):
     assert provenance.git_dirty() is True
     monkeypatch.setattr(provenance, "PACKAGE_DIR", tmp_path / "nowhere")
     assert provenance.git_dirty() is None and provenance.git_commit() is None
+
+
+MODULE = '''"""A module."""
+import numpy as np
+
+
+def step(w, lr):
+    """One step."""
+    return w - lr * np.sign(w)  # shrink
+'''
+
+
+def test_code_hash_ignores_layout_comments_and_docstrings():
+    reformatted = MODULE.replace('"""One step."""', '"""One step of sign descent."""')
+    reformatted = reformatted.replace("  # shrink", "").replace(
+        "w - lr * np.sign(w)", "(\n        w - lr * np.sign(w)\n    )"
+    )
+    assert code_meaning(reformatted) == code_meaning(MODULE)
+
+
+def test_code_hash_sees_a_changed_statement():
+    assert code_meaning(MODULE.replace("w - lr", "w + lr")) != code_meaning(MODULE)
+    assert code_meaning(MODULE.replace("np.sign", "np.tanh")) != code_meaning(MODULE)

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_snakemake, tiny_config
+
 from sgd_support.claims import read_claims
 
 pytestmark = pytest.mark.slow

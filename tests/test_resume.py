@@ -21,8 +21,16 @@ def _data(noise=0.001) -> Dataset:
 
 
 def _spec(batch):
-    return RunSpec(lr=0.1, batch=batch, steps=600, dense_until=10, per_decade=10, every=50, snapshots=[100, 400],
-                   engine="torch")  # fmt: skip
+    return RunSpec(
+        lr=0.1,
+        batch=batch,
+        steps=600,
+        dense_until=10,
+        per_decade=10,
+        every=50,
+        snapshots=[100, 400],
+        engine="torch",
+    )
 
 
 def _assert_same(a, b):
@@ -83,7 +91,12 @@ def test_diverged_run_writes_no_checkpoint(tmp_path):
     result = train(data, init, spec, checkpoint=ckpt, checkpoint_every_s=0)
     assert result.status == "diverged" and result.diverged_step == result.rows[-1]["step"] < 600
     assert result.snapshots[-1][0] == result.diverged_step
-    assert not np.isfinite(result.rows[-1]["full_loss"]) or result.rows[-1]["total_norm"] > spec.divergence_bound
+    assert (
+        not np.isfinite(result.rows[-1]["full_loss"]) or result.rows[-1]["total_norm"] > spec.divergence_bound
+    )
     # checkpoints written before the divergence may exist; none holds the diverged state
     if ckpt.exists():
-        assert training._load_checkpoint(ckpt, training._run_key(spec, data, init))["step"] < result.diverged_step
+        assert (
+            training._load_checkpoint(ckpt, training._run_key(spec, data, init))["step"]
+            < result.diverged_step
+        )

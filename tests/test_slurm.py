@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import BIN, REPO, run_snakemake, tiny_config
+
 from sgd_support.config import expand_runs
 from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.sweep_status import RUN_DIR
@@ -62,7 +62,9 @@ def slurm_cluster(tmp_path_factory):
     prefix = tmp_path_factory.mktemp("slurm")
     env = {**os.environ, "PREFIX": str(prefix), "FAKE_GPUS": "2"}
     try:
-        start = subprocess.run([HARNESS / "start-slurm.sh"], env=env, capture_output=True, text=True, timeout=600)
+        start = subprocess.run(
+            [HARNESS / "start-slurm.sh"], env=env, capture_output=True, text=True, timeout=600
+        )
         if start.returncode == 3:
             pytest.skip(start.stderr.strip())
         assert start.returncode == 0, f"start-slurm.sh failed:\n{start.stdout}\n{start.stderr}"
@@ -93,10 +95,15 @@ def slurm_jobs(run_log: str) -> list[dict]:
 
 
 def print_jobs(jobs: list[dict]) -> None:
-    print(f"{'JobId':>5} {'State':<10} {'Partition':<9} {'CPUs':>4}  {'TRES':<30} {'GRES (allocated)':<16} Comment")
+    print(
+        f"{'JobId':>5} {'State':<10} {'Partition':<9} {'CPUs':>4}  {'TRES':<30} "
+        f"{'GRES (allocated)':<16} Comment"
+    )
     for job in jobs:
-        print(f"{job['JobId']:>5} {job['JobState']:<10} {job['Partition']:<9} {job['NumCPUs']:>4}  "
-              f"{job['TRES']:<30} {job['JOB_GRES']:<16} {job['Comment']}")  # fmt: skip
+        print(
+            f"{job['JobId']:>5} {job['JobState']:<10} {job['Partition']:<9} {job['NumCPUs']:>4}  "
+            f"{job['TRES']:<30} {job['JOB_GRES']:<16} {job['Comment']}"
+        )
 
 
 def parquet_frames(root: Path) -> dict[str, pd.DataFrame]:
@@ -172,7 +179,7 @@ def limit_minutes(limit: str) -> int:
     """scontrol's TimeLimit ([D-]HH:MM:SS or MM:SS) in minutes."""
     days, _, clock = limit.rpartition("-")
     parts = [int(p) for p in clock.split(":")]
-    h, m, sec = ([0] * (3 - len(parts)) + parts)
+    h, m, sec = [0] * (3 - len(parts)) + parts
     return int(days or 0) * 1440 + h * 60 + m + math.ceil(sec / 60)
 
 
@@ -185,17 +192,33 @@ def test_training_jobs_get_time_limits_from_the_cost_model(slurm_cluster, tmp_pa
     config["datasets"]["wide"] = {"kind": "synthetic", "target": "linear", "n": 2000, "d": 15, "r": 5}
     config["models"] = {"m": {"widths": [15, 15, 15]}}
     config["optimizers"] = {"short": {"steps": 100}, "long": {"batch": "full", "steps": 25000}}
-    config["sweeps"] = {"t": {"datasets": ["wide"], "models": ["m"], "optimizers": ["short", "long"],
-                              "lrs": [0.1], "batches": [16], "init_seeds": [0],
-                              "order_seeds": [0]}}  # fmt: skip
+    config["sweeps"] = {
+        "t": {
+            "datasets": ["wide"],
+            "models": ["m"],
+            "optimizers": ["short", "long"],
+            "lrs": [0.1],
+            "batches": [16],
+            "init_seeds": [0],
+            "order_seeds": [0],
+        }
+    }
     configfile = tmp_path / "config.yaml"
     configfile.write_text(yaml.safe_dump(config))
     runs = expand_runs(load_config(configfile))
     expected = {run["optimizer"]: slurm_runtime_min(run_cost(load_config(configfile), run)) for run in runs}
     assert expected["short"] == 1 < expected["long"], expected
     targets = [RUN_TARGET.format(**run) for run in runs]
-    proc = snakemake_slurm(tmp_path, "--configfile", str(configfile), "--group-components", "train=1",
-                           *FAST_POLLING, *targets, env={"SGD_SLURM_MIN_RUNTIME": "1"})  # fmt: skip
+    proc = snakemake_slurm(
+        tmp_path,
+        "--configfile",
+        str(configfile),
+        "--group-components",
+        "train=1",
+        *FAST_POLLING,
+        *targets,
+        env={"SGD_SLURM_MIN_RUNTIME": "1"},
+    )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-8000:]
     jobs = slurm_jobs(log)
@@ -217,8 +240,10 @@ def test_failing_job_is_retried_then_reported_with_its_slurm_log(slurm_cluster, 
     assert proc.returncode != 0, log[-4000:]
     jobs = slurm_jobs(log)
     print_jobs(jobs)
-    attempts = {rule: [job["JobState"] for job in jobs if job["Comment"] == f"rule_{rule}"]
-                for rule in ("ok", "flaky", "broken")}  # fmt: skip
+    attempts = {
+        rule: [job["JobState"] for job in jobs if job["Comment"] == f"rule_{rule}"]
+        for rule in ("ok", "flaky", "broken")
+    }
     # keep-going: the healthy job finished; retries: the flaky one on its 2nd attempt
     assert attempts["ok"] == ["COMPLETED"]
     assert attempts["flaky"] == ["FAILED", "COMPLETED"]

@@ -7,7 +7,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from sgd_support import storage
-from sgd_support.storage import SchemaVersionError, read_trajectory, read_weights, write_trajectory, write_weights
+from sgd_support.storage import (
+    SchemaVersionError,
+    read_trajectory,
+    read_weights,
+    write_trajectory,
+    write_weights,
+)
 
 ROWS = [
     {"step": 0, "batch_loss": float("nan"), "full_loss": 1.0, "irrelevant_norm": 2.0, "relevant_norm": 3.0},
@@ -27,7 +33,14 @@ def test_trajectory_roundtrip(tmp_path):
     path = tmp_path / "t.parquet"
     write_trajectory(path, ROWS, "completed", {"config": {"lr": 0.1}})
     df = read_trajectory(path)
-    assert list(df.columns) == ["step", "batch_loss", "full_loss", "irrelevant_norm", "relevant_norm", "status"]
+    assert list(df.columns) == [
+        "step",
+        "batch_loss",
+        "full_loss",
+        "irrelevant_norm",
+        "relevant_norm",
+        "status",
+    ]
     assert df["step"].tolist() == [0, 5] and (df["status"] == "completed").all()
     meta = storage.read_metadata(path)
     assert meta["schema_version"] == storage.SCHEMA_VERSION and meta["config"] == {"lr": 0.1}

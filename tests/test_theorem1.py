@@ -8,8 +8,8 @@ import pandas as pd
 import torch
 
 from sgd_support.analysis.theorem1 import (
-    exponent_fit,
     excess_curves,
+    exponent_fit,
     network_step,
     predicted_excess,
     theorem1_claim,
@@ -52,8 +52,12 @@ def test_excess_curves_match_every_order_enumerated():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
     support, weights, lr, steps = np.array([True, False]), _net(2, [(2, 2), (1, 2)]), 0.05, 3
-    exact = np.mean([_reference_norm(weights, x, y, np.array(p), 1, steps, lr, support)
-                     for p in itertools.permutations(range(4))])  # fmt: skip
+    exact = np.mean(
+        [
+            _reference_norm(weights, x, y, np.array(p), 1, steps, lr, support)
+            for p in itertools.permutations(range(4))
+        ]
+    )
     out = excess_curves(weights, x, y, support, [lr], 1, steps, orders=4000, seed=0)
     pairs = out["sgd"][0, :, -1]
     assert abs(pairs.mean() - exact) < 4 * pairs.std(ddof=1) / np.sqrt(len(pairs))

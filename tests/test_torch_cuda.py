@@ -15,14 +15,18 @@ pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(),
 
 # Same tolerances as the numba engine's test (tests/test_numba_engine.py): GD's loss
 # sits at the edge of stability, which amplifies rounding differences to ~3e-5.
-@pytest.mark.parametrize("batch, norm_rtol, loss_rtol", [(None, 1e-5, 1e-4), (32, 1e-4, 1e-4)], ids=["gd", "sgd32"])
+@pytest.mark.parametrize(
+    "batch, norm_rtol, loss_rtol", [(None, 1e-5, 1e-4), (32, 1e-4, 1e-4)], ids=["gd", "sgd32"]
+)
 def test_cuda_matches_cpu(batch, norm_rtol, loss_rtol):
     x, y = make_synthetic(5000, 15, 5, 0.001, "linear", seed=0)
     data = Dataset(x=x, y=y, support=support_mask(15, 5))
     init = init_weights(layer_shapes(15, [15, 15, 15], 1), 0)
     rows = {}
     for device in ("cpu", "cuda"):
-        spec = RunSpec(lr=0.1, batch=batch, steps=1000, engine="torch", device=device, dense_until=0, per_decade=0)
+        spec = RunSpec(
+            lr=0.1, batch=batch, steps=1000, engine="torch", device=device, dense_until=0, per_decade=0
+        )
         result = train(data, init, spec)
         assert result.engine["device"].startswith(device)
         rows[device] = result.rows[-1]
@@ -36,8 +40,17 @@ def _trajectory(data, init, batch, cuda_graphs, loss="mse"):
     from sgd_support.engines.torch_engine import TorchEngine
     from sgd_support.recording import weight_metrics
 
-    engine = TorchEngine(data, [w.copy() for w in init], activation="relu", loss=loss, lr=0.1,
-                         weight_decay=1e-4, clip=1.0, device="cuda", cuda_graphs=cuda_graphs)  # fmt: skip
+    engine = TorchEngine(
+        data,
+        [w.copy() for w in init],
+        activation="relu",
+        loss=loss,
+        lr=0.1,
+        weight_decay=1e-4,
+        clip=1.0,
+        device="cuda",
+        cuda_graphs=cuda_graphs,
+    )
     stream = BatchStream(data.n, batch or data.n, 3)
     out = []
     for _ in range(10):

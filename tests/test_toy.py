@@ -14,8 +14,15 @@ from sgd_support.data.registry import build_dataset
 from sgd_support.models import given_weights
 from sgd_support.recording import param_columns
 from sgd_support.toy import (
-    RATE_TOL, ToyRun, data_role, drift_claims, expansion_terms, predicted_factor, rate_claims, rates_table,
-)  # fmt: skip
+    RATE_TOL,
+    ToyRun,
+    data_role,
+    drift_claims,
+    expansion_terms,
+    predicted_factor,
+    rate_claims,
+    rates_table,
+)
 from sgd_support.training import RunSpec, train
 
 D1 = {"kind": "toy_points", "x": [1, 1], "y": [-1, 1]}
@@ -143,16 +150,20 @@ def test_engine_rates_on_d2_match_the_closed_forms():
 
 
 def test_d1_sgd_drifts_to_the_origin_and_gd_stops():
-    runs = [toy_run(D1, None, steps=400, lr=0.1, start=(1.0, 0.5)),
-            toy_run(D1, 1, shuffle=False, steps=400, lr=0.1, start=(1.0, 0.5))]  # fmt: skip
+    runs = [
+        toy_run(D1, None, steps=400, lr=0.1, start=(1.0, 0.5)),
+        toy_run(D1, 1, shuffle=False, steps=400, lr=0.1, start=(1.0, 0.5)),
+    ]
     sgd, gd = drift_claims(runs)
     assert sgd.passed is True, sgd.measured
     assert gd.passed is True, gd.measured
     # and the claim can fail: 10 SGD steps are far from the origin
     stalled = toy_run(D1, 1, shuffle=False, steps=10, lr=0.1, start=(1.0, 0.5))
     failed, undecided = drift_claims([stalled])
-    assert failed.passed is False and "ends at |(a, b)|" in failed.why and failed.location == (
-        "App. B; Sec. 4.2 (ii), Fig. 4"
+    assert (
+        failed.passed is False
+        and "ends at |(a, b)|" in failed.why
+        and failed.location == ("App. B; Sec. 4.2 (ii), Fig. 4")
     )
     assert undecided.passed is None and "no GD run" in undecided.why
 

@@ -3,8 +3,8 @@ table, the claims and both figures."""
 
 import pandas as pd
 import pytest
-
 from conftest import run_snakemake, tiny_config
+
 from sgd_support.storage import open_sweep
 
 pytestmark = pytest.mark.slow
@@ -30,12 +30,22 @@ def toy_config():
             "sgd": {"batches": [1], "shuffle": False, "steps": 400, **NO_CLIP},
         },
         sweeps={
-            "toy_d1": {"datasets": ["d1"], "models": ["small"], "optimizers": ["gd", "sgd"], "lrs": [0.1],
-                       "init_seeds": [0]},
-            "toy_rest": {"datasets": ["d2", "land"], "models": ["ab41"], "optimizers": ["gd", "gd_wd", "sgd"],
-                         "lrs": [0.001], "init_seeds": [0]},
+            "toy_d1": {
+                "datasets": ["d1"],
+                "models": ["small"],
+                "optimizers": ["gd", "sgd"],
+                "lrs": [0.1],
+                "init_seeds": [0],
+            },
+            "toy_rest": {
+                "datasets": ["d2", "land"],
+                "models": ["ab41"],
+                "optimizers": ["gd", "gd_wd", "sgd"],
+                "lrs": [0.001],
+                "init_seeds": [0],
+            },
         },
-    )  # fmt: skip
+    )
 
 
 def test_toy_sweep_makes_table_claims_and_figures(tmp_path):

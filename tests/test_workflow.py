@@ -2,8 +2,8 @@
 
 import pyarrow.dataset as pads
 import pytest
-
 from conftest import run_snakemake, tiny_config
+
 from sgd_support.storage import open_sweep, read_metadata
 
 pytestmark = pytest.mark.slow
@@ -12,8 +12,11 @@ pytestmark = pytest.mark.slow
 def test_dry_run_lists_one_training_job_per_combination(tmp_path):
     proc = run_snakemake(tmp_path, tiny_config(), "-n")
     # gd, gd_wd: 1 each; sgd: 2 batch sizes x 2 order seeds
-    counts = dict(line.split()[:2] for line in proc.stdout.splitlines()
-                  if line.split()[:1] in (["train_run"], ["make_dataset"], ["init_weights"]) and len(line.split()) == 2)  # fmt: skip
+    counts = dict(
+        line.split()[:2]
+        for line in proc.stdout.splitlines()
+        if line.split()[:1] in (["train_run"], ["make_dataset"], ["init_weights"]) and len(line.split()) == 2
+    )
     assert counts == {"make_dataset": "1", "init_weights": "1", "train_run": "6"}
 
 

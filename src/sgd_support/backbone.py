@@ -71,7 +71,9 @@ def load_backbone(weights: str | os.PathLike | None, arch: str = "cifar", downlo
     """
     model = resnet18(arch)
     if weights is None:
-        raise WeightsFileError("the backbone needs weights: set config key 'weights' of the features data set")
+        raise WeightsFileError(
+            "the backbone needs weights: set config key 'weights' of the features data set"
+        )
     if str(weights) == TORCHVISION:
         if arch != "imagenet":
             raise ValueError("weights: torchvision are ImageNet weights; they need arch: imagenet")
@@ -85,7 +87,8 @@ def load_backbone(weights: str | os.PathLike | None, arch: str = "cifar", downlo
         path = Path(weights)
         if not path.is_file():
             raise WeightsFileError(
-                f"backbone weights file {str(path)!r} (config key 'weights' of the features data set) does not "
+                f"backbone weights file {str(path)!r} (config key 'weights' of the features data set) "
+                "does not "
                 "exist; give the path of a ResNet18 state dict (e.g. the paper's CIFAR10 ResNet18 from "
                 "https://github.com/huyvnphan/PyTorch_CIFAR10) or 'torchvision' with arch: imagenet"
             )
@@ -97,14 +100,16 @@ def load_backbone(weights: str | os.PathLike | None, arch: str = "cifar", downlo
     return model
 
 
-def extract_features(model, images: np.ndarray, arch: str = "cifar", batch_size: int = 500,
-                     device: str = "auto") -> np.ndarray:  # fmt: skip
+def extract_features(
+    model, images: np.ndarray, arch: str = "cifar", batch_size: int = 500, device: str = "auto"
+) -> np.ndarray:
     """512-d features (float32, (n, 512)) of ``images`` (n, 32, 32, 3) in [0, 1],
     normalised with the backbone's training statistics, in batches."""
     import torch
 
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
-                       "cpu" if device == "auto" else device)  # fmt: skip
+    dev = torch.device(
+        "cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device
+    )
     model = model.to(dev)
     mean, std = (torch.tensor(v, device=dev).view(1, 3, 1, 1) for v in NORMALISATION[arch])
     out = []

@@ -16,9 +16,8 @@ log = logging.getLogger("sgd_support.checkpoint")
 
 def write(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write ``meta`` (JSON-serialisable, with its ``key``) and ``arrays`` to ``path``."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
     log.info("checkpoint at step %d -> %s", meta["step"], path)
 
 

@@ -39,11 +39,17 @@ def sweep_runs(config: dict, sweep: dict) -> list[dict[str, str]]:
                     for batch in batches:
                         for init in sweep["init_seeds"]:
                             for order in orders:
-                                runs.append({
-                                    "dataset": dataset, "model": model, "optimizer": opt_name,
-                                    "lr": format_lr(lr), "batch": str(batch),
-                                    "init": str(init), "order": str(order),
-                                })  # fmt: skip
+                                runs.append(
+                                    {
+                                        "dataset": dataset,
+                                        "model": model,
+                                        "optimizer": opt_name,
+                                        "lr": format_lr(lr),
+                                        "batch": str(batch),
+                                        "init": str(init),
+                                        "order": str(order),
+                                    }
+                                )
     return runs
 
 

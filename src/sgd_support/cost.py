@@ -60,8 +60,15 @@ class RunCost:
     mem_mb: float
 
     def scaled(self, ratio: float) -> RunCost:
-        return RunCost(self.stratum, self.steps, self.engine, self.gpu, self.cpu_s * ratio,
-                       self.node_s * ratio, self.mem_mb)  # fmt: skip
+        return RunCost(
+            self.stratum,
+            self.steps,
+            self.engine,
+            self.gpu,
+            self.cpu_s * ratio,
+            self.node_s * ratio,
+            self.mem_mb,
+        )
 
 
 @cache

@@ -31,11 +31,16 @@ def load_run(weights_path: str, trajectory_path: str, n: int) -> dict:
     wd = float(spec.get("weight_decay", 0.0))
     name = ("GD" if batch is None else f"SGD-{batch}") + ("+wd" if wd else "")
     return {
-        **partitions(weights_path), "name": name, "weight_decay": wd,
-        "effective_batch": n if batch is None else int(batch), "steps": int(spec["steps"]),
-        "w_init": snaps[min(snaps)][0], "w_end": snaps[max(snaps)][0],
-        "first": traj.iloc[0].to_dict(), "last": traj.iloc[-1].to_dict(),
-    }  # fmt: skip
+        **partitions(weights_path),
+        "name": name,
+        "weight_decay": wd,
+        "effective_batch": n if batch is None else int(batch),
+        "steps": int(spec["steps"]),
+        "w_init": snaps[min(snaps)][0],
+        "w_end": snaps[max(snaps)][0],
+        "first": traj.iloc[0].to_dict(),
+        "last": traj.iloc[-1].to_dict(),
+    }
 
 
 def load_runs(weights: list[str], trajectories: list[str], n: int) -> list[dict]:
@@ -51,26 +56,42 @@ def title(run: dict, many_lrs: bool) -> str:
 
 def metrics_note(row: dict) -> str:
     """Test loss and accuracy (%) of a trajectory row, for a panel's box."""
-    return f"test loss: {row.get('test_loss', np.nan):.4f}\naccuracy: {100 * row.get('test_accuracy', np.nan):.2f}"
+    loss, accuracy = row.get("test_loss", np.nan), 100 * row.get("test_accuracy", np.nan)
+    return f"test loss: {loss:.4f}\naccuracy: {accuracy:.2f}"
 
 
 def run_row(run: dict) -> dict:
     """The table columns every figure's metrics table shares, for one run."""
     last = run["last"]
     return {
-        "run": run["name"], "lr": run["lr"], "batch": run["batch"], "weight_decay": run["weight_decay"],
-        "steps": run["steps"], "status": last["status"], "train_loss": last["full_loss"],
-        "test_loss": last.get("test_loss"), "train_accuracy": last.get("train_accuracy"),
+        "run": run["name"],
+        "lr": run["lr"],
+        "batch": run["batch"],
+        "weight_decay": run["weight_decay"],
+        "steps": run["steps"],
+        "status": last["status"],
+        "train_loss": last["full_loss"],
+        "test_loss": last.get("test_loss"),
+        "train_accuracy": last.get("train_accuracy"),
         "test_accuracy": last.get("test_accuracy"),
-    }  # fmt: skip
+    }
 
 
 def init_row(run: dict) -> dict:
     """The same columns for the untrained network (the first row of ``run``)."""
     first = run["first"]
-    return {"run": "init", "lr": "", "batch": "", "weight_decay": "", "steps": 0, "status": "",
-            "train_loss": first["full_loss"], "test_loss": first.get("test_loss"),
-            "train_accuracy": first.get("train_accuracy"), "test_accuracy": first.get("test_accuracy")}  # fmt: skip
+    return {
+        "run": "init",
+        "lr": "",
+        "batch": "",
+        "weight_decay": "",
+        "steps": 0,
+        "status": "",
+        "train_loss": first["full_loss"],
+        "test_loss": first.get("test_loss"),
+        "train_accuracy": first.get("train_accuracy"),
+        "test_accuracy": first.get("test_accuracy"),
+    }
 
 
 def write_tables(table: pd.DataFrame, heading: str, html: str, tsv: str) -> None:
@@ -79,8 +100,10 @@ def write_tables(table: pd.DataFrame, heading: str, html: str, tsv: str) -> None
         table.to_csv(tmp, sep="\t", index=False)
     body = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
     with atomic_path(html) as tmp:
-        tmp.write_text(f"<html><head><meta charset='utf-8'><title>{heading}</title></head>"
-                       f"<body><h3>{heading}</h3>{body}</body></html>\n")  # fmt: skip
+        tmp.write_text(
+            f"<html><head><meta charset='utf-8'><title>{heading}</title></head>"
+            f"<body><h3>{heading}</h3>{body}</body></html>\n"
+        )
 
 
 def figure_parser(doc: str, figure: str) -> argparse.ArgumentParser:
@@ -110,5 +133,6 @@ def load_figure_inputs(args: argparse.Namespace):
 def eigen_panels(runs: list[dict], many_lrs: bool) -> list[tuple[str, np.ndarray, str]]:
     """Histogram panels of W1^T W1's eigenvalues: the init, then each run, with test metrics."""
     return [("W1 at init", gram_eigenvalues(runs[0]["w_init"]), metrics_note(runs[0]["first"]))] + [
-        (f"W1 after {title(r, many_lrs)}", gram_eigenvalues(r["w_end"]), metrics_note(r["last"])) for r in runs
+        (f"W1 after {title(r, many_lrs)}", gram_eigenvalues(r["w_end"]), metrics_note(r["last"]))
+        for r in runs
     ]

@@ -22,9 +22,7 @@ QUANTILES = (0.1, 0.5, 0.9)  # the band and the median shown per batch size
 
 def share_bands(batches: np.ndarray, shares: np.ndarray) -> pd.DataFrame:
     """Per batch size, ascending: ``batch, runs, q10, median, q90`` of the shares."""
-    frame = pd.DataFrame(
-        {"batch": np.asarray(batches, int), "share": np.asarray(shares, float)}
-    )
+    frame = pd.DataFrame({"batch": np.asarray(batches, int), "share": np.asarray(shares, float)})
     rows = []
     for batch, group in frame.groupby("batch", sort=True):
         q10, med, q90 = np.quantile(group["share"], QUANTILES)
@@ -68,8 +66,10 @@ def describe(bands: pd.DataFrame, rho: float, p: float, data_size: int) -> str:
     """The numbers a claim row shows: per batch size the median share [10%, 90%] (runs),
     then the rank test."""
     columns = bands[["batch", "runs", "q10", "median", "q90"]].itertuples(index=False)
-    parts = [f"{'GD' if b == data_size else f'b={b}'}: {m:.4f} [{lo:.4f}, {hi:.4f}] ({n})"
-             for b, n, lo, m, hi in columns]  # fmt: skip
+    parts = [
+        f"{'GD' if b == data_size else f'b={b}'}: {m:.4f} [{lo:.4f}, {hi:.4f}] ({n})"
+        for b, n, lo, m, hi in columns
+    ]
     return "; ".join(parts) + f"; Spearman rho {rho:.3f}, one-sided p {p:.2g}"
 
 
@@ -79,12 +79,14 @@ def explain(bands: pd.DataFrame, rho: float, p: float, data_size: int) -> str:
     if len(bands) < 2 or np.isnan(p):
         return "fewer than two batch sizes with completed runs: nothing to order"
     med = bands.set_index("batch")["median"]
-    breaks = [
-        (a, b) for a, b in zip(med.index[:-1], med.index[1:]) if not med[b] > med[a]
-    ]
+    breaks = [(a, b) for a, b in zip(med.index[:-1], med.index[1:]) if not med[b] > med[a]]
     if breaks:
         a, b = breaks[0]
-        return (f"the median share of {name[b]} ({med[b]:.4f}) is not above {name[a]}'s ({med[a]:.4f}): "
-                "the order breaks there (focus_shares.png)")  # fmt: skip
-    return (f"the medians increase but the seeds overlap: rho {rho:.3f}, one-sided p {p:.2g} >= {ALPHA} "
-            "(focus_shares.png)")  # fmt: skip
+        return (
+            f"the median share of {name[b]} ({med[b]:.4f}) is not above {name[a]}'s ({med[a]:.4f}): "
+            "the order breaks there (focus_shares.png)"
+        )
+    return (
+        f"the medians increase but the seeds overlap: rho {rho:.3f}, one-sided p {p:.2g} >= {ALPHA} "
+        "(focus_shares.png)"
+    )

@@ -12,9 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def record_steps(
-    steps: int, dense_until: int = 100, per_decade: int = 40, every: int = 0
-) -> np.ndarray:
+def record_steps(steps: int, dense_until: int = 100, per_decade: int = 40, every: int = 0) -> np.ndarray:
     """Sorted unique int64 steps in [0, steps] at which metrics are recorded."""
     if steps <= 0:
         raise ValueError(f"steps must be positive, got {steps}")

@@ -28,9 +28,9 @@ import numpy as np
 from sgd_support import checkpoint_file
 from sgd_support.batches import BatchStream
 from sgd_support.data.store import Dataset
+from sgd_support.engines import pick_engine
 from sgd_support.grid import record_steps, snapshot_steps
 from sgd_support.recording import is_diverged, param_columns, weight_metrics
-from sgd_support.engines import pick_engine
 from sgd_support.training import MAX_CHUNK, Progress, RunResult, RunSpec, _run_key, train
 
 log = logging.getLogger("sgd_support.group")
@@ -57,7 +57,9 @@ def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     is present or where a single run would take the torch engine."""
     if spec.engine != "auto":
         return "ensemble" if spec.engine == "torch" else "numba"
-    chosen = pick_engine("auto", sum(w.size for w in init), activation=spec.activation, loss=spec.loss, device=spec.device)
+    chosen = pick_engine(
+        "auto", sum(w.size for w in init), activation=spec.activation, loss=spec.loss, device=spec.device
+    )
     if chosen == "numba" and spec.device == "auto":
         import torch  # once per group: a GPU makes the ensemble worth it even for numba-sized MLPs
 
@@ -65,9 +67,13 @@ def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     return "numba" if chosen == "numba" else "ensemble"
 
 
-def train_group(data: Dataset, inits: list[list[np.ndarray]], specs: list[RunSpec],
-                checkpoint: str | os.PathLike | None = None, checkpoint_every_s: float = 300.0,
-                ) -> list[RunResult]:  # fmt: skip
+def train_group(
+    data: Dataset,
+    inits: list[list[np.ndarray]],
+    specs: list[RunSpec],
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every_s: float = 300.0,
+) -> list[RunResult]:
     """Train every run of the group (``inits[i]``, ``specs[i]``); results in input order.
     With ``checkpoint`` set, ensemble j checkpoints to ``<checkpoint>.e<j>.npz`` (run i
     of a numba group to ``<checkpoint>.r<i>.npz``)."""
@@ -80,8 +86,13 @@ def train_group(data: Dataset, inits: list[list[np.ndarray]], specs: list[RunSpe
     for j, members in enumerate(ensembles(specs)):
         path = None if checkpoint is None else f"{checkpoint}.e{j}.npz"
         log.info("ensemble %d: %d runs, batch %s", j, len(members), specs[members[0]].batch)
-        trained = train_ensemble(data, [inits[i] for i in members], [specs[i] for i in members],
-                                 checkpoint=path, checkpoint_every_s=checkpoint_every_s)  # fmt: skip
+        trained = train_ensemble(
+            data,
+            [inits[i] for i in members],
+            [specs[i] for i in members],
+            checkpoint=path,
+            checkpoint_every_s=checkpoint_every_s,
+        )
         for i, result in zip(members, trained):
             results[i] = result
     return results
@@ -104,10 +115,16 @@ def train_ensemble(
         raise ValueError(f"an ensemble's runs must share {', '.join(SHARED)}")
     first, k = specs[0], len(specs)
     engine = EnsembleEngine(
-        data, [[w.copy() for w in init] for init in inits], activation=first.activation, loss=first.loss,
-        lr=[s.lr for s in specs], weight_decay=[s.weight_decay for s in specs], clip=[s.clip for s in specs],
-        device=first.device, threads=first.threads,
-    )  # fmt: skip
+        data,
+        [[w.copy() for w in init] for init in inits],
+        activation=first.activation,
+        loss=first.loss,
+        lr=[s.lr for s in specs],
+        weight_decay=[s.weight_decay for s in specs],
+        clip=[s.clip for s in specs],
+        device=first.device,
+        threads=first.threads,
+    )
     streams = None
     if first.batch is not None:
         streams = [BatchStream(data.n, s.batch, s.order_seed, shuffle=s.shuffle) for s in specs]
@@ -140,9 +157,15 @@ def train_ensemble(
         weights, metrics = engine.weights(), engine.evaluate()
         for m in due:
             spec = specs[m]
-            rows[m].append({"step": at, "batch_loss": float(batch_loss[m]), **metrics[m],
-                            **weight_metrics(weights[m], data.support),
-                            **param_columns(weights[m], spec.param_columns)})  # fmt: skip
+            rows[m].append(
+                {
+                    "step": at,
+                    "batch_loss": float(batch_loss[m]),
+                    **metrics[m],
+                    **weight_metrics(weights[m], data.support),
+                    **param_columns(weights[m], spec.param_columns),
+                }
+            )
             if at in snaps[m]:
                 snapshots[m].append((at, weights[m]))
             if is_diverged(metrics[m], weights[m], spec.divergence_bound):
@@ -171,8 +194,18 @@ def train_ensemble(
             )
         record(target)
         if checkpoint and time.monotonic() - last_ckpt > checkpoint_every_s and step < total:
-            _save(checkpoint, key, engine, streams, rows, snapshots, status, diverged_step, step,
-                  elapsed + time.monotonic() - t0)  # fmt: skip
+            _save(
+                checkpoint,
+                key,
+                engine,
+                streams,
+                rows,
+                snapshots,
+                status,
+                diverged_step,
+                step,
+                elapsed + time.monotonic() - t0,
+            )
             last_ckpt = time.monotonic()
     wall = elapsed + time.monotonic() - t0
     described = {**engine.describe(), "ensemble_size": k}
@@ -200,10 +233,15 @@ def _ensemble_key(specs, data, inits) -> str:
 
 def _save(path, key, engine, streams, rows, snapshots, status, diverged_step, step, elapsed) -> None:
     meta = {
-        "key": key, "step": step, "elapsed": elapsed, "rows": rows, "status": status,
-        "diverged_step": diverged_step, "streams": [s.state() for s in streams or []],
+        "key": key,
+        "step": step,
+        "elapsed": elapsed,
+        "rows": rows,
+        "status": status,
+        "diverged_step": diverged_step,
+        "streams": [s.state() for s in streams or []],
         "snapshot_steps": [[s for s, _ in member] for member in snapshots],
-    }  # fmt: skip
+    }
     arrays = {f"w{i}": np.stack(layer) for i, layer in enumerate(zip(*engine.weights()))}
     for m, member in enumerate(snapshots):
         for j, (_, ws) in enumerate(member):

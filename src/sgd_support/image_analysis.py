@@ -7,7 +7,7 @@ weights ``W1`` of shape (hidden, d). Everything is computed in float64.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -65,9 +65,8 @@ def given_weights(shapes: Sequence[tuple[int, int]], values: Sequence) -> list[n
 
 def save_weights(weights: Sequence[np.ndarray], path: str | os.PathLike) -> None:
     """Write a list of weight matrices to an ``.npz`` (keys w0, w1, ...), atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **{f"w{i}": w for i, w in enumerate(weights)})
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **{f"w{i}": w for i, w in enumerate(weights)})
 
 
 def load_weights(path: str | os.PathLike) -> list[np.ndarray]:

@@ -19,10 +19,7 @@ from sgd_support.models import layer_shapes
 def model_weights(config: dict, dataset: str, model: str) -> int:
     """Number of weights of ``model`` on ``dataset`` (inputs and outputs from its kind)."""
     inputs, outputs = io_sizes(config["datasets"][dataset], config["datasets"])
-    return sum(
-        o * i
-        for o, i in layer_shapes(inputs, config["models"][model]["widths"], outputs)
-    )
+    return sum(o * i for o, i in layer_shapes(inputs, config["models"][model]["widths"], outputs))
 
 
 def run_uses_gpu(config: dict, run: dict[str, str]) -> bool:

@@ -60,9 +60,20 @@ def job_counts(configfile: str | os.PathLike, workdir: str | os.PathLike = ".") 
     """Jobs per rule of the whole workflow for ``configfile``, all of them as if none
     had run (a dry run with ``--forceall``: its "Job stats" table)."""
     snakemake = Path(sys.executable).parent / "snakemake"
-    cmd = [str(snakemake), "--snakefile", str(REPO / "Snakefile"), "--configfile", str(configfile),
-           "--directory", str(workdir), "--dry-run", "--forceall", "--nolock",
-           "--quiet", "rules"]  # fmt: skip
+    cmd = [
+        str(snakemake),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--configfile",
+        str(configfile),
+        "--directory",
+        str(workdir),
+        "--dry-run",
+        "--forceall",
+        "--nolock",
+        "--quiet",
+        "rules",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"snakemake --dry-run failed:\n{proc.stderr[-4000:]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import platform
@@ -13,30 +14,67 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas", "sklearn", "torchvision")
 # Environment variables that change thread counts or kernel choice, hence possibly bits.
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
-               "NUMBA_THREADING_LAYER", "CUBLAS_WORKSPACE_CONFIG", "CUDA_VISIBLE_DEVICES")  # fmt: skip
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMBA_THREADING_LAYER",
+    "CUBLAS_WORKSPACE_CONFIG",
+    "CUDA_VISIBLE_DEVICES",
+)
 
 
 # The modules that training results (data sets, inits, trajectories) depend on.
 # Figure and analysis code is left out, so editing a plot does not retrain a sweep.
 TRAINING_CODE = (
-    "data", "engines", "cli/make_dataset.py", "cli/init_weights.py", "cli/train.py", "atomic.py",
-    "batches.py", "config.py", "grid.py", "models.py", "recording.py", "storage.py", "training.py",
-    "group.py", "cli/train_group.py", "checkpoint_file.py",
-)  # fmt: skip
+    "data",
+    "engines",
+    "cli/make_dataset.py",
+    "cli/init_weights.py",
+    "cli/train.py",
+    "atomic.py",
+    "batches.py",
+    "config.py",
+    "grid.py",
+    "models.py",
+    "recording.py",
+    "storage.py",
+    "training.py",
+    "group.py",
+    "cli/train_group.py",
+    "checkpoint_file.py",
+)
 
 
 def code_hash(*parts: str) -> str:
     """SHA-256 (12 hex) over the package's source files (or only ``parts``: files or
     folders relative to the package). Results depend on the code and Snakemake does
-    not see code edits, so rules put this into their params."""
+    not see code edits, so rules put this into their params.
+
+    Each file is hashed by its syntax tree without docstrings (``code_meaning``), so
+    reformatting, comments and docstrings change no hash and rerun no job; a changed
+    statement, name or constant does."""
     digest = hashlib.sha256()
     roots = [PACKAGE_DIR / p for p in parts] or [PACKAGE_DIR]
     files = {f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))}
     for path in sorted(files):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
+        digest.update(code_meaning(path.read_text()))
     return digest.hexdigest()[:12]
+
+
+def code_meaning(source: str) -> bytes:
+    """What of a module's source can change what it computes: its syntax tree, without
+    positions, comments (the parser drops them) and docstrings."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                if isinstance(first.value.value, str):
+                    node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
 
 
 def _git(*args: str) -> str | None:
@@ -116,8 +154,14 @@ def provenance() -> dict:
     from sgd_support import __version__
 
     return {
-        "sgd_support": __version__, "code_hash": code_hash(), "git_commit": git_commit(),
+        "sgd_support": __version__,
+        "code_hash": code_hash(),
+        "git_commit": git_commit(),
         "git_dirty": git_dirty(),
-        "versions": versions(), "numerics": numerics(), "host": platform.node(),
-        "machine": platform.machine(), "cpu": cpu_model(), "platform": platform.platform(),
-    }  # fmt: skip
+        "versions": versions(),
+        "numerics": numerics(),
+        "host": platform.node(),
+        "machine": platform.machine(),
+        "cpu": cpu_model(),
+        "platform": platform.platform(),
+    }

@@ -52,8 +52,8 @@ def relu_claims(
         "and larger at the smallest batch than under GD, at every lr",
         "",
         None,
-        location=f"App. C 'With ReLU Networks' ('SGD with lower batch sizes picks up the support more "
-        f"confidently'), Fig. 16; Sec. 6",
+        location="App. C 'With ReLU Networks' ('SGD with lower batch sizes picks up the support more "
+        "confidently'), Fig. 16; Sec. 6",
         scope="ReLU networks",
     )
     if not set(ROW_COLUMNS) <= set(ok.columns) or ok.empty:
@@ -113,7 +113,7 @@ def relu_claims(
             + " (W1/Gram figure)"
             + residual
         )
-    for claim, results in ((some, some_results), (more, more_results)):
+    for claim in (some, more):
         if claim.passed is None:
             claim.why = "the sweep needs SGD runs (and GD for the second row) at every lr"
     return [some, more]

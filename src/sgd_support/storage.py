@@ -68,11 +68,15 @@ def write_weights(path: str | os.PathLike, snapshots: list[tuple[int, list[np.nd
             values.append(np.asarray(w, dtype=np.float32).ravel())
     offsets = np.cumsum([0] + [len(v) for v in values])
     flat = np.concatenate(values) if values else np.empty(0, np.float32)
-    table = pa.table({
-        "step": _column(steps, "int64"), "layer": _column(layers, "int32"),
-        "rows": _column(rows, "int32"), "cols": _column(cols, "int32"),
-        "values": pa.ListArray.from_arrays(_column(offsets, "int32"), _column(flat, "float32")),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "step": _column(steps, "int64"),
+            "layer": _column(layers, "int32"),
+            "rows": _column(rows, "int32"),
+            "cols": _column(cols, "int32"),
+            "values": pa.ListArray.from_arrays(_column(offsets, "int32"), _column(flat, "float32")),
+        }
+    )
     _write(table, path, meta)
 
 
@@ -117,5 +121,9 @@ def open_sweep(root: str | os.PathLike, name: str = "trajectory.parquet"):
     for f in files:
         read_metadata(f)
     schema = pa.schema([(p, pa.string()) for p in PARTITIONS])
-    return pads.dataset(files, format="parquet", partitioning=pads.partitioning(schema, flavor="hive"),
-                        partition_base_dir=str(root))  # fmt: skip
+    return pads.dataset(
+        files,
+        format="parquet",
+        partitioning=pads.partitioning(schema, flavor="hive"),
+        partition_base_dir=str(root),
+    )

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sgd_support.storage import SchemaVersionError, read_metadata
 
-COORDINATES = "dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
+COORDINATES = (
+    "dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
+)
 RUN_DIR = f"runs/{COORDINATES}"  # under the results folder, as the workflow writes them
 CHECKPOINT = f"checkpoints/{COORDINATES}.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale")

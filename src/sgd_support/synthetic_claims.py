@@ -210,7 +210,9 @@ def _weight_decay(experiment: str, where: str, ok: pd.DataFrame, zero: float) ->
             trend = (
                 "stationary"
                 if abs(change) < PLATEAU_MAX_CHANGE
-                else "rising" if change > 0 else "still falling"
+                else "rising"
+                if change > 0
+                else "still falling"
             )
             kept.append(
                 f"lr {lr}: GD+wd keeps {ratio:.1%} of the init's irrelevant norm after {run['steps']} steps, "

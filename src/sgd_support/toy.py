@@ -50,8 +50,20 @@ RATE_TOL = 1e-5
 NORM_TOL = 1e-2  # |(a, b)| below this counts as having reached the origin
 
 
-RATE_COLUMNS = ["dataset", "x", "optimizer", "schedule", "lr", "epochs", "a", "measured", "predicted",
-                "max_abs_error", "first_order", "second_order"]  # fmt: skip
+RATE_COLUMNS = [
+    "dataset",
+    "x",
+    "optimizer",
+    "schedule",
+    "lr",
+    "epochs",
+    "a",
+    "measured",
+    "predicted",
+    "max_abs_error",
+    "first_order",
+    "second_order",
+]
 
 
 @dataclass
@@ -123,8 +135,9 @@ def measured_factors(traj: pd.DataFrame, n: int) -> pd.DataFrame:
     start = t.index[(t.index % n == 0) & np.isin(t.index + n, t.index)]
     b0, b1 = t.loc[start, "b"].to_numpy(), t.loc[start + n, "b"].to_numpy()
     keep = (np.abs(b0) >= B_MIN) & (np.abs(b0) <= B_MAX)
-    return pd.DataFrame({"step": start[keep], "a": t.loc[start, "a"].to_numpy()[keep],
-                         "measured": b1[keep] / b0[keep]})  # fmt: skip
+    return pd.DataFrame(
+        {"step": start[keep], "a": t.loc[start, "a"].to_numpy()[keep], "measured": b1[keep] / b0[keep]}
+    )
 
 
 def rates_table(runs: list[ToyRun], inputs: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -143,14 +156,22 @@ def rates_table(runs: list[ToyRun], inputs: dict[str, np.ndarray]) -> pd.DataFra
         predicted = predicted_factor(lr, pairs["a"].to_numpy(), x, batch)
         a = float(pairs["a"].median())
         first, second = expansion_terms(lr, a, x, batch)
-        rows.append({
-            "dataset": run.coords["dataset"], "x": " ".join(f"{v:.6g}" for v in x),
-            "optimizer": run.coords["optimizer"], "schedule": run.label, "lr": lr,
-            "epochs": len(pairs), "a": a, "measured": float(pairs["measured"].median()),
-            "predicted": float(np.median(predicted)),
-            "max_abs_error": float(np.max(np.abs(pairs["measured"].to_numpy() - predicted))),
-            "first_order": first, "second_order": second,
-        })  # fmt: skip
+        rows.append(
+            {
+                "dataset": run.coords["dataset"],
+                "x": " ".join(f"{v:.6g}" for v in x),
+                "optimizer": run.coords["optimizer"],
+                "schedule": run.label,
+                "lr": lr,
+                "epochs": len(pairs),
+                "a": a,
+                "measured": float(pairs["measured"].median()),
+                "predicted": float(np.median(predicted)),
+                "max_abs_error": float(np.max(np.abs(pairs["measured"].to_numpy() - predicted))),
+                "first_order": first,
+                "second_order": second,
+            }
+        )
     return pd.DataFrame(rows, columns=RATE_COLUMNS)
 
 
@@ -164,14 +185,24 @@ def _fmt(rows: pd.DataFrame) -> str:
 
 def rate_claims(table: pd.DataFrame) -> list[Claim]:
     """SGD contracts faster than GD on D2; the measured factors match the closed forms."""
-    faster = Claim("E6", "On D2 (oscillation on the inputs) SGD shrinks b faster than GD (App. B, Eq. 3)",
-                   "per data set with labels 0: every batch-1 SGD run's median epoch factor of b is "
-                   "below GD's", "no GD/SGD runs on a data set with labels 0", None,
-                   location="App. B, Eq. 3; Sec. 4.2 (i), Fig. 4 (left)", scope="toy model")  # fmt: skip
-    exact = Claim("E6", "The contraction of b per epoch is the closed form of App. B (our MSE: eta = 2 lr)",
-                  f"|measured - closed form| <= {RATE_TOL:g} for every epoch with "
-                  f"{B_MIN:g} <= |b| <= {B_MAX:g}", "no rate measurements", None,
-                  location="App. B, Eq. 3", scope="toy model")  # fmt: skip
+    faster = Claim(
+        "E6",
+        "On D2 (oscillation on the inputs) SGD shrinks b faster than GD (App. B, Eq. 3)",
+        "per data set with labels 0: every batch-1 SGD run's median epoch factor of b is below GD's",
+        "no GD/SGD runs on a data set with labels 0",
+        None,
+        location="App. B, Eq. 3; Sec. 4.2 (i), Fig. 4 (left)",
+        scope="toy model",
+    )
+    exact = Claim(
+        "E6",
+        "The contraction of b per epoch is the closed form of App. B (our MSE: eta = 2 lr)",
+        f"|measured - closed form| <= {RATE_TOL:g} for every epoch with {B_MIN:g} <= |b| <= {B_MAX:g}",
+        "no rate measurements",
+        None,
+        location="App. B, Eq. 3",
+        scope="toy model",
+    )
     if table.empty:
         return _undecided_why([faster, exact])
     verdicts, slow = [], []
@@ -179,18 +210,24 @@ def rate_claims(table: pd.DataFrame) -> list[Claim]:
         gd, sgd = rows[rows.schedule == "GD"], rows[rows.schedule.str.startswith("SGD")]
         if not gd.empty and not sgd.empty:
             verdicts.append(bool((sgd.measured < gd.measured.min()).all()))
-            slow += [f"{dataset} {r.schedule}: {r.measured:.6f} not below GD's {gd.measured.min():.6f}"
-                     for r in sgd.itertuples() if r.measured >= gd.measured.min()]  # fmt: skip
+            slow += [
+                f"{dataset} {r.schedule}: {r.measured:.6f} not below GD's {gd.measured.min():.6f}"
+                for r in sgd.itertuples()
+                if r.measured >= gd.measured.min()
+            ]
     if verdicts:
         faster.passed, faster.measured = all(verdicts), _fmt(table)
         faster.why = "; ".join(slow) + " (median epoch factors of b, rates table)" if slow else ""
     exact.passed = bool((table.max_abs_error <= RATE_TOL).all())
-    exact.measured = (f"largest |measured - closed form| {table.max_abs_error.max():.2e} "
-                      f"over {table.epochs.sum()} epochs")  # fmt: skip
+    exact.measured = (
+        f"largest |measured - closed form| {table.max_abs_error.max():.2e} over {table.epochs.sum()} epochs"
+    )
     if not exact.passed:
         worst = table.loc[table.max_abs_error.idxmax()]
-        exact.why = (f"{worst.dataset} {worst.schedule}: an epoch factor off by {worst.max_abs_error:.2e} "
-                     f"> {RATE_TOL:g} (rates table)")  # fmt: skip
+        exact.why = (
+            f"{worst.dataset} {worst.schedule}: an epoch factor off by {worst.max_abs_error:.2e} "
+            f"> {RATE_TOL:g} (rates table)"
+        )
     return _undecided_why([faster, exact])
 
 
@@ -205,13 +242,25 @@ def _undecided_why(claims: list[Claim]) -> list[Claim]:
 def drift_claims(runs: list[ToyRun]) -> list[Claim]:
     """On D1 (labels not fitted by any a*b, minima a*b = 0) SGD ends at the origin,
     GD stops on a*b = 0 where gradient flow lands (a^2 - b^2 is its invariant)."""
-    sgd = Claim("E6", "On D1 SGD drifts along a*b = 0 to the min-norm solution a = b = 0 (App. B)",
-                f"every SGD run ends with |(a, b)| < {NORM_TOL:g}", "no SGD runs on D1-like data",
-                None, location="App. B; Sec. 4.2 (ii), Fig. 4", scope="toy model")  # fmt: skip
-    gd = Claim("E6", "On D1 GD stops at the point of a*b = 0 nearest its start (App. B)",
-               "GD ends with |a*b| < 1e-3 and |(a, b)| within 5% of the gradient-flow end point "
-               "sqrt(|a0^2 - b0^2|) (discrete GD drifts from it by O(lr^2))", "no GD run on D1-like data",
-               None, location="App. B, Fig. 4", scope="toy model")  # fmt: skip
+    sgd = Claim(
+        "E6",
+        "On D1 SGD drifts along a*b = 0 to the min-norm solution a = b = 0 (App. B)",
+        f"every SGD run ends with |(a, b)| < {NORM_TOL:g}",
+        "no SGD runs on D1-like data",
+        None,
+        location="App. B; Sec. 4.2 (ii), Fig. 4",
+        scope="toy model",
+    )
+    gd = Claim(
+        "E6",
+        "On D1 GD stops at the point of a*b = 0 nearest its start (App. B)",
+        "GD ends with |a*b| < 1e-3 and |(a, b)| within 5% of the gradient-flow end point "
+        "sqrt(|a0^2 - b0^2|) (discrete GD drifts from it by O(lr^2))",
+        "no GD run on D1-like data",
+        None,
+        location="App. B, Fig. 4",
+        scope="toy model",
+    )
     sgd_runs = [r for r in runs if r.spec["batch"] is not None and not r.spec.get("weight_decay")]
     gd_runs = [r for r in runs if r.spec["batch"] is None and not r.spec.get("weight_decay")]
     if sgd_runs:
@@ -234,22 +283,33 @@ def drift_claims(runs: list[ToyRun]) -> list[Claim]:
 
 def landscape_claims(runs: list[ToyRun]) -> list[Claim]:
     """Fig. 9: GD stops at its first minimum; SGD and GD+wd drift to the min-norm one (1, 1)."""
-    claim = Claim("E6", "On the landscape of Fig. 9 GD stops at a minimum while SGD and GD+wd drift "
-                  "towards the min-norm minimum a = b = 1",
-                  "GD ends on a*b = 1 (|a*b - 1| < 1e-3) and the distance of the end point to (1, 1) "
-                  "(or (-1, -1)) of every SGD and GD+wd run is below GD's",
-                  "no GD run on the landscape data", None, location="App. B, Fig. 9",
-                  scope="toy model")  # fmt: skip
+    claim = Claim(
+        "E6",
+        "On the landscape of Fig. 9 GD stops at a minimum while SGD and GD+wd drift "
+        "towards the min-norm minimum a = b = 1",
+        "GD ends on a*b = 1 (|a*b - 1| < 1e-3) and the distance of the end point to (1, 1) "
+        "(or (-1, -1)) of every SGD and GD+wd run is below GD's",
+        "no GD run on the landscape data",
+        None,
+        location="App. B, Fig. 9",
+        scope="toy model",
+    )
     verdicts, parts = [], []
     for dataset in sorted({r.coords["dataset"] for r in runs}):
-        dist = {r.label: min(math.hypot(a - 1, b - 1), math.hypot(a + 1, b + 1))
-                for r in runs if r.coords["dataset"] == dataset for a, b in [r.end()]}  # fmt: skip
+        dist = {
+            r.label: min(math.hypot(a - 1, b - 1), math.hypot(a + 1, b + 1))
+            for r in runs
+            if r.coords["dataset"] == dataset
+            for a, b in [r.end()]
+        }
         gd = [r for r in runs if r.coords["dataset"] == dataset and r.label == "GD"]
         if gd and len(dist) > 1:
             on_manifold = abs(np.prod(gd[0].end()) - 1) < 1e-3
             verdicts.append(on_manifold and all(v < dist["GD"] for k, v in dist.items() if k != "GD"))
-            parts.append(f"{dataset}: GD ends at a*b = {np.prod(gd[0].end()):.5f}; distance to (1, 1): "
-                         + ", ".join(f"{k} {v:.3f}" for k, v in dist.items()))  # fmt: skip
+            parts.append(
+                f"{dataset}: GD ends at a*b = {np.prod(gd[0].end()):.5f}; distance to (1, 1): "
+                + ", ".join(f"{k} {v:.3f}" for k, v in dist.items())
+            )
     if verdicts:
         claim.passed, claim.measured = all(verdicts), "; ".join(parts)
         claim.why = "" if claim.passed else "GD is off a*b = 1 or a run ends no nearer (1, 1) than GD"

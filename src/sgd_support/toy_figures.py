@@ -28,7 +28,6 @@ def style(label: str) -> dict:
     return {"color": colour(label), "ls": "--" if "shuffled" in label else "-"}
 
 
-
 def landscape_figure(path, x: np.ndarray, y: np.ndarray, runs: list[ToyRun]) -> None:
     """Contours of log10 of the MSE mean((a*b*x - y)^2) over the (a, b) plane, the
     manifold of minima a*b = c (c = mean(xy) / mean(x^2)), the min-norm minimum
@@ -52,8 +51,13 @@ def landscape_figure(path, x: np.ndarray, y: np.ndarray, runs: list[ToyRun]) -> 
         ax.plot(*run.end(), marker="o", color=colour(run.label), mec="black")
     (a0, b0) = runs[0].start()
     ax.plot(a0, b0, marker="s", color="black", ls="", label=f"start ({a0:g}, {b0:g})")
-    ax.set(xlabel="a", ylabel="b", xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
-           title=f"f(x) = a b x on {runs[0].coords['dataset']} (lr {runs[0].spec['lr']:g})")  # fmt: skip
+    ax.set(
+        xlabel="a",
+        ylabel="b",
+        xlim=(lo[0], hi[0]),
+        ylim=(lo[1], hi[1]),
+        title=f"f(x) = a b x on {runs[0].coords['dataset']} (lr {runs[0].spec['lr']:g})",
+    )
     ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     save_figure(fig, path)
 

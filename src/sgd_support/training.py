@@ -113,10 +113,17 @@ def train(
     from sgd_support.engines import make_engine
 
     engine = make_engine(
-        spec.engine, data, [w.copy() for w in init],
-        activation=spec.activation, loss=spec.loss, lr=spec.lr,
-        weight_decay=spec.weight_decay, clip=spec.clip, device=spec.device, threads=spec.threads,
-    )  # fmt: skip
+        spec.engine,
+        data,
+        [w.copy() for w in init],
+        activation=spec.activation,
+        loss=spec.loss,
+        lr=spec.lr,
+        weight_decay=spec.weight_decay,
+        clip=spec.clip,
+        device=spec.device,
+        threads=spec.threads,
+    )
     stream = None
     if spec.batch is not None:
         stream = BatchStream(data.n, spec.batch, spec.order_seed, shuffle=spec.shuffle)
@@ -139,8 +146,15 @@ def train(
     def record(at: int, loss: float) -> bool:
         weights = engine.weights()
         metrics = engine.evaluate()
-        rows.append({"step": at, "batch_loss": loss, **metrics, **weight_metrics(weights, data.support),
-                     **param_columns(weights, spec.param_columns)})  # fmt: skip
+        rows.append(
+            {
+                "step": at,
+                "batch_loss": loss,
+                **metrics,
+                **weight_metrics(weights, data.support),
+                **param_columns(weights, spec.param_columns),
+            }
+        )
         if at in snaps:
             snapshots.append((at, weights))
         return is_diverged(metrics, weights, spec.divergence_bound)
@@ -163,8 +177,9 @@ def train(
             log.warning("run diverged at step %d (loss %s)", target, rows[-1]["full_loss"])
         due = time.monotonic() - last_ckpt > checkpoint_every_s
         if checkpoint and due and step < spec.steps and status != "diverged":  # a diverged run ends now
-            _save_checkpoint(checkpoint, key, engine, stream, rows, snapshots, step,
-                             elapsed + time.monotonic() - t0)  # fmt: skip
+            _save_checkpoint(
+                checkpoint, key, engine, stream, rows, snapshots, step, elapsed + time.monotonic() - t0
+            )
             last_ckpt = time.monotonic()
     if status == "diverged" and snapshots[-1][0] != step:
         snapshots.append((step, engine.weights()))  # the state the run stopped in
@@ -185,10 +200,13 @@ def _run_key(spec: RunSpec, data: Dataset, init: list[np.ndarray]) -> str:
 
 def _save_checkpoint(path, key, engine, stream, rows, snapshots, step, elapsed) -> None:
     meta = {
-        "key": key, "step": step, "elapsed": elapsed, "rows": rows,
+        "key": key,
+        "step": step,
+        "elapsed": elapsed,
+        "rows": rows,
         "stream": stream.state() if stream is not None else None,
         "snapshot_steps": [s for s, _ in snapshots],
-    }  # fmt: skip
+    }
     arrays = {f"w{i}": w for i, w in enumerate(engine.weights())}
     for j, (_, ws) in enumerate(snapshots):
         arrays.update({f"s{j}_{i}": w for i, w in enumerate(ws)})

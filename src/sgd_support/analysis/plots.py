@@ -21,7 +21,6 @@ E11_PANELS = (
 )
 
 
-
 def placeholder(path: str | os.PathLike, message: str) -> None:
     """A figure that only says why there is nothing to plot."""
     fig, ax = plt.subplots(figsize=(6, 2))

@@ -107,8 +107,9 @@ def excess_curves(weights, x, y, support, lrs, batch, steps, orders, seed=0) -> 
             idx = order_rows[:, t * batch : (t + 1) * batch]
             sgd_w = network_step(sgd_w, x[idx], y[idx], lr_col)
             gd_w = network_step(gd_w, x[None], y[None], gd_lr)
-            sgd[:, t + 1], gd[:, t + 1] = _irrelevant_norm(sgd_w[0], support), _irrelevant_norm(
-                gd_w[0], support
+            sgd[:, t + 1], gd[:, t + 1] = (
+                _irrelevant_norm(sgd_w[0], support),
+                _irrelevant_norm(gd_w[0], support),
             )
     sgd = sgd.reshape(n_lr, 2, orders, steps + 1)
     finite = np.isfinite(sgd).all(axis=(1, 2, 3)) & np.isfinite(gd).all(axis=1)

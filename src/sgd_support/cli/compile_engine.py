@@ -30,8 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     report = {"numba": numba.__version__, **compile_kernels(), "seconds": round(time.monotonic() - start, 2)}
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
-    logging.info("numba kernels ready in %.1f s (cache hits %d, misses %d) at %s", report["seconds"],
-                 report["cache_hits"], report["cache_misses"], report["cache_path"])  # fmt: skip
+    logging.info(
+        "numba kernels ready in %.1f s (cache hits %d, misses %d) at %s",
+        report["seconds"],
+        report["cache_hits"],
+        report["cache_misses"],
+        report["cache_path"],
+    )
 
 
 if __name__ == "__main__":

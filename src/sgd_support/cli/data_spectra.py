@@ -16,8 +16,11 @@ import pandas as pd
 from sgd_support.atomic import atomic_path
 from sgd_support.data.store import load_dataset
 from sgd_support.image_analysis import (
-    components_for_variance, covariance_spectrum, grey_pixels, pixel_covariance,
-)  # fmt: skip
+    components_for_variance,
+    covariance_spectrum,
+    grey_pixels,
+    pixel_covariance,
+)
 from sgd_support.image_plots import covariance_heatmap, spectrum_plot
 
 
@@ -37,12 +40,19 @@ def main(argv: list[str] | None = None) -> None:
     n90, n99 = components_for_variance(eig, 0.9), components_for_variance(eig, 0.99)
     colour = " (grey: mean over RGB)" if len(data.image_shape) == 3 else ""
     covariance_heatmap(cov, f"{args.name}: pixel covariance{colour}", args.covariance)
-    note = (f"{len(grey)} images, {grey.shape[1]} pixels in [0, 1]\n"
-            f"top eigenvalues: {', '.join(f'{v:.3g}' for v in eig[:3])}\n"
-            f"90% of variance: {n90} components; 99%: {n99}")  # fmt: skip
+    note = (
+        f"{len(grey)} images, {grey.shape[1]} pixels in [0, 1]\n"
+        f"top eigenvalues: {', '.join(f'{v:.3g}' for v in eig[:3])}\n"
+        f"90% of variance: {n90} components; 99%: {n99}"
+    )
     spectrum_plot(eig, f"{args.name}: covariance eigenvalues", note, args.spectrum)
-    table = pd.DataFrame({"rank": np.arange(1, len(eig) + 1), "eigenvalue": eig,
-                          "cumulative_share": np.cumsum(eig) / eig.sum()})  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(eig) + 1),
+            "eigenvalue": eig,
+            "cumulative_share": np.cumsum(eig) / eig.sum(),
+        }
+    )
     with atomic_path(args.eigenvalues) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
     logging.info("%s: %s", args.name, note.replace("\n", "; "))

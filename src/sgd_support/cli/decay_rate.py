@@ -21,10 +21,26 @@ from sgd_support.claims import write_claims
 
 log = logging.getLogger("sgd_support.decay_rate")
 RUN_COLUMNS = [
-    "dataset", "model", "optimizer", "lr", "batch", "init", "order", "status", "lr_over_b",
-    "start", "end", "n_points", "rate", "rate_per_lr", "r2", "gd_rate", "excess_rate", "floor",
-    "note"
-]  # fmt: skip
+    "dataset",
+    "model",
+    "optimizer",
+    "lr",
+    "batch",
+    "init",
+    "order",
+    "status",
+    "lr_over_b",
+    "start",
+    "end",
+    "n_points",
+    "rate",
+    "rate_per_lr",
+    "r2",
+    "gd_rate",
+    "excess_rate",
+    "floor",
+    "note",
+]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,8 +23,14 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ds = build_features(load_dataset(args.source), json.loads(args.config))
     save_dataset(ds, args.out)
-    logging.info("wrote %s: x %s, test %s, %d of %d features vary", args.out, ds.x.shape, ds.x_test.shape,
-                 ds.support.sum(), ds.d)  # fmt: skip
+    logging.info(
+        "wrote %s: x %s, test %s, %d of %d features vary",
+        args.out,
+        ds.x.shape,
+        ds.x_test.shape,
+        ds.support.sum(),
+        ds.d,
+    )
 
 
 if __name__ == "__main__":

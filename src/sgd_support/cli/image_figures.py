@@ -19,14 +19,23 @@ import logging
 import numpy as np
 import pandas as pd
 
+from sgd_support import focus_order
 from sgd_support.claims import Claim, write_claims
 from sgd_support.figure_runs import (
-    eigen_panels, figure_parser, init_row, load_figure_inputs, run_row, title, write_tables,
-)  # fmt: skip
+    eigen_panels,
+    figure_parser,
+    init_row,
+    load_figure_inputs,
+    run_row,
+    title,
+    write_tables,
+)
 from sgd_support.image_analysis import (
-    column_change, effective_pixel_share, focus_map, never_lit,
-)  # fmt: skip
-from sgd_support import focus_order
+    column_change,
+    effective_pixel_share,
+    focus_map,
+    never_lit,
+)
 from sgd_support.image_plots import eigen_histograms, focus_share_plot, image_panels
 
 log = logging.getLogger("sgd_support.image_figures")
@@ -38,11 +47,13 @@ def summary_table(runs: list[dict], data, dead: np.ndarray) -> pd.DataFrame:
     share = effective_pixel_share(focus_map(runs[0]["w_init"], data.image_shape))
     rows = [{**init_row(runs[0]), "effective_pixel_share": share, "never_lit_max_change": 0.0}]
     for run in runs:
-        rows.append({
-            **run_row(run),
-            "effective_pixel_share": effective_pixel_share(focus_map(run["w_end"], data.image_shape)),
-            "never_lit_max_change": column_change(run["w_init"], run["w_end"], dead),
-        })  # fmt: skip
+        rows.append(
+            {
+                **run_row(run),
+                "effective_pixel_share": effective_pixel_share(focus_map(run["w_end"], data.image_shape)),
+                "never_lit_max_change": column_change(run["w_init"], run["w_end"], dead),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -58,8 +69,7 @@ def prop5_claim(runs: list[dict], changes: list[float], dead: np.ndarray, label:
     completed run without weight decay (``changes``: each run's largest change there)."""
     claim = f"{label}: W1 columns of never-lit pixels do not change without weight decay (Proposition 5)"
     criterion = (
-        "max |W1_end - W1_init| over those columns == 0 exactly (bitwise), "
-        "every run without weight decay"
+        "max |W1_end - W1_init| over those columns == 0 exactly (bitwise), every run without weight decay"
     )
     plain = [(r, c) for r, c in zip(runs, changes) if r["weight_decay"] == 0]
     if not dead.any() or not plain:
@@ -67,27 +77,35 @@ def prop5_claim(runs: list[dict], changes: list[float], dead: np.ndarray, label:
         return Claim("E7", claim, criterion, measured, None, **PROP5, why="the sweep has no data for it")
     worst = max(c for _, c in plain)
     wd = [f"{r['name']}: {c:.3g}" for r, c in zip(runs, changes) if r["weight_decay"] > 0]
-    measured = (f"{int(dead.sum())} of {dead.size} pixels never lit in the training images; largest change "
-                f"over {len(plain)} runs without weight decay (all order seeds): {worst:.3g}"
-                + (f"; with weight decay (not covered): {', '.join(wd)}" if wd else "") + note)  # fmt: skip
+    measured = (
+        f"{int(dead.sum())} of {dead.size} pixels never lit in the training images; largest change "
+        f"over {len(plain)} runs without weight decay (all order seeds): {worst:.3g}"
+        + (f"; with weight decay (not covered): {', '.join(wd)}" if wd else "")
+        + note
+    )
     passed = worst == 0.0
     why = "" if passed else "a run without wd moved a never-lit column (metrics.tsv: never_lit_max_change)"
     return Claim("E7", claim, criterion, measured, passed, **PROP5, why=why)
 
 
 def focus_claims(runs: list[dict], shares: list[float], label: str, data_size: int, note: str) -> list[Claim]:
-    """"The smaller the batch, the more concentrated the focus map", per lr, over order
+    """ "The smaller the batch, the more concentrated the focus map", per lr, over order
     seeds: over SGD's batch sizes (the paper's range: SGD-32 against SGD-2k), and with
     GD added as the data size."""
-    criterion = ("per batch size, the median over order seeds of the effective pixel share (participation "
-                 "ratio of squared W1 column norms / pixels; 1 = spread evenly, smaller = concentrated) "
-                 "strictly increases with the batch size, and Spearman's rho of share vs batch over all "
-                 f"runs > 0 at one-sided p < {focus_order.ALPHA}; "
-                 "runs without weight decay at one lr")  # fmt: skip
+    criterion = (
+        "per batch size, the median over order seeds of the effective pixel share (participation "
+        "ratio of squared W1 column norms / pixels; 1 = spread evenly, smaller = concentrated) "
+        "strictly increases with the batch size, and Spearman's rho of share vs batch over all "
+        f"runs > 0 at one-sided p < {focus_order.ALPHA}; "
+        "runs without weight decay at one lr"
+    )
     rows = []
     for lr in sorted({r["lr"] for r in runs}, key=float):
-        at_lr = [(r["effective_batch"], s) for r, s in zip(runs, shares)
-                 if r["lr"] == lr and r["weight_decay"] == 0]  # fmt: skip
+        at_lr = [
+            (r["effective_batch"], s)
+            for r, s in zip(runs, shares)
+            if r["lr"] == lr and r["weight_decay"] == 0
+        ]
         for with_gd in (False, True):
             chosen = [(b, s) for b, s in at_lr if with_gd or b < data_size]
             if with_gd and all(b < data_size for b, _ in chosen):
@@ -97,12 +115,17 @@ def focus_claims(runs: list[dict], shares: list[float], label: str, data_size: i
             rho, p = focus_order.rank_test(batches, values)
             passed = focus_order.decide(bands, rho, p)
             scope = "SGD and GD (= the data size)" if with_gd else "SGD batch sizes (the paper's range)"
-            rows.append(Claim(
-                "E7", f"{label}: the smaller the batch, the more concentrated the focus map; {scope}; "
-                f"lr {lr}",
-                criterion, focus_order.describe(bands, rho, p, data_size) + note, passed, **FOCUS,
-                why="" if passed else focus_order.explain(bands, rho, p, data_size),
-            ))  # fmt: skip
+            rows.append(
+                Claim(
+                    "E7",
+                    f"{label}: the smaller the batch, the more concentrated the focus map; {scope}; lr {lr}",
+                    criterion,
+                    focus_order.describe(bands, rho, p, data_size) + note,
+                    passed,
+                    **FOCUS,
+                    why="" if passed else focus_order.explain(bands, rho, p, data_size),
+                )
+            )
     return rows
 
 
@@ -125,9 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     dead = never_lit(data.x)
     init_w = runs[0]["w_init"]
     eigen_histograms(eigen_panels(runs, many_lrs), args.histograms)
-    image_panels([("focus of W1 at init", focus_map(init_w, data.image_shape))]
-                 + [(f"{title(r, many_lrs)} focus of W1", focus_map(r["w_end"], data.image_shape))
-                    for r in runs], args.focus)  # fmt: skip
+    image_panels(
+        [("focus of W1 at init", focus_map(init_w, data.image_shape))]
+        + [(f"{title(r, many_lrs)} focus of W1", focus_map(r["w_end"], data.image_shape)) for r in runs],
+        args.focus,
+    )
     table = summary_table(runs, data, dead)
     write_tables(table, f"E7 test metrics: {label}", args.table, args.table_tsv)
     done = [r for r in all_runs if r["last"]["status"] == "completed"]

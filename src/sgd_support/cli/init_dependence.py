@@ -22,10 +22,24 @@ from sgd_support.data.store import load_dataset
 
 log = logging.getLogger("sgd_support.init_dependence")
 SHOWN = [
-    "dataset", "model", "optimizer", "lr", "batch", "n_inits", "n_runs", "n_diverged", "cos_init",
-    "cos_init_std", "rel_dist", "rel_dist_std", "gram_agreement", "gram_agreement_init",
-    "block_share", "block_share_std", "block_share_init"
-]  # fmt: skip
+    "dataset",
+    "model",
+    "optimizer",
+    "lr",
+    "batch",
+    "n_inits",
+    "n_runs",
+    "n_diverged",
+    "cos_init",
+    "cos_init_std",
+    "rel_dist",
+    "rel_dist_std",
+    "gram_agreement",
+    "gram_agreement_init",
+    "block_share",
+    "block_share_std",
+    "block_share_init",
+]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,8 +21,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ds = build_dataset(json.loads(args.config))
     save_dataset(ds, args.out)
-    logging.info("wrote %s: x %s, y %s, support %d of %d", args.out, ds.x.shape, ds.y.shape,
-                 ds.support.sum(), ds.d)  # fmt: skip
+    logging.info(
+        "wrote %s: x %s, y %s, support %d of %d", args.out, ds.x.shape, ds.y.shape, ds.support.sum(), ds.d
+    )
 
 
 if __name__ == "__main__":

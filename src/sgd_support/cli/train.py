@@ -37,14 +37,25 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run = json.loads(args.run)
     spec = spec_from_dict(run["spec"])
-    result = train(load_dataset(args.data), load_weights(args.init), spec,
-                   checkpoint=args.checkpoint, checkpoint_every_s=args.checkpoint_every)  # fmt: skip
+    result = train(
+        load_dataset(args.data),
+        load_weights(args.init),
+        spec,
+        checkpoint=args.checkpoint,
+        checkpoint_every_s=args.checkpoint_every,
+    )
     write_run(result, run, args.trajectory, args.weights)
     if args.checkpoint:
         Path(args.checkpoint).unlink(missing_ok=True)  # cleaned up after success
-    logging.info("done: %s, %d steps in %.1f s (%.0f steps/s); final loss %.6g, irrelevant norm %.4f",
-                 result.status, result.steps_done, result.wall_time_s, result.steps_per_s,
-                 result.rows[-1]["full_loss"], result.rows[-1]["irrelevant_norm"])  # fmt: skip
+    logging.info(
+        "done: %s, %d steps in %.1f s (%.0f steps/s); final loss %.6g, irrelevant norm %.4f",
+        result.status,
+        result.steps_done,
+        result.wall_time_s,
+        result.steps_per_s,
+        result.rows[-1]["full_loss"],
+        result.rows[-1]["irrelevant_norm"],
+    )
 
 
 def write_run(result, run: dict, trajectory: str, weights: str, **extra) -> None:
@@ -52,12 +63,18 @@ def write_run(result, run: dict, trajectory: str, weights: str, **extra) -> None
     spec and resolved config, status, timing, engine, provenance; ``extra`` adds keys,
     e.g. the group a run was trained in)."""
     meta = {
-        "config": run.get("config", {}), "spec": run["spec"], "status": result.status,
+        "config": run.get("config", {}),
+        "spec": run["spec"],
+        "status": result.status,
         "diverged_step": result.diverged_step,
-        "wall_time_s": result.wall_time_s, "steps_done": result.steps_done,
-        "steps_per_s": result.steps_per_s, **result.engine, "provenance": provenance(),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"), **extra,
-    }  # fmt: skip
+        "wall_time_s": result.wall_time_s,
+        "steps_done": result.steps_done,
+        "steps_per_s": result.steps_per_s,
+        **result.engine,
+        "provenance": provenance(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        **extra,
+    }
     write_trajectory(trajectory, result.rows, result.status, meta)
     write_weights(weights, result.snapshots, meta)
 

@@ -22,15 +22,22 @@ from sgd_support.data.store import load_dataset
 from sgd_support.group import train_group
 from sgd_support.models import load_weights
 
-def run_group(data: str, name: str, members: list[dict], checkpoint: str | None = None,
-              checkpoint_every_s: float = 300.0) -> None:  # fmt: skip
+
+def run_group(
+    data: str,
+    name: str,
+    members: list[dict],
+    checkpoint: str | None = None,
+    checkpoint_every_s: float = 300.0,
+) -> None:
     """Train ``members`` (dicts as in the module docstring) and write their files. The
     outputs are written after all runs have trained, each file atomically; the group's
     checkpoints (``<checkpoint>.*.npz``) are deleted only after the last write."""
     specs = [spec_from_dict(m["run"]["spec"]) for m in members]
     inits = [load_weights(m["init"]) for m in members]
-    results = train_group(load_dataset(data), inits, specs, checkpoint=checkpoint,
-                          checkpoint_every_s=checkpoint_every_s)  # fmt: skip
+    results = train_group(
+        load_dataset(data), inits, specs, checkpoint=checkpoint, checkpoint_every_s=checkpoint_every_s
+    )
     for i, (member, result) in enumerate(zip(members, results)):
         group = {"name": name, "size": len(members), "member": i}
         write_run(result, member["run"], member["trajectory"], member["weights"], group=group)
@@ -40,8 +47,13 @@ def run_group(data: str, name: str, members: list[dict], checkpoint: str | None 
         for path in Path(checkpoint).parent.glob(Path(checkpoint).name + ".*.npz"):
             path.unlink()
     diverged = sum(r.status == "diverged" for r in results)
-    logging.info("done: group %s, %d runs (%d diverged) in %.1f s", name, len(results), diverged,
-                 max(r.wall_time_s for r in results))  # fmt: skip
+    logging.info(
+        "done: group %s, %d runs (%d diverged) in %.1f s",
+        name,
+        len(results),
+        diverged,
+        max(r.wall_time_s for r in results),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,7 +28,13 @@ def build(cfg: dict) -> Dataset:
     test, train = order[:n_test], order[n_test:]
     onehot = np.eye(10, dtype=np.float32)
     return Dataset(
-        x=x[train], y=onehot[labels[train]], labels=labels[train],
-        x_test=x[test], y_test=onehot[labels[test]], labels_test=labels[test],
-        support=x[train].std(axis=0) > 0, task="classification", image_shape=(8, 8),
-    )  # fmt: skip
+        x=x[train],
+        y=onehot[labels[train]],
+        labels=labels[train],
+        x_test=x[test],
+        y_test=onehot[labels[test]],
+        labels_test=labels[test],
+        support=x[train].std(axis=0) > 0,
+        task="classification",
+        image_shape=(8, 8),
+    )

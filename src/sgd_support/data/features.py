@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
-
 from sgd_support.backbone import extract_features, load_backbone
 from sgd_support.data.store import Dataset
 
@@ -27,7 +25,9 @@ def build_features(source: Dataset, cfg: dict, device: str = "auto") -> Dataset:
     default cifar), ``download`` (for "torchvision" weights, default false).
     """
     if tuple(source.image_shape) != (32, 32, 3):
-        raise ValueError(f"the backbone encodes 32x32 colour images; the source has shape {source.image_shape}")
+        raise ValueError(
+            f"the backbone encodes 32x32 colour images; the source has shape {source.image_shape}"
+        )
     arch = cfg.get("arch", "cifar")
     model = load_backbone(cfg.get("weights"), arch, bool(cfg.get("download", False)))
     start = time.perf_counter()
@@ -35,10 +35,20 @@ def build_features(source: Dataset, cfg: dict, device: str = "auto") -> Dataset:
     for split, x in (("train", source.x), ("test", source.x_test)):
         images = x.reshape(len(x), 32, 32, 3)
         features[split] = extract_features(model, images, arch, device=device)
-    log.info("extracted %d + %d feature rows in %.2f s", len(source.x), len(source.x_test),
-             time.perf_counter() - start)  # fmt: skip
+    log.info(
+        "extracted %d + %d feature rows in %.2f s",
+        len(source.x),
+        len(source.x_test),
+        time.perf_counter() - start,
+    )
     x = features["train"]
     return Dataset(
-        x=x, y=source.y, labels=source.labels, x_test=features["test"], y_test=source.y_test,
-        labels_test=source.labels_test, support=x.std(axis=0) > 0, task="classification",
-    )  # fmt: skip
+        x=x,
+        y=source.y,
+        labels=source.labels,
+        x_test=features["test"],
+        y_test=source.y_test,
+        labels_test=source.labels_test,
+        support=x.std(axis=0) > 0,
+        task="classification",
+    )

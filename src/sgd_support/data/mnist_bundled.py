@@ -46,9 +46,7 @@ def load_images(kind: str = "mnist_bundled") -> tuple[np.ndarray, np.ndarray]:
     return table[:, :-1].astype(np.uint8), table[:, -1]
 
 
-def stratified_split(
-    labels: np.ndarray, test_fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, test)``: ``round(test_fraction * count)`` of each class's rows
     to the test set, drawn by a seeded permutation per class; each part sorted."""
     rng = np.random.default_rng(seed)
@@ -68,12 +66,16 @@ def build(cfg: dict) -> Dataset:
     """
     images, labels = load_images(cfg.get("kind", "mnist_bundled"))
     x = images.astype(np.float32) / 255.0
-    train, test = stratified_split(
-        labels, cfg.get("test_fraction", 0.2), cfg.get("seed", 0)
-    )
+    train, test = stratified_split(labels, cfg.get("test_fraction", 0.2), cfg.get("seed", 0))
     onehot = np.eye(CLASSES, dtype=np.float32)
     return Dataset(
-        x=x[train], y=onehot[labels[train]], labels=labels[train],
-        x_test=x[test], y_test=onehot[labels[test]], labels_test=labels[test],
-        support=x[train].std(axis=0) > 0, task="classification", image_shape=SHAPE,
-    )  # fmt: skip
+        x=x[train],
+        y=onehot[labels[train]],
+        labels=labels[train],
+        x_test=x[test],
+        y_test=onehot[labels[test]],
+        labels_test=labels[test],
+        support=x[train].std(axis=0) > 0,
+        task="classification",
+        image_shape=SHAPE,
+    )

@@ -62,9 +62,8 @@ def save_dataset(ds: Dataset, path: str | os.PathLike) -> None:
         value = getattr(ds, name)
         if value is not None:
             arrays[name] = value
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def load_dataset(path: str | os.PathLike) -> Dataset:

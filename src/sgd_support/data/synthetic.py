@@ -63,5 +63,7 @@ def build(cfg: dict):
     """The Dataset of a ``kind: synthetic`` config entry."""
     from sgd_support.data.store import Dataset
 
-    x, y = make_synthetic(cfg["n"], cfg["d"], cfg["r"], cfg.get("noise", 0.001), cfg["target"], cfg.get("seed", 0))
+    x, y = make_synthetic(
+        cfg["n"], cfg["d"], cfg["r"], cfg.get("noise", 0.001), cfg["target"], cfg.get("seed", 0)
+    )
     return Dataset(x=x, y=y, support=support_mask(cfg["d"], cfg["r"]))

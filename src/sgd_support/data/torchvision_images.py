@@ -41,8 +41,10 @@ def _unchecked(cls):
 
     class Unchecked(cls):
         def _check_integrity(self) -> bool:
-            return all(Path(self.root, self.base_folder, name).is_file()
-                       for name, _ in self.train_list + self.test_list)  # fmt: skip
+            return all(
+                Path(self.root, self.base_folder, name).is_file()
+                for name, _ in self.train_list + self.test_list
+            )
 
         def _load_meta(self) -> None:
             with open(Path(self.root, self.base_folder, self.meta["filename"]), "rb") as fh:
@@ -53,8 +55,9 @@ def _unchecked(cls):
     return Unchecked
 
 
-def load_split(kind: str, root: str | os.PathLike | None, train: bool, download: bool = False,
-               checksum: bool = True) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def load_split(
+    kind: str, root: str | os.PathLike | None, train: bool, download: bool = False, checksum: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """One split of a torchvision image data set as ``(images uint8, labels int64)``.
 
     images: (n, 28, 28) for MNIST, (n, 32, 32, 3) for CIFAR. Raises
@@ -97,15 +100,22 @@ def build(cfg: dict) -> Dataset:
     _, shape, classes = KINDS[kind]
     split = {}
     for train in (True, False):
-        images, labels = load_split(kind, cfg.get("root"), train, bool(cfg.get("download", False)),
-                                    bool(cfg.get("checksum", True)))  # fmt: skip
+        images, labels = load_split(
+            kind, cfg.get("root"), train, bool(cfg.get("download", False)), bool(cfg.get("checksum", True))
+        )
         if images.shape[1:] != shape:
             raise ValueError(f"{kind}: images of shape {images.shape[1:]}, expected {shape}")
         split[train] = (images.reshape(len(images), -1).astype(np.float32) / 255.0, labels)
     (x, labels), (x_test, labels_test) = split[True], split[False]
     onehot = np.eye(classes, dtype=np.float32)
     return Dataset(
-        x=x, y=onehot[labels], labels=labels,
-        x_test=x_test, y_test=onehot[labels_test], labels_test=labels_test,
-        support=x.std(axis=0) > 0, task="classification", image_shape=shape,
-    )  # fmt: skip
+        x=x,
+        y=onehot[labels],
+        labels=labels,
+        x_test=x_test,
+        y_test=onehot[labels_test],
+        labels_test=labels_test,
+        support=x.std(axis=0) > 0,
+        task="classification",
+        image_shape=shape,
+    )

@@ -34,8 +34,13 @@ def make_engine(name: str, data, weights, **hyper):
 
     Only the chosen engine's module is imported, so a numba run never imports torch.
     """
-    chosen = pick_engine(name, sum(w.size for w in weights), activation=hyper["activation"], loss=hyper["loss"],
-                         device=hyper.get("device", "auto"))  # fmt: skip
+    chosen = pick_engine(
+        name,
+        sum(w.size for w in weights),
+        activation=hyper["activation"],
+        loss=hyper["loss"],
+        device=hyper.get("device", "auto"),
+    )
     if chosen == "numba":
         from sgd_support.engines.numba_engine import NumbaEngine
 

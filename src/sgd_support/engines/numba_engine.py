@@ -87,7 +87,12 @@ def _dense_t(w, n_out, n_in, dlt, prev, b):
             dst[r] = w0 * d0[r]
         o = 1
         while o + 4 <= n_out:
-            w0, w1, w2, w3 = w[o * n_in + i], w[(o + 1) * n_in + i], w[(o + 2) * n_in + i], w[(o + 3) * n_in + i]
+            w0, w1, w2, w3 = (
+                w[o * n_in + i],
+                w[(o + 1) * n_in + i],
+                w[(o + 2) * n_in + i],
+                w[(o + 3) * n_in + i],
+            )
             d0, d1, d2, d3 = dlt[o], dlt[o + 1], dlt[o + 2], dlt[o + 3]
             for r in range(b):
                 dst[r] += w0 * d0[r] + w1 * d1[r] + w2 * d2[r] + w3 * d3[r]
@@ -113,7 +118,12 @@ def _outer(g, n_out, n_in, dlt, inp, b):
                 s1 += d1[r] * a[r]
                 s2 += d2[r] * a[r]
                 s3 += d3[r] * a[r]
-            g[o * n_in + i], g[(o + 1) * n_in + i], g[(o + 2) * n_in + i], g[(o + 3) * n_in + i] = s0, s1, s2, s3
+            g[o * n_in + i], g[(o + 1) * n_in + i], g[(o + 2) * n_in + i], g[(o + 3) * n_in + i] = (
+                s0,
+                s1,
+                s2,
+                s3,
+            )
             o += 4
         while o < n_out:
             do = dlt[o]
@@ -169,7 +179,9 @@ def _sgd_chunk(x, y, indices, offsets, params, shapes, poff, relu, lr, wd, clip,
             n_out, n_in = shapes[layer, 0], shapes[layer, 1]
             _outer(grads[poff[layer] : poff[layer + 1]], n_out, n_in, deltas[layer + 1], acts[layer], b)
             if layer > 0:
-                _dense_t(params[poff[layer] : poff[layer + 1]], n_out, n_in, deltas[layer + 1], deltas[layer], b)
+                _dense_t(
+                    params[poff[layer] : poff[layer + 1]], n_out, n_in, deltas[layer + 1], deltas[layer], b
+                )
                 if relu:  # ReLU passes the gradient where its output is > 0
                     for i in range(n_in):
                         for r in range(b):
@@ -268,19 +280,36 @@ class NumbaEngine:
             shape = (len(self.shapes) + 1, self._width, bmax)
             self._scratch = (np.zeros(shape, np.float32), np.zeros(shape, np.float32))
         acts, deltas = self._scratch
-        return float(_sgd_chunk(self.x, self.y, np.ascontiguousarray(indices, dtype=np.int64),
-                                np.ascontiguousarray(offsets, dtype=np.int64), self.params, self.shapes,
-                                self.poff, self.relu, self.lr, self.wd, self.clip, acts, deltas,
-                                self.grads))  # fmt: skip
+        return float(
+            _sgd_chunk(
+                self.x,
+                self.y,
+                np.ascontiguousarray(indices, dtype=np.int64),
+                np.ascontiguousarray(offsets, dtype=np.int64),
+                self.params,
+                self.shapes,
+                self.poff,
+                self.relu,
+                self.lr,
+                self.wd,
+                self.clip,
+                acts,
+                deltas,
+                self.grads,
+            )
+        )
 
     def step_full(self, k: int) -> float:
         """``k`` full-batch (GD) updates with BLAS matmuls; returns the loss before the last."""
         self._limit_blas_threads()
         if self._gd is None:  # transposed data and reused buffers: no allocation per step
             n = self.x.shape[0]
-            self._gd = (np.ascontiguousarray(self.x.T), np.ascontiguousarray(self.y.T),
-                        [np.empty((s[0], n), np.float32) for s in self.shapes],
-                        [np.empty((s[0], n), np.float32) for s in self.shapes])  # fmt: skip
+            self._gd = (
+                np.ascontiguousarray(self.x.T),
+                np.ascontiguousarray(self.y.T),
+                [np.empty((s[0], n), np.float32) for s in self.shapes],
+                [np.empty((s[0], n), np.float32) for s in self.shapes],
+            )
         xt, yt, hbuf, dbuf = self._gd
         ws = self._views()
         grads = [np.empty_like(w) for w in ws]
@@ -352,11 +381,17 @@ def compile_kernels() -> dict:
     """Compile (or load from the cache) every kernel on a tiny problem; returns
     numba's cache statistics, so a caller can tell a compile from a cache hit."""
     rng = np.random.default_rng(0)
-    data = Dataset(x=rng.standard_normal((8, 3), dtype=np.float32),
-                   y=rng.standard_normal((8, 1), dtype=np.float32), support=np.ones(3, bool))  # fmt: skip
+    data = Dataset(
+        x=rng.standard_normal((8, 3), dtype=np.float32),
+        y=rng.standard_normal((8, 1), dtype=np.float32),
+        support=np.ones(3, bool),
+    )
     weights = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (1, 4))]
     engine = NumbaEngine(data, weights, activation="relu", loss="mse", lr=0.1, weight_decay=0.0, clip=1.0)
     engine.step_batches(np.arange(8), np.array([0, 4, 8]))
     stats = _sgd_chunk.stats
-    return {"cache_hits": sum(stats.cache_hits.values()), "cache_misses": sum(stats.cache_misses.values()),
-            "cache_path": _sgd_chunk._cache._cache_path}  # fmt: skip
+    return {
+        "cache_hits": sum(stats.cache_hits.values()),
+        "cache_misses": sum(stats.cache_misses.values()),
+        "cache_path": _sgd_chunk._cache._cache_path,
+    }

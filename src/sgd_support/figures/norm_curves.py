@@ -102,8 +102,16 @@ def plot_norm_curves(
 def _paper_markers(ax, paper: pd.DataFrame, palette: dict) -> None:
     for label, rows in paper.groupby("label"):
         mid = (rows["paper_low"] + rows["paper_high"]) / 2
-        ax.errorbar(rows["step"], mid, yerr=(rows["paper_high"] - rows["paper_low"]) / 2, fmt="D", ms=6,
-                    color=palette.get(label, "k"), mec="k", zorder=5)  # fmt: skip
+        ax.errorbar(
+            rows["step"],
+            mid,
+            yerr=(rows["paper_high"] - rows["paper_low"]) / 2,
+            fmt="D",
+            ms=6,
+            color=palette.get(label, "k"),
+            mec="k",
+            zorder=5,
+        )
     if len(paper):
         ax.plot([], [], "D", color="w", mec="k", label="paper (reference values)")
 

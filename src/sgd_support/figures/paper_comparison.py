@@ -40,9 +40,20 @@ def comparison(quantiles: pd.DataFrame, setup: dict) -> pd.DataFrame:
             if step > steps.max() * 1.001:
                 continue  # this run stopped before the paper's step
             at = q.iloc[int(np.argmin(np.abs(np.log(np.maximum(steps, 1) / step))))]
-            rows.append([lr, label, step, int(at["step"]), low, high, at["irrelevant_norm_q10"],
-                         at["irrelevant_norm_q50"], at["irrelevant_norm_q90"],
-                         at["irrelevant_norm_q50"] - (low + high) / 2])  # fmt: skip
+            rows.append(
+                [
+                    lr,
+                    label,
+                    step,
+                    int(at["step"]),
+                    low,
+                    high,
+                    at["irrelevant_norm_q10"],
+                    at["irrelevant_norm_q50"],
+                    at["irrelevant_norm_q90"],
+                    at["irrelevant_norm_q50"] - (low + high) / 2,
+                ]
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
