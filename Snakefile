@@ -14,7 +14,7 @@ if not workflow.config_settings.configfiles:
 
 
 # The schema fills defaults and checks types and ranges; common.smk then runs the
-# semantic checks (sgd_support.validation) before any rule reads the config.
+# semantic checks (sgd_support.sweep.validation) before any rule reads the config.
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -1,4 +1,4 @@
-"""Regenerate the cost model's calibration table (src/sgd_support/cost_calibration.yaml).
+"""Regenerate the cost model's calibration table (src/sgd_support/sweep/cost_calibration.yaml).
 
 Runs ``engine_speed.py`` and ``job_start.py`` (and, with ``--cuda``, ``cuda_step.py``
 on a GPU machine) and turns their printed outputs into the table: per device and
@@ -26,11 +26,11 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from sgd_support.cost import CALIBRATION  # noqa: E402
 from sgd_support.models import layer_shapes  # noqa: E402
+from sgd_support.sweep.cost import CALIBRATION  # noqa: E402
 
 HEADER = """\
-# Calibration of the cost model (sgd_support.cost), written by benchmarks/calibrate.py
+# Calibration of the cost model (sgd_support.sweep.cost), written by benchmarks/calibrate.py
 # from the outputs of engine_speed.py, job_start.py and cuda_step.py (README
 # "Performance"). step_us: per device and engine, points [work, microseconds per
 # step], work = rows per step (batch, or all rows for full batch) x model weights.

@@ -40,14 +40,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sgd_support.config import expand_runs  # noqa: E402
-from sgd_support.cost import run_cost  # noqa: E402
-from sgd_support.plan import LOCAL_RULES, local_wall_s, parse_job_stats  # noqa: E402
-from sgd_support.storage import PARTITIONS  # noqa: E402
-from sgd_support.workflow_config import load_config  # noqa: E402
+from sgd_support.reporting.run_paths import RUN_DIR, RUN_PARTS  # noqa: E402
+from sgd_support.sweep.cost import run_cost  # noqa: E402
+from sgd_support.sweep.plan import LOCAL_RULES, local_wall_s, parse_job_stats  # noqa: E402
+from sgd_support.sweep.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-RUN_PARTS = "/".join(f"{key}={{{key}}}" for key in PARTITIONS)  # dataset={dataset}/.../order={order}
-RUN_DIR = f"results/runs/{RUN_PARTS}"
 BENCH = f"results/benchmarks/runs/{RUN_PARTS}.tsv"
 
 

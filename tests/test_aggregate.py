@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sgd_support.aggregate import coordinates, final_states, final_summary, read_runs, trajectory_quantiles
-from sgd_support.experiments import experiment_id, label_order, optimizer_kind, run_label
+from sgd_support.experiments.catalog import experiment_id, label_order, optimizer_kind, run_label
+from sgd_support.reporting.aggregate import (
+    coordinates,
+    final_states,
+    final_summary,
+    read_runs,
+    trajectory_quantiles,
+)
 from sgd_support.storage import write_trajectory
 
 SYNTH = {"kind": "synthetic", "target": "linear"}

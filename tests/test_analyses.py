@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sgd_support.analysis import decay_rate as dr
-from sgd_support.analysis import init_dependence as idep
-from sgd_support.analysis.runs import coordinates
+from sgd_support.experiments.analyses import decay_rate as dr
+from sgd_support.experiments.analyses import init_dependence as idep
 from sgd_support.grid import record_steps
+from sgd_support.reporting.run_paths import coordinates
 
 D, R = 6, 2
 SUPPORT = np.arange(D) < R

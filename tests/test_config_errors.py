@@ -2,7 +2,7 @@
 
 Every case goes through the real ``snakemake -n`` CLI. Schema errors come from
 Snakemake's ``validate`` (it names the key as ``instance['a']['b']``, prints the
-bad value and the rule it broke); semantic errors from ``sgd_support.validation``
+bad value and the rule it broke); semantic errors from ``sgd_support.sweep.validation``
 (``invalid config at a.b[i]: value; allowed: ...``).
 """
 
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake, snakemake_command, tiny_config
 
-from sgd_support.validation import ConfigError, check_config, duplicate_keys
+from sgd_support.sweep.validation import ConfigError, check_config, duplicate_keys
 
 DELETE = object()
 

@@ -9,7 +9,7 @@ from sgd_support.backbone import WeightsFileError, extract_features, load_backbo
 from sgd_support.cli.head_figures import e9_claim
 from sgd_support.data.features import build_features
 from sgd_support.data.store import Dataset
-from sgd_support.image_analysis import count_above, svd_basis_gram
+from sgd_support.experiments.images.analysis import count_above, svd_basis_gram
 
 
 @pytest.fixture(scope="module")

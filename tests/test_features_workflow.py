@@ -9,7 +9,7 @@ from conftest import REPO, run_snakemake
 from image_files import write_cifar
 
 from sgd_support.backbone import resnet18
-from sgd_support.claims import read_claims
+from sgd_support.reporting.claims import read_claims
 
 pytestmark = pytest.mark.slow
 

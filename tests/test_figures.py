@@ -3,13 +3,21 @@ what they are given, diverged groups included."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from sgd_support.figures.norm_curves import caption_numbers, plot_norm_curves
-from sgd_support.figures.weight_grids import deep_numbers, gram, plot_weight_grid, support_share, w1_numbers
-from sgd_support.html_tables import write_html_table
+from sgd_support.experiments.synthetic.norm_curves import caption_numbers, plot_norm_curves
+from sgd_support.experiments.synthetic.weight_grids import (
+    deep_numbers,
+    gram,
+    plot_weight_grid,
+    support_share,
+    w1_numbers,
+)
+from sgd_support.reporting.tables import Table, write_html_page
 
 
 def test_gram_is_abs_w_transpose_w():
@@ -94,8 +102,16 @@ def test_norm_curves_draw_and_list_diverged_runs(tmp_path):
     assert "GD 3.000 at step 10" in text and "SGD-1 1.000 at step 10, 1 diverged" in text
 
 
-def test_html_table_escapes_and_colours(tmp_path):
-    frame = pd.DataFrame({"claim": ["a < b"], "passed": ["PASS"]})
-    write_html_table(frame, tmp_path / "t.html", "T", row_classes=["pass"], verdict_column="passed")
+def test_html_table_escapes_formats_and_colours(tmp_path):
+    frame = pd.DataFrame({"claim": ["a < b", "c"], "value": [1.23456, np.nan], "passed": ["PASS", "FAIL"]})
+    table = Table(frame, "claims", verdicts=["pass", "fail"], verdict_column="passed")
+    write_html_page(tmp_path / "t.html", "T", [table, Table(frame)])
     page = (tmp_path / "t.html").read_text()
-    assert "a &lt; b" in page and '<tr class="pass">' in page and "class=verdict" in page
+    assert "a &lt; b" in page and ">1.235</td>" in page and "nan" not in page
+    # the verdict cells of the first table carry their class (coloured by the page's CSS)
+    cells = re.findall(r'<td id="\w+" class="data row\d+ col2 ?(\w*)" >(\w+)</td>', page)
+    assert cells == [("pass", "PASS"), ("fail", "FAIL"), ("", "PASS"), ("", "FAIL")]
+    assert "td.pass {" in page and page.count("<table") == 2
+    # no random ids: a rerun writes the same bytes
+    write_html_page(tmp_path / "u.html", "T", [table, Table(frame)])
+    assert (tmp_path / "u.html").read_text() == page

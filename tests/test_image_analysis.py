@@ -4,10 +4,10 @@ and the E7 claim rows."""
 import numpy as np
 import pytest
 
-from sgd_support import focus_order
 from sgd_support.cli.image_figures import focus_claims, prop5_claim
 from sgd_support.data.store import Dataset
-from sgd_support.image_analysis import (
+from sgd_support.experiments.images import focus_order
+from sgd_support.experiments.images.analysis import (
     column_change,
     components_for_variance,
     covariance_spectrum,

@@ -7,7 +7,7 @@ import yaml
 from conftest import REPO, run_snakemake
 from image_files import write_mnist
 
-from sgd_support.claims import read_claims
+from sgd_support.reporting.claims import read_claims
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 
 from sgd_support.data import mnist_bundled
 from sgd_support.data.registry import build_dataset
-from sgd_support.validation import ConfigError, check_config
+from sgd_support.sweep.validation import ConfigError, check_config
 
 
 @pytest.fixture(scope="module")

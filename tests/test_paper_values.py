@@ -6,8 +6,8 @@ import pandas as pd
 import yaml
 from conftest import REPO
 
-from sgd_support.figures.paper_comparison import comparison, comparison_rst
-from sgd_support.paper_values import TABLES, reference
+from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
+from sgd_support.experiments.synthetic.paper_values import TABLES, reference
 
 SETUP = {k: v for k, v in yaml.safe_load((REPO / "config.yaml").read_text()).items() if k != "sweeps"}
 

@@ -1,9 +1,9 @@
 """GPU requests follow the engine: only runs the torch engine trains on an image or
-features data set ask for a GPU (sgd_support.placement)."""
+features data set ask for a GPU (sgd_support.sweep.placement)."""
 
 import pytest
 
-from sgd_support.placement import gpu_datasets, model_weights, run_uses_gpu
+from sgd_support.sweep.placement import gpu_datasets, model_weights, run_uses_gpu
 
 
 def config(engine="auto", loss="mse"):

@@ -24,9 +24,9 @@ import yaml
 from conftest import BIN, REPO, run_snakemake, tiny_config
 
 from sgd_support.config import expand_runs
-from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
-from sgd_support.sweep_status import RUN_DIR
-from sgd_support.workflow_config import load_config
+from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep.status import RUN_DIR
+from sgd_support.sweep.workflow_config import load_config
 
 HARNESS = REPO / "tests" / "slurm"
 sys.path.insert(0, str(HARNESS))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sgd_support.claims import is_claimed
-from sgd_support.synthetic_claims import LOSS_MAX_EXCESS, PLATEAU_MAX_CHANGE, synthetic_claims
+from sgd_support.experiments.synthetic.claims import LOSS_MAX_EXCESS, PLATEAU_MAX_CHANGE, synthetic_claims
+from sgd_support.reporting.claims import is_claimed
 
 ZERO = {"lin": 5.0}  # mean(y^2) of the data set
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sgd_support.analysis.theorem1 import (
+from sgd_support.experiments.analyses.theorem1 import (
     excess_curves,
     exponent_fit,
     network_step,

@@ -11,9 +11,7 @@ import torch
 from sgd_support.batches import BatchStream
 from sgd_support.config import run_spec
 from sgd_support.data.registry import build_dataset
-from sgd_support.models import given_weights
-from sgd_support.recording import param_columns
-from sgd_support.toy import (
+from sgd_support.experiments.toy.analysis import (
     RATE_TOL,
     ToyRun,
     data_role,
@@ -23,6 +21,8 @@ from sgd_support.toy import (
     rate_claims,
     rates_table,
 )
+from sgd_support.models import given_weights
+from sgd_support.recording import param_columns
 from sgd_support.training import RunSpec, train
 
 D1 = {"kind": "toy_points", "x": [1, 1], "y": [-1, 1]}

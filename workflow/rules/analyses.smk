@@ -93,7 +93,7 @@ REPORT_TARGETS += [
 
 # E10, Theorem 1 as stated: per step, in expectation over batch orders, from saved
 # weights (config key theorem1) of one GD run per synthetic data set and linear network.
-from sgd_support.analysis.theorem1 import start_runs
+from sgd_support.experiments.analyses.theorem1 import start_runs
 
 THEOREM1_RUNS = start_runs(RUNS, config)
 

@@ -12,12 +12,12 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec, train_groups
-from sgd_support.cost import run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.data.registry import FEATURE_KINDS, IMAGE_KINDS
-from sgd_support.placement import gpu_datasets, run_uses_gpu
+from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
-from sgd_support.experiments import experiment_id, experiment_title
-from sgd_support.validation import check_config, check_config_files
+from sgd_support.experiments.catalog import experiment_id, experiment_title
+from sgd_support.sweep.validation import check_config, check_config_files
 
 # YAML merges a key given twice (the last wins): re-read the config files strictly.
 check_config_files(workflow.configfiles)
@@ -33,10 +33,10 @@ RUN_DIR = "results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr
 RUNS = expand_runs(config)
 # training.group: cell trains groups of runs in one job each (train_group.smk)
 GROUPED = config["training"]["group"] == "cell"
-# data sets with a run on a GPU engine (sgd_support.placement)
+# data sets with a run on a GPU engine (sgd_support.sweep.placement)
 GPU_DATASETS = gpu_datasets(config, RUNS)
 # Rule files append to these: files the report's claims checklist collects (each
-# written with sgd_support.claims.write_claims), and the targets of `rule all`
+# written with sgd_support.reporting.claims.write_claims), and the targets of `rule all`
 # beyond the training runs (figures, tables, the checklist).
 CLAIM_TABLES = []
 REPORT_TARGETS = []
@@ -108,7 +108,7 @@ def train_mem_mb(wildcards, attempt):
 
 
 def run_gpus(wildcards):
-    """GPUs a training job asks for: 1 if its engine uses one (sgd_support.placement)."""
+    """GPUs a training job asks for: 1 if its engine uses one (sgd_support.sweep.placement)."""
     return int(run_uses_gpu(config, dict(wildcards.items())))
 
 

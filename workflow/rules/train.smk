@@ -22,7 +22,7 @@ rule train_run:
         # seconds between checkpoints: an execution setting, not science, so a profile
         # or --set-resources train_run:checkpoint_every_s=N changes it without a rerun
         checkpoint_every_s=300,
-        # SLURM's time limit and memory, sized per run by sgd_support.cost
+        # SLURM's time limit and memory, sized per run by sgd_support.sweep.cost
         runtime=train_runtime,
         mem_mb=train_mem_mb,
     params:
@@ -37,7 +37,7 @@ rule train_run:
 
 
 # The same job for data sets whose runs train on a GPU engine (torch on a GPU_KINDS
-# data set; sgd_support.placement): it asks for one, so that `--profile slurm` sends it
+# data set; sgd_support.sweep.placement): it asks for one, so that `--profile slurm` sends it
 # to a GPU node with a GPU request (the profile adds the GPU model, partition and CPUs
 # per GPU). Numba runs ask for none. Locally it runs like train_run, on the CPU where
 # there is no GPU.

@@ -1,14 +1,14 @@
 """Snakemake script of the train_group_* rules: one group of runs, trained together
 (sgd_support.cli.train_group.run_group), each run's files at its own output paths."""
 
-import logging
 import os
 
 os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before torch is imported
 
+from sgd_support.cli.logs import setup_logging  # noqa: E402
 from sgd_support.cli.train_group import run_group  # noqa: E402
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+setup_logging(snakemake.log[0])
 members = [
     {"init": init, "run": run, "trajectory": trajectory, "weights": weights}
     for init, run, trajectory, weights in zip(

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from sgd_support.aggregate import final_states, read_runs, trajectory_quantiles
 from sgd_support.atomic import atomic_path
+from sgd_support.cli.logs import setup_logging
+from sgd_support.reporting.aggregate import final_states, read_runs, trajectory_quantiles
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quantiles", required=True, help="output: 10/50/90%% per group and step")
     parser.add_argument("--final", required=True, help="output: one row per run")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     rows, runs = read_runs(args.trajectories)
     quantiles, final = trajectory_quantiles(rows, runs), final_states(rows, runs)
     for frame, path in ((quantiles, args.quantiles), (final, args.final)):

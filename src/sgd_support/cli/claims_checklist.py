@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import is_claimed, read_claims
-from sgd_support.html_tables import write_html_table
+from sgd_support.reporting.claims import is_claimed, read_claims
+from sgd_support.reporting.tables import Table, write_html_page
 
 VERDICT = {True: ("PASS", "pass"), False: ("FAIL", "fail"), None: ("not decided", "undecided")}
 UNCLAIMED_FAIL = ("FAIL (not claimed by the paper here)", "unclaimed")
@@ -48,18 +48,18 @@ def main(argv: list[str] | None = None) -> None:
     table = read_claims(args.claims)
     verdicts = [verdict(p, s) for p, s in zip(table["passed"], table["scope"])]
     table["passed"] = [text for text, _ in verdicts]
-    write_html_table(
-        table.rename(columns=str.capitalize),
+    table = table.rename(columns=str.capitalize)
+    classes = [cls for _, cls in verdicts]
+    write_html_page(
         args.html,
         "Claims checklist",
+        [Table(table, verdicts=classes, verdict_column="Passed")],
         "One row per claim of the paper, decided on this run's data: where the paper makes it "
         "(location) and for which networks or data (scope). A claim the run does not reproduce is "
         "marked FAIL with its numbers and, under 'Why', what in this run makes it fail; one without "
         "the data to decide it, 'not decided'. Rows whose scope says 'not claimed by the paper' decide "
         "a claim on networks the paper does not make it for (the linear-network claims on ReLU runs): "
         "their FAIL is grey and does not count against the paper.",
-        row_classes=[cls for _, cls in verdicts],
-        verdict_column="Passed",
     )
     with atomic_path(args.caption) as tmp:
         tmp.write_text(caption(verdicts))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sgd_support import cost, plan
 from sgd_support.config import expand_runs
-from sgd_support.sweep_status import STATES, sweep_status
-from sgd_support.workflow_config import DEFAULT, load_config
+from sgd_support.sweep import cost, plan
+from sgd_support.sweep.status import STATES, sweep_status
+from sgd_support.sweep.workflow_config import DEFAULT, load_config
 
 
 def hours(seconds: float) -> str:

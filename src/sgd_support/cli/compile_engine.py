@@ -15,13 +15,14 @@ import logging
 import time
 
 from sgd_support.atomic import atomic_path
+from sgd_support.cli.logs import setup_logging
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     start = time.monotonic()
     import numba
 

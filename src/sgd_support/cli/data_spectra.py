@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.atomic import atomic_path
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
-from sgd_support.image_analysis import (
+from sgd_support.experiments.images.analysis import (
     components_for_variance,
     covariance_spectrum,
     grey_pixels,
     pixel_covariance,
 )
-from sgd_support.image_plots import covariance_heatmap, spectrum_plot
+from sgd_support.experiments.images.plots import covariance_heatmap, spectrum_plot
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spectrum", required=True)
     parser.add_argument("--eigenvalues", required=True, help="TSV: rank, eigenvalue, cumulative share")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     data = load_dataset(args.data)
     grey = grey_pixels(data.x, data.image_shape)
     cov = pixel_covariance(grey)

@@ -13,11 +13,17 @@ from __future__ import annotations
 import argparse
 import logging
 
-from sgd_support.analysis.decay_rate import decay_rate_claims, load_trajectories, rate_table, slope_table
-from sgd_support.analysis.plots import placeholder, plot_rates
-from sgd_support.analysis.report import write_html, write_summary
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import write_claims
+from sgd_support.cli.logs import setup_logging
+from sgd_support.experiments.analyses.decay_rate import (
+    decay_rate_claims,
+    load_trajectories,
+    rate_table,
+    slope_table,
+)
+from sgd_support.experiments.analyses.plots import placeholder, plot_rates
+from sgd_support.experiments.analyses.report import write_html, write_summary
+from sgd_support.reporting.claims import write_claims
 
 log = logging.getLogger("sgd_support.decay_rate")
 RUN_COLUMNS = [
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("rates", "slopes", "html", "figure", "claims", "summary"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     rates = rate_table(load_trajectories(args.trajectories))
     slopes = slope_table(rates)
     for frame, path in ((rates, args.rates), (slopes, args.slopes)):

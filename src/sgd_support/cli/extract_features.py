@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.features import build_features
 from sgd_support.data.store import load_dataset, save_dataset
 
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, help="the features data set's config entry, as JSON")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     ds = build_features(load_dataset(args.source), json.loads(args.config))
     save_dataset(ds, args.out)
     logging.info(

@@ -11,9 +11,10 @@ import logging
 
 import pandas as pd
 
-from sgd_support.aggregate import final_summary, sort_runs
 from sgd_support.atomic import atomic_path
-from sgd_support.html_tables import write_html_table
+from sgd_support.cli.logs import setup_logging
+from sgd_support.reporting.aggregate import final_summary, sort_runs
+from sgd_support.reporting.tables import Table, write_html_page
 
 
 def _spread(q10: pd.Series, q50: pd.Series, q90: pd.Series, n: pd.Series, digits: int) -> list[str]:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parquet", required=True)
     parser.add_argument("--html", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     summary = sort_runs(final_summary(pd.concat([pd.read_parquet(p) for p in args.final], ignore_index=True)))
     with atomic_path(args.parquet) as tmp:
         summary.to_parquet(tmp, index=False)
@@ -58,10 +59,10 @@ def main(argv: list[str] | None = None) -> None:
             "wall time per run (s)": summary["wall_time_s"].round(1),
         }
     )
-    write_html_table(
-        table,
+    write_html_page(
         args.html,
         "Final state of every optimizer / batch size",
+        [Table(table)],
         "Median across completed order seeds, [10%, 90%] where there are several; diverged runs "
         "are counted, not included. Norms are Frobenius norms of W1's irrelevant / relevant columns.",
     )

@@ -13,8 +13,10 @@ import logging
 
 import pandas as pd
 
-from sgd_support.claims import Claim, write_claims
-from sgd_support.figure_runs import (
+from sgd_support.cli.logs import setup_logging
+from sgd_support.experiments.images.analysis import count_above, gram_eigenvalues, svd_basis_gram
+from sgd_support.experiments.images.plots import eigen_histograms, image_panels
+from sgd_support.experiments.images.runs import (
     eigen_panels,
     figure_parser,
     init_row,
@@ -23,8 +25,7 @@ from sgd_support.figure_runs import (
     title,
     write_tables,
 )
-from sgd_support.image_analysis import count_above, gram_eigenvalues, svd_basis_gram
-from sgd_support.image_plots import eigen_histograms, image_panels
+from sgd_support.reporting.claims import Claim, write_claims
 
 log = logging.getLogger("sgd_support.head_figures")
 
@@ -87,7 +88,7 @@ def e9_claim(table: pd.DataFrame, runs: list[dict], threshold: float, label: str
 
 def main(argv: list[str] | None = None) -> None:
     args = figure_parser(__doc__, "svd-gram").parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     _, runs, label, many_lrs = load_figure_inputs(args)
     init_w = runs[0]["w_init"]
     threshold = THRESHOLD_SHARE * float(gram_eigenvalues(init_w).mean())

@@ -19,9 +19,16 @@ import logging
 import numpy as np
 import pandas as pd
 
-from sgd_support import focus_order
-from sgd_support.claims import Claim, write_claims
-from sgd_support.figure_runs import (
+from sgd_support.cli.logs import setup_logging
+from sgd_support.experiments.images import focus_order
+from sgd_support.experiments.images.analysis import (
+    column_change,
+    effective_pixel_share,
+    focus_map,
+    never_lit,
+)
+from sgd_support.experiments.images.plots import eigen_histograms, focus_share_plot, image_panels
+from sgd_support.experiments.images.runs import (
     eigen_panels,
     figure_parser,
     init_row,
@@ -30,13 +37,7 @@ from sgd_support.figure_runs import (
     title,
     write_tables,
 )
-from sgd_support.image_analysis import (
-    column_change,
-    effective_pixel_share,
-    focus_map,
-    never_lit,
-)
-from sgd_support.image_plots import eigen_histograms, focus_share_plot, image_panels
+from sgd_support.reporting.claims import Claim, write_claims
 
 log = logging.getLogger("sgd_support.image_figures")
 
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = figure_parser(__doc__, "focus")
     parser.add_argument("--shares", required=True, help="PNG: focus shares per batch size over order seeds")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     data, all_runs, label, many_lrs = load_figure_inputs(args)
     runs = first_seeds(all_runs)
     dead = never_lit(data.x)

@@ -12,13 +12,18 @@ from __future__ import annotations
 import argparse
 import logging
 
-from sgd_support.analysis.init_dependence import init_dependence_claims, init_dependence_table, load_records
-from sgd_support.analysis.plots import placeholder, plot_init_dependence
-from sgd_support.analysis.report import write_html, write_summary
-from sgd_support.analysis.runs import dataset_paths
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import write_claims
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
+from sgd_support.experiments.analyses.init_dependence import (
+    init_dependence_claims,
+    init_dependence_table,
+    load_records,
+)
+from sgd_support.experiments.analyses.plots import placeholder, plot_init_dependence
+from sgd_support.experiments.analyses.report import write_html, write_summary
+from sgd_support.reporting.claims import write_claims
+from sgd_support.reporting.run_paths import dataset_paths
 
 log = logging.getLogger("sgd_support.init_dependence")
 SHOWN = [
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("table", "html", "figure", "claims", "summary"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     supports = {name: load_dataset(path).support for name, path in dataset_paths(args.data).items()}
     table = init_dependence_table(load_records(args.weights), supports)
     with atomic_path(args.table) as tmp:

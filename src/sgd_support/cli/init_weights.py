@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
 from sgd_support.models import given_weights, init_weights, layer_shapes, save_weights
 
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     model = json.loads(args.model)
     ds = load_dataset(args.data)
     shapes = layer_shapes(ds.d, model["widths"], ds.outputs)

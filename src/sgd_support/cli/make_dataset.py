@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.registry import build_dataset
 from sgd_support.data.store import save_dataset
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, help="the data set's config entry, as JSON")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     ds = build_dataset(json.loads(args.config))
     save_dataset(ds, args.out)
     logging.info(

@@ -16,8 +16,8 @@ import json
 import pandas as pd
 
 from sgd_support.atomic import atomic_path
-from sgd_support.figures.norm_curves import caption_numbers, plot_norm_curves
-from sgd_support.figures.paper_comparison import comparison, comparison_rst
+from sgd_support.experiments.synthetic.norm_curves import caption_numbers, plot_norm_curves
+from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
 
 
 def main(argv: list[str] | None = None) -> None:

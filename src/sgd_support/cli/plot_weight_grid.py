@@ -11,11 +11,12 @@ import argparse
 
 import pandas as pd
 
-from sgd_support.aggregate import coordinates, sort_runs
 from sgd_support.atomic import atomic_path
 from sgd_support.data.store import load_dataset
-from sgd_support.figures.weight_grids import deep_numbers, plot_weight_grid, w1_numbers
+from sgd_support.experiments.synthetic.weight_grids import deep_numbers, plot_weight_grid, w1_numbers
 from sgd_support.models import load_weights
+from sgd_support.reporting.aggregate import sort_runs
+from sgd_support.reporting.run_paths import coordinates
 from sgd_support.storage import read_weights
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sgd_support.claims import write_claims
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
+from sgd_support.experiments.synthetic.claims import synthetic_claims
+from sgd_support.experiments.synthetic.w1_rows import row_table
+from sgd_support.reporting.claims import write_claims
+from sgd_support.reporting.run_paths import dataset_paths
 from sgd_support.storage import PARTITIONS
-from sgd_support.synthetic_claims import synthetic_claims
-from sgd_support.w1_rows import row_table
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,9 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights", nargs="+", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     final = pd.concat([pd.read_parquet(p) for p in args.final], ignore_index=True)
-    data = {Path(p).stem.split("=", 1)[1]: load_dataset(p) for p in args.data}
+    data = {name: load_dataset(path) for name, path in dataset_paths(args.data).items()}
     zero = {name: float(np.mean(np.square(ds.y))) for name, ds in data.items()}
     rows = row_table(args.weights, {name: ds.support for name, ds in data.items()})
     final = final.merge(rows, on=list(PARTITIONS), how="left")

@@ -16,14 +16,15 @@ import logging
 
 import pandas as pd
 
-from sgd_support.analysis.plots import placeholder
-from sgd_support.analysis.report import write_html, write_summary
-from sgd_support.analysis.runs import coordinates, dataset_paths
-from sgd_support.analysis.theorem1 import analyse, theorem1_claim
-from sgd_support.analysis.theorem1_plot import plot_theorem1
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import Claim, write_claims
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
+from sgd_support.experiments.analyses.plots import placeholder
+from sgd_support.experiments.analyses.report import write_html, write_summary
+from sgd_support.experiments.analyses.theorem1 import analyse, theorem1_claim
+from sgd_support.experiments.analyses.theorem1_plot import plot_theorem1
+from sgd_support.reporting.claims import Claim, write_claims
+from sgd_support.reporting.run_paths import coordinates, dataset_paths
 from sgd_support.storage import read_weights
 
 log = logging.getLogger("sgd_support.theorem1")
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("table", "fits", "html", "figure", "claims", "summary"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     settings = json.loads(args.settings)
     data = {name: load_dataset(path) for name, path in dataset_paths(args.data).items()}
     records = [{**coordinates(p), "snapshots": read_weights(p)} for p in args.weights]

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from sgd_support.atomic import atomic_path
-from sgd_support.claims import write_claims
+from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
-from sgd_support.toy import data_role, drift_claims, landscape_claims, load_runs, rate_claims, rates_table
-
-
-def dataset_name(path: str) -> str:
-    return Path(path).stem.split("=", 1)[1]
+from sgd_support.experiments.toy.analysis import (
+    data_role,
+    drift_claims,
+    landscape_claims,
+    load_runs,
+    rate_claims,
+    rates_table,
+)
+from sgd_support.reporting.claims import write_claims
+from sgd_support.reporting.run_paths import dataset_name
 
 
 def rates(args) -> None:
@@ -43,7 +47,7 @@ def rates(args) -> None:
 
 
 def landscape(args) -> None:
-    from sgd_support.toy_figures import landscape_figure
+    from sgd_support.experiments.toy.figures import landscape_figure
 
     ds, name = load_dataset(args.data), dataset_name(args.data)
     runs = [r for r in load_runs(args.trajectories) if r.coords["dataset"] == name]
@@ -51,7 +55,7 @@ def landscape(args) -> None:
 
 
 def ab(args) -> None:
-    from sgd_support.toy_figures import ab_figure
+    from sgd_support.experiments.toy.figures import ab_figure
 
     by_dataset: dict = {}
     for run in load_runs(args.trajectories):
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True)
     p.set_defaults(func=ab)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     args.func(args)
 
 

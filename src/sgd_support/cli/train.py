@@ -16,6 +16,7 @@ import logging
 import os
 from pathlib import Path
 
+from sgd_support.cli.logs import setup_logging
 from sgd_support.config import spec_from_dict
 from sgd_support.data.store import load_dataset
 from sgd_support.models import load_weights
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", default=None, help="resume from / save state to this file")
     parser.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     run = json.loads(args.run)
     spec = spec_from_dict(run["spec"])
     result = train(

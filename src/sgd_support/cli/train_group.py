@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.logs import setup_logging
 from sgd_support.cli.train import write_run
 from sgd_support.config import spec_from_dict
 from sgd_support.data.store import load_dataset
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", default=None, help="prefix of the group's checkpoint files")
     parser.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    setup_logging()
     with open(args.group) as fh:
         group = json.load(fh)
     run_group(args.data, group["name"], group["members"], args.checkpoint, args.checkpoint_every)

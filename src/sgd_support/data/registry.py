@@ -37,7 +37,7 @@ GPU_KINDS = IMAGE_KINDS | FEATURE_KINDS
 
 
 # (inputs, outputs) of the kinds whose size is fixed, for choosing an engine before the
-# data exist (``sgd_support.placement``). Flattened images; CIFAR channels last.
+# data exist (``sgd_support.sweep.placement``). Flattened images; CIFAR channels last.
 IO_SIZES = {
     "digits": (64, 10),
     "mnist_bundled": (784, 10),

@@ -19,7 +19,7 @@ NUMBA_MAX_WEIGHTS = 65_536
 def pick_engine(name: str, n_weights: int, *, activation: str, loss: str, device: str = "auto") -> str:
     """The engine that ``name`` resolves to for a model of ``n_weights`` weights ("auto":
     numba for small MSE MLPs on the CPU, torch for everything else). Needs no
-    weights, so the workflow can ask it at parse time (``sgd_support.placement``)."""
+    weights, so the workflow can ask it at parse time (``sgd_support.sweep.placement``)."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
     if name != "auto":

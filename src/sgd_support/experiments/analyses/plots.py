@@ -1,0 +1,183 @@
+"""Figures of the analyses: E11 statistics against batch size, E10 rate against lr/b."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sgd_support.reporting.figure_style import save_figure  # noqa: E402  (atomic write)
+
+E11_PANELS = (
+    ("cos_init", "cos(W1 end, W1 init)", None),
+    ("rel_dist", "||W1 end - W1 init|| / ||W1 init||", None),
+    ("gram_agreement", "|Gram(W1 end)| agreement across inits", "gram_agreement_init"),
+    ("block_share", "|Gram(W1 end)| mass in r x r block", "block_share_init"),
+)
+
+
+def placeholder(path: str | os.PathLike, message: str) -> None:
+    """A figure that only says why there is nothing to plot."""
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
+    save_figure(fig, path)
+
+
+def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """One row of panels per (dataset, model): each statistic against batch size,
+    a line per (optimizer, lr) with +-1 std across runs, full batch as its own point
+    at the right; dashed: the same statistic between the inits themselves."""
+    cases = list(table.groupby(["dataset", "model"], sort=True))
+    fig, axes = plt.subplots(
+        len(cases), len(E11_PANELS), figsize=(4.2 * len(E11_PANELS), 3.4 * len(cases)), squeeze=False
+    )
+    lrs = sorted(table["lr"].unique(), key=float)
+    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    for row_axes, ((dataset, model), case) in zip(axes, cases):
+        batches = sorted(case.loc[case["batch"] != "full", "batch_size"].unique())
+        xpos = {b: i for i, b in enumerate(batches)}
+        full_x = len(batches)
+        for ax, (column, label, baseline) in zip(row_axes, E11_PANELS):
+            for (optimizer, lr), group in case.groupby(["optimizer", "lr"], sort=False):
+                style = {"color": colours[lr], "ls": "-" if group["weight_decay"].iloc[0] == 0 else ":"}
+                err = group.get(column + "_std")
+                if (group["batch"] == "full").all():
+                    ax.errorbar(
+                        [full_x],
+                        group[column],
+                        yerr=err,
+                        fmt="s",
+                        ms=7,
+                        capsize=3,
+                        color=colours[lr],
+                        label=f"{optimizer} lr {lr}",
+                    )
+                else:
+                    x = [xpos[b] for b in group["batch_size"]]
+                    ax.errorbar(
+                        x,
+                        group[column],
+                        yerr=err,
+                        marker="o",
+                        capsize=3,
+                        label=f"{optimizer} lr {lr}",
+                        **style,
+                    )
+            if baseline:
+                ax.axhline(case[baseline].mean(), color="grey", ls="--", lw=1, label="between inits")
+            ticks = [f"{int(b)}" for b in batches] + (["full"] if (case["batch"] == "full").any() else [])
+            ax.set_xticks(range(len(ticks)), ticks)
+            ax.set_xlabel("batch size")
+            ax.set_title(label, fontsize=9)
+        row_axes[0].set_ylabel(f"{dataset} / {model}")
+        row_axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle(
+        f"E11: dependence on the init vs batch size (mean over init seeds; n = "
+        f"{int(table['n_inits'].max())} inits)"
+    )
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLike) -> None:
+    """One panel per (dataset, model, optimizer) of plain SGD: rate/lr against lr/b on
+    log-log axes (colour: lr; marker: batch size), the fitted line with its slope and
+    interval, a slope-1 guide (Theorem 1's second-order term) and GD's rate/lr per lr
+    (dashed; where GD plateaus instead, a note)."""
+    from sgd_support.experiments.analyses.decay_rate import sgd_fits
+
+    fitted = sgd_fits(rates)
+    fig, axes = plt.subplots(1, len(slopes), figsize=(6 * len(slopes), 4.6), squeeze=False)
+    lrs = sorted(rates["lr_value"].unique())
+    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    markers = dict(zip(sorted(fitted["batch_size"].unique()), "os^Dv<>ph*"))
+    for ax, fit in zip(axes[0], slopes.itertuples()):
+        mine = fitted[
+            (fitted["dataset"] == fit.dataset)
+            & (fitted["model"] == fit.model)
+            & (fitted["optimizer"] == fit.optimizer)
+        ]
+        for (lr, b), group in mine.groupby(["lr_value", "batch_size"]):
+            ax.scatter(
+                group["lr_over_b"],
+                group["rate_per_lr"],
+                color=colours[lr],
+                marker=markers.get(b, "o"),
+                label=f"lr {lr:g}, b {int(b)}",
+                zorder=3,
+            )
+        if np.isfinite(fit.slope):
+            x = np.logspace(np.log10(mine["lr_over_b"].min()), np.log10(mine["lr_over_b"].max()), 50)
+            ax.plot(
+                x,
+                10**fit.intercept * x**fit.slope,
+                "k-",
+                label=f"fit: slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
+            )
+            centre = np.exp(np.mean(np.log(mine["lr_over_b"]))), np.exp(np.mean(np.log(mine["rate_per_lr"])))
+            ax.plot(x, centre[1] * x / centre[0], "k:", label="slope 1 (Theorem 1)")
+        excess = mine[mine["excess_rate"] > 0]
+        if len(excess):
+            ax.scatter(
+                excess["lr_over_b"],
+                excess["excess_per_lr"],
+                facecolors="none",
+                edgecolors="grey",
+                s=18,
+                label="excess over GD (same init, lr, window)",
+                zorder=2,
+            )
+        if np.isfinite(fit.excess_slope):
+            x = np.logspace(np.log10(excess["lr_over_b"].min()), np.log10(excess["lr_over_b"].max()), 50)
+            ax.plot(
+                x,
+                10**fit.excess_intercept * x**fit.excess_slope,
+                color="grey",
+                ls="-.",
+                label=f"excess fit: slope {fit.excess_slope:.2f} [{fit.excess_ci_low:.2f}, "
+                f"{fit.excess_ci_high:.2f}]",
+            )
+        gd = rates[
+            (rates["dataset"] == fit.dataset)
+            & (rates["model"] == fit.model)
+            & ~np.isfinite(rates["lr_over_b"])
+            & (rates["weight_decay"] == 0)
+            & (rates["status"] == "completed")
+        ]
+        for lr, group in gd.groupby("lr_value"):
+            decaying = group[group["rate"] > 0]
+            if len(decaying):
+                ax.axhline(
+                    decaying["rate_per_lr"].median(),
+                    color=colours.get(lr, "grey"),
+                    ls="--",
+                    lw=1,
+                    label=f"GD lr {lr:g} ({len(decaying)}/{len(group)} decaying)",
+                )
+        if len(gd) and not (gd["rate"] > 0).any():
+            ax.text(
+                0.02,
+                0.02,
+                f"GD: no phase-2 decay in {len(gd)} runs (plateau)",
+                transform=ax.transAxes,
+                fontsize=7,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("lr / b")
+        ax.set_ylabel("decay rate of irrelevant norm / lr  (per unit lr*step)")
+        ax.set_title(
+            f"{fit.dataset} / {fit.model} / {fit.optimizer}: {fit.n_fitted} runs, "
+            f"median R^2 {fit.median_r2:.2f}",
+            fontsize=9,
+        )
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle("E10: phase-2 decay rate against lr/b")
+    fig.tight_layout()
+    save_figure(fig, path)

@@ -1,0 +1,145 @@
+"""Irrelevant norm ||W1[:, ~support]||_F (and full-data loss) against step, log x.
+
+The paper's Fig. 3, 11, 14: one line per optimizer / batch size (median across
+order seeds) with its 10-90% band, one column per learning rate. A second row
+shows the full-data loss the same way, so one can see that the runs fit equally
+well while their irrelevant norms part.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sgd_support.reporting.aggregate import sort_runs
+from sgd_support.reporting.figure_style import colours, save_figure, setup
+
+PANELS = (
+    ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
+    ("full_loss", "full-data loss (MSE)", "log"),
+)
+
+
+def plot_norm_curves(
+    quantiles: pd.DataFrame,
+    final: pd.DataFrame,
+    path: str | os.PathLike,
+    title: str,
+    paper: pd.DataFrame | None = None,
+) -> None:
+    """Draw the figure for one (data set, model, init seed).
+
+    quantiles: rows of :func:`sgd_support.reporting.aggregate.trajectory_quantiles` for it;
+    final: its rows of :func:`~sgd_support.reporting.aggregate.final_states` (diverged runs
+    are listed in the panel, not drawn); paper: rows of
+    :func:`sgd_support.experiments.synthetic.paper_comparison.comparison`, drawn as black-edged
+    diamonds in the run's colour (a vertical bar where the paper gives a range).
+    """
+    setup()
+    lrs = sorted(final["lr"].unique(), key=float)
+    order = sort_runs(final.drop_duplicates(["optimizer", "batch"]))["label"].tolist()
+    palette = colours(order)
+    fig, axes = plt.subplots(
+        len(PANELS),
+        len(lrs),
+        figsize=(max(5.2 * len(lrs), 7.5), 7.2),
+        squeeze=False,
+        sharex=True,
+        sharey="row",
+    )
+    for j, lr in enumerate(lrs):
+        at_lr = quantiles[quantiles["lr"] == lr]
+        for i, (metric, ylabel, yscale) in enumerate(PANELS):
+            ax = axes[i, j]
+            for label in order:
+                q = at_lr[(at_lr["label"] == label) & (at_lr["step"] > 0)]  # log x: the init is step 0
+                if q.empty:
+                    continue
+                style = "--" if label.startswith("GD+wd") else "-"
+                ax.plot(
+                    q["step"],
+                    q[f"{metric}_q50"],
+                    style,
+                    color=palette[label],
+                    lw=1.6,
+                    label=f"{label} (n={int(q['n_runs'].iloc[0])})",
+                )
+                ax.fill_between(
+                    q["step"], q[f"{metric}_q10"], q[f"{metric}_q90"], color=palette[label], alpha=0.25, lw=0
+                )
+            if i == 0 and paper is not None:
+                _paper_markers(ax, paper[paper["lr"] == lr], palette)
+            ax.set_xscale("log")
+            ax.set_yscale(yscale)
+            ax.set_ylabel(ylabel if j == 0 else "")
+            if i == 0:
+                ax.set_title(f"lr = {lr}")
+                ax.set_ylim(bottom=0)
+            if i == len(PANELS) - 1:
+                ax.set_xlabel("step (parameter updates)")
+            _note_diverged(ax, final[final["lr"] == lr])
+    legend = {}  # one entry per label, from whichever panel drew it (a panel may be all diverged)
+    for ax in axes[0]:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels())))
+    labels, handles = list(legend), list(legend.values())
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=max(min(len(labels), 6), 1),
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.04),
+        title="median across order seeds, band: 10-90%",
+    )
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    save_figure(fig, path)
+
+
+def _paper_markers(ax, paper: pd.DataFrame, palette: dict) -> None:
+    for label, rows in paper.groupby("label"):
+        mid = (rows["paper_low"] + rows["paper_high"]) / 2
+        ax.errorbar(
+            rows["step"],
+            mid,
+            yerr=(rows["paper_high"] - rows["paper_low"]) / 2,
+            fmt="D",
+            ms=6,
+            color=palette.get(label, "k"),
+            mec="k",
+            zorder=5,
+        )
+    if len(paper):
+        ax.plot([], [], "D", color="w", mec="k", label="paper (reference values)")
+
+
+def _note_diverged(ax, final: pd.DataFrame) -> None:
+    bad = final[final["status"] != "completed"]
+    if bad.empty:
+        return
+    counts = bad.groupby("label").size()
+    text = "diverged (not drawn): " + ", ".join(f"{lab} x{n}" for lab, n in counts.items())
+    ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, color="darkred", va="bottom")
+
+
+def caption_numbers(final: pd.DataFrame) -> str:
+    """This run's numbers for the caption (reStructuredText): per lr, the final
+    irrelevant norm of each optimizer, median [10%, 90%] across order seeds."""
+    lines = [f"**This run** (initial irrelevant norm {final['init_irrelevant_norm'].iloc[0]:.3f}):", ""]
+    for lr in sorted(final["lr"].unique(), key=float):
+        at_lr = sort_runs(final[final["lr"] == lr])
+        parts = []
+        for label, group in at_lr.groupby("label", sort=False):
+            done = group.loc[group["status"] == "completed", "final_irrelevant_norm"]
+            steps = int(group["steps"].max())
+            if done.empty:
+                parts.append(f"{label}: all {len(group)} runs diverged")
+                continue
+            spread = f" [{done.quantile(0.1):.3f}, {done.quantile(0.9):.3f}]" if len(done) > 1 else ""
+            failed = f", {len(group) - len(done)} diverged" if len(done) < len(group) else ""
+            parts.append(f"{label} {np.median(done):.3f}{spread} at step {steps}{failed}")
+        lines.append(f"- lr {lr}: " + "; ".join(parts) + ".")
+    return "\n".join(lines) + "\n"

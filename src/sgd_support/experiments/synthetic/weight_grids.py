@@ -1,0 +1,120 @@
+"""Heatmap grids of weights and Gram matrices at init and at the end of training.
+
+The paper's Fig. 1, 10, 13, 15, 16 (rows |W1| and |Gram(W1)|) and Fig. 12 (rows
+|Gram(W2)|, |Gram(W3)|): one column for the init, then one per optimizer / batch
+size (GD, SGD from the largest batch down, GD+wd). Gram(W) = |W^T W|, the absolute
+value as the authors plot it. All panels of a row share one colour scale (0 to the
+row's maximum) so brightness compares across optimizers.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sgd_support.reporting.figure_style import save_figure, setup
+
+CMAPS = {"abs": "viridis", "gram": "magma"}
+
+
+def gram(w: np.ndarray) -> np.ndarray:
+    """|W^T W| for W of shape (out, in): (in, in), float64."""
+    w = np.asarray(w, dtype=np.float64)
+    return np.abs(w.T @ w)
+
+
+def panel(kind: str, w: np.ndarray) -> np.ndarray:
+    """What a heatmap shows: |W| ("abs") or |W^T W| ("gram")."""
+    return np.abs(np.asarray(w, dtype=np.float64)) if kind == "abs" else gram(w)
+
+
+def row_title(kind: str, layer: int) -> str:
+    return f"|W{layer + 1}|" if kind == "abs" else f"|Gram(W{layer + 1})|"
+
+
+def plot_weight_grid(
+    init: list[np.ndarray],
+    ends: dict[str, list[np.ndarray] | None],
+    rows: list[tuple[str, int]],
+    path: str | os.PathLike,
+    title: str,
+) -> None:
+    """Draw the grid.
+
+    init: the weights at step 0 (list of (out, in) arrays); ends: label -> weights
+    at the end, or None for a label whose runs all diverged (drawn as a note);
+    rows: (kind, layer index) per row, kind "abs" or "gram".
+    """
+    setup()
+    columns = [("init", init), *ends.items()]
+    fig, axes = plt.subplots(
+        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)), squeeze=False
+    )
+    for i, (kind, layer) in enumerate(rows):
+        images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
+        vmax = max(float(im.max()) for im in images if im is not None)
+        for j, ((label, _), image) in enumerate(zip(columns, images)):
+            ax = axes[i, j]
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.grid(False)
+            if image is None:
+                ax.text(
+                    0.5,
+                    0.5,
+                    "all runs\ndiverged",
+                    ha="center",
+                    va="center",
+                    color="darkred",
+                    transform=ax.transAxes,
+                )
+            else:
+                mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
+            ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
+        fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
+    fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def support_share(w1: np.ndarray, support: np.ndarray) -> float:
+    """Share of |Gram(W1)|'s total mass in the support x support block (1.0 when
+    the first layer ignores every irrelevant input); NaN when W1 is numerically zero
+    (strong weight decay can remove the whole layer), where a share means nothing."""
+    g = gram(w1)
+    total = g.sum()
+    return float(g[np.ix_(support, support)].sum() / total) if total > 1e-12 else float("nan")
+
+
+def w1_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None], support: np.ndarray) -> str:
+    """Caption numbers (reStructuredText) for a |W1| / |Gram(W1)| grid."""
+    cells = [("init", init), *ends.items()]
+    parts = [
+        f"{label}: diverged"
+        if ws is None
+        else f"{label} {np.linalg.norm(ws[0][:, ~support]):.3f} / "
+        + ("n/a (W1 = 0)" if np.isnan(share := support_share(ws[0], support)) else f"{share:.2f}")
+        for label, ws in cells
+    ]
+    ideal = support.sum() ** 2 / support.size**2
+    return (
+        "**This run**, irrelevant norm ``||W1[:, r:]||_F`` / share of ``|Gram(W1)|`` mass in the "
+        "support block "
+        f"(1.00 = support found; {ideal:.2f} if the mass were spread evenly): " + "; ".join(parts) + ".\n"
+    )
+
+
+def deep_numbers(init: list[np.ndarray], ends: dict[str, list[np.ndarray] | None], layers: list[int]) -> str:
+    """Caption numbers for the deeper-layer Gram grid: relative change
+    ||G_end - G_init||_F / ||G_init||_F per layer and column."""
+    parts = []
+    for label, ws in ends.items():
+        if ws is None:
+            parts.append(f"{label}: diverged")
+            continue
+        changes = [
+            np.linalg.norm(gram(ws[k]) - gram(init[k])) / np.linalg.norm(gram(init[k])) for k in layers
+        ]
+        parts.append(f"{label} " + " / ".join(f"{c:.2f}" for c in changes))
+    names = " / ".join(f"W{k + 1}" for k in layers)
+    return f"**This run**, relative change of ``|Gram|`` from init ({names}): " + "; ".join(parts) + ".\n"

@@ -1,0 +1,184 @@
+"""The cost of a sweep before it runs: seconds and memory of each training run.
+
+A run's cost is a fixed job cost plus its steps times a per-step cost. The
+per-step cost depends on the engine the run will use (``engines.pick_engine``,
+as the training job decides), the device and the work of a step: rows per step
+(the batch, or all training rows for full batch) times the model's weights. It
+is interpolated in the calibration table ``cost_calibration.yaml`` (measured by
+``benchmarks/calibrate.py``; the machine is recorded there). Snakemake benchmark
+files of finished runs (``results/benchmarks/runs/...``) refine it: per stratum
+(data set kind, model weights, batch, engine), estimates are scaled by the median
+ratio of measured to estimated seconds (all strata's median where a stratum has
+no finished run yet), so the estimate improves as a sweep runs.
+
+A training run goes to a GPU node on a cluster only where its engine uses a GPU
+(:func:`sgd_support.sweep.placement.run_uses_gpu`: torch on an image or features kind);
+numba runs keep to the CPU.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import math
+import os
+import re
+import statistics
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from sgd_support.config import FULL, run_spec
+from sgd_support.data.registry import io_sizes
+from sgd_support.engines import pick_engine
+from sgd_support.sweep.placement import engine_uses_gpu, model_weights
+from sgd_support.sweep.validation import KINDS
+
+CALIBRATION = Path(__file__).with_name("cost_calibration.yaml")
+# Training rows where validation cannot know them before the data set is built:
+# features of CIFAR's 50,000 training images.
+UNKNOWN_ROWS = 50_000
+# Bytes of data per input value held by a job: float32 x in the loaded data set and
+# in the engine, plus a float64 copy for evaluation (an estimate, not measured).
+BYTES_PER_VALUE = 16
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """What one training run costs. ``cpu_s``: seconds on one CPU core (a local run
+    without a GPU); ``node_s``: seconds on the node a cluster sends it to (a GPU node
+    for GPU kinds: CUDA seconds for torch runs); ``gpu``: whether that node has a GPU."""
+
+    stratum: tuple
+    steps: int
+    engine: str
+    gpu: bool
+    cpu_s: float
+    node_s: float
+    mem_mb: float
+
+    def scaled(self, ratio: float) -> RunCost:
+        return RunCost(
+            self.stratum,
+            self.steps,
+            self.engine,
+            self.gpu,
+            self.cpu_s * ratio,
+            self.node_s * ratio,
+            self.mem_mb,
+        )
+
+
+@cache
+def load_calibration(path: str | os.PathLike = CALIBRATION) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def step_us(points: list[list[float]], work: float) -> float:
+    """Microseconds per step at ``work``: log-log interpolation in the calibration
+    ``points`` ([work, us] sorted by work), flat below them, the last slope beyond."""
+    works = [p[0] for p in points]
+    if work <= works[0]:
+        return points[0][1]
+    i = min(bisect.bisect_left(works, work), len(points) - 1)
+    (w0, u0), (w1, u1) = points[i - 1], points[i]
+    slope = math.log(u1 / u0) / math.log(w1 / w0)
+    return u0 * (work / w0) ** slope
+
+
+def data_shape(entry: dict, datasets: dict[str, dict]) -> tuple[int, int, int]:
+    """(training rows, inputs, outputs) of a data set config entry; ``datasets`` (all
+    entries) resolves a features set's source."""
+    kind = KINDS.get(entry["kind"])
+    rows = (kind.size(entry) if kind and kind.size else None) or UNKNOWN_ROWS
+    return (rows, *io_sizes(entry, datasets))
+
+
+def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None) -> RunCost:
+    """The estimated cost of the run with coordinates ``run`` (strings, as expand_runs gives)."""
+    cal = calibration or load_calibration()
+    entry = config["datasets"][run["dataset"]]
+    spec = run_spec(config, run)
+    rows, inputs, _ = data_shape(entry, config["datasets"])
+    weights = model_weights(config, run["dataset"], run["model"])
+    engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss)
+    work = (spec.batch or rows) * weights
+    cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
+    # the job's request, as placement.run_uses_gpu decides it: only where its engine uses a GPU
+    gpu = engine_uses_gpu(entry["kind"], engine)
+    node_s = (
+        cal["job_start_s"]["cuda"] + spec.steps * step_us(cal["step_us"]["cuda"]["torch"], work) / 1e6
+        if gpu
+        else cpu_s
+    )
+    mem_mb = cal["base_mb"]["cuda" if gpu else engine] + rows * inputs * BYTES_PER_VALUE / 2**20
+    stratum = (entry["kind"], weights, run["batch"] if run["batch"] == FULL else int(run["batch"]), engine)
+    return RunCost(stratum, spec.steps, engine, gpu, cpu_s, node_s, mem_mb)
+
+
+# --- refining from finished runs ---------------------------------------------------
+
+BENCH_KEYS = re.compile(r"(dataset|model|optimizer|lr|batch|init|order)=([^/]+?)(?:\.tsv)?(?=/|$)")
+
+
+def measured(config: dict, bench_root: str | os.PathLike) -> list[tuple[RunCost, float]]:
+    """(estimate, measured seconds) of every finished run of ``config`` that has a
+    Snakemake benchmark file under ``bench_root`` (``results/benchmarks``). Measured:
+    the job's CPU seconds, or its wall seconds for runs on a GPU."""
+    out = []
+    for path in sorted(Path(bench_root).glob("runs/**/*.tsv")):
+        run = dict(BENCH_KEYS.findall(path.as_posix()))
+        named = (("dataset", "datasets"), ("model", "models"), ("optimizer", "optimizers"))
+        if len(run) != 7 or any(run[key] not in config[section] for key, section in named):
+            continue  # another config's run
+        with open(path) as fh:
+            row = next(csv.DictReader(fh, delimiter="\t"), None)
+        if row is None:
+            continue
+        cost = run_cost(config, run)
+        seconds = float(row["s"]) if cost.gpu and cost.engine == "torch" else float(row["cpu_time"])
+        out.append((cost, seconds))
+    return out
+
+
+def ratios(pairs: list[tuple[RunCost, float]]) -> dict:
+    """Median measured/estimated ratio per stratum, and under key None over all runs."""
+    by_stratum: dict = {}
+    for cost, seconds in pairs:
+        by_stratum.setdefault(cost.stratum, []).append(seconds / cost.node_s)
+    out = {key: statistics.median(values) for key, values in by_stratum.items()}
+    if pairs:
+        out[None] = statistics.median(r for values in by_stratum.values() for r in values)
+    return out
+
+
+def refined(cost: RunCost, stratum_ratios: dict) -> RunCost:
+    """``cost`` scaled by its stratum's measured ratio (or all strata's, or none)."""
+    return cost.scaled(stratum_ratios.get(cost.stratum, stratum_ratios.get(None, 1.0)))
+
+
+# --- SLURM requests ----------------------------------------------------------------
+
+# Time limit = SAFETY x the estimate: on the shared development machine a job's wall
+# time ran up to 7x its CPU time under load (150 s against 21 s), typically < 2x;
+# a run killed at its limit is retried with `attempt` times the limit.
+SAFETY = 3.0
+# Shortest limit, minutes (SGD_SLURM_MIN_RUNTIME overrides it): below ~10 min a
+# scheduler's start-up and the file system's latency dominate; a small floor also
+# keeps backfill easy.
+MIN_RUNTIME_MIN = 10
+MEM_SAFETY, MIN_MEM_MB = 1.5, 1000
+
+
+def slurm_runtime_min(cost: RunCost, attempt: int = 1) -> int:
+    """sbatch -t, minutes, of a training job: SAFETY x its estimated node seconds,
+    at least MIN_RUNTIME_MIN (or $SGD_SLURM_MIN_RUNTIME), times the attempt."""
+    floor = int(os.environ.get("SGD_SLURM_MIN_RUNTIME") or MIN_RUNTIME_MIN)
+    return max(floor, math.ceil(SAFETY * cost.node_s / 60)) * attempt
+
+
+def slurm_mem_mb(cost: RunCost, attempt: int = 1) -> int:
+    """sbatch --mem, MB, of a training job: MEM_SAFETY x its estimate, at least MIN_MEM_MB."""
+    return max(MIN_MEM_MB, math.ceil(MEM_SAFETY * cost.mem_mb)) * attempt
