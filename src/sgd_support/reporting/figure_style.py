@@ -1,4 +1,6 @@
-"""Shared look of the report figures: colours per run label, saving."""
+"""The one look of every report figure: seaborn's theme, set here on import (every
+plotting module imports this one to save its figures, so none draws without it),
+the colours per run label, and saving (headless, atomic, one resolution)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,8 @@ import seaborn as sns  # noqa: E402
 from sgd_support.atomic import atomic_path  # noqa: E402
 
 DPI = 110  # sharp in the HTML report, a few hundred kB per figure
-
-
-def setup() -> None:
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
+# Heatmaps and image panels switch the grid off on their axes (ax.grid(False)).
+sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
 
 
 def colours(labels: list[str]) -> dict[str, tuple]:

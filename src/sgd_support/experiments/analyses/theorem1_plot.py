@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sgd_support.reporting.figure_style import save_figure  # noqa: E402  (atomic write)
+from sgd_support.reporting.figure_style import save_figure
 
 
 def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: str | os.PathLike) -> None:

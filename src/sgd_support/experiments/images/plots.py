@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sgd_support.reporting.figure_style import save_figure  # noqa: E402  (atomic write)
+from sgd_support.reporting.figure_style import save_figure
 
 
 def _grid(count: int, width: float, height: float, columns: int = 3):

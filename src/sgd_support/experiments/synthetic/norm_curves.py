@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.reporting.aggregate import sort_runs
-from sgd_support.reporting.figure_style import colours, save_figure, setup
+from sgd_support.reporting.figure_style import colours, save_figure
 
 PANELS = (
     ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
@@ -38,7 +38,6 @@ def plot_norm_curves(
     :func:`sgd_support.experiments.synthetic.paper_comparison.comparison`, drawn as black-edged
     diamonds in the run's colour (a vertical bar where the paper gives a range).
     """
-    setup()
     lrs = sorted(final["lr"].unique(), key=float)
     order = sort_runs(final.drop_duplicates(["optimizer", "batch"]))["label"].tolist()
     palette = colours(order)

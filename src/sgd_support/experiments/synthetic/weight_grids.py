@@ -14,7 +14,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sgd_support.reporting.figure_style import save_figure, setup
+from sgd_support.reporting.figure_style import save_figure
 
 CMAPS = {"abs": "viridis", "gram": "magma"}
 
@@ -47,7 +47,6 @@ def plot_weight_grid(
     at the end, or None for a label whose runs all diverged (drawn as a note);
     rows: (kind, layer index) per row, kind "abs" or "gram".
     """
-    setup()
     columns = [("init", init), *ends.items()]
     fig, axes = plt.subplots(
         len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)), squeeze=False

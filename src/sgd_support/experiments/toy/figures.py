@@ -3,14 +3,11 @@ and Fig. 4 (a and b over steps per optimizer)."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sgd_support.experiments.toy.analysis import ToyRun  # noqa: E402
-from sgd_support.reporting.figure_style import save_figure  # noqa: E402  (atomic write)
+from sgd_support.experiments.toy.analysis import ToyRun
+from sgd_support.reporting.figure_style import save_figure
 
 # The paper's colours (Fig. 9): GD red, SGD green, GD with weight decay gold.
 COLOURS = {"GD": "tab:red", "GD+wd": "goldenrod"}
