@@ -19,8 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.sweep.cost import RunCost, load_calibration
-from sgd_support.sweep.workflow_config import REPO
+from sgd_support.config import expand_runs
+from sgd_support.sweep.cost import RunCost, load_calibration, measured, ratios, refined, run_cost
+from sgd_support.sweep.workflow_config import REPO, load_config
 
 PROFILE = REPO / "slurm" / "config.yaml"
 LOCAL_RULES = {"all"}  # run by Snakemake itself, never submitted
@@ -107,3 +108,52 @@ def local_wall_s(costs: list[RunCost], jobs: int, cores: int) -> float:
     runs are independent and many), but never less than the longest run."""
     work = sum(c.cpu_s for c in costs) + jobs * load_calibration()["overhead_s_per_job"]
     return max(work / cores, max((c.cpu_s for c in costs), default=0.0))
+
+
+def hours(seconds: float) -> str:
+    """Seconds as hours, three decimals (the plan's table)."""
+    return f"{seconds / 3600:.3f}"
+
+
+def plan_report(configfile: Path, cores: int, results: Path) -> list[str]:
+    """The lines of ``sgd-support plan``: the cost of ``configfile``'s sweep per stratum and
+    in total, scaled by the finished runs' benchmarks under ``results``."""
+    lines = []
+    config = load_config(configfile)
+    runs = expand_runs(config)
+    costs = [run_cost(config, run) for run in runs]
+    finished = measured(config, results / "benchmarks")
+    scale = ratios(finished)
+    costs = [refined(c, scale) for c in costs]
+    table = strata(costs)
+    for estimate, _ in finished:
+        if estimate.stratum in table:
+            table[estimate.stratum].calibrated_by += 1
+    counts = job_counts(configfile)
+    jobs = sum(n for rule, n in counts.items() if rule not in LOCAL_RULES)
+    lines.append(
+        f"# {configfile}: {len(runs)} training runs, {jobs} jobs; per-step costs of "
+        f"{load_calibration()['machine']['cpu']}; {len(finished)} finished runs' benchmarks "
+        f"under {results / 'benchmarks'} scale the estimates"
+    )
+    lines.append(
+        f"{'kind':<18} {'weights':>8} {'batch':>5} {'engine':<6} {'runs':>5} {'steps':>13} "
+        f"{'CPU-h':>8} {'GPU-h':>7} {'measured':>8}"
+    )
+    for (kind, weights, batch, engine), row in table.items():
+        lines.append(
+            f"{kind:<18} {weights:>8} {batch!s:>5} {engine:<6} {row.runs:>5} {row.steps:>13,} "
+            f"{hours(row.cpu_s):>8} {hours(row.gpu_s):>7} {row.calibrated_by:>8}"
+        )
+    cpu_s, gpu_s = sum(r.cpu_s for r in table.values()), sum(r.gpu_s for r in table.values())
+    wall = local_wall_s(costs, jobs, cores)
+    lines.append(
+        f"total: {len(runs)} runs, {sum(r.steps for r in table.values()):,} steps, {hours(cpu_s)} CPU-h "
+        f"(training, no GPU), {hours(gpu_s)} GPU-h (GPU-kind runs on GPU nodes)"
+    )
+    lines.append(f"wall time on {cores} local cores: {wall / 3600:.2f} h ({wall:.0f} s, all {jobs} jobs)")
+    lines.append(
+        f"SLURM (slurm/ profile): {submissions(counts)} sbatch submissions "
+        f"({submissions(counts, bundled=False)} without bundling)"
+    )
+    return lines

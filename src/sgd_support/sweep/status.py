@@ -8,13 +8,13 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from sgd_support.config import expand_runs
+from sgd_support.reporting.run_paths import RUN_PARTS
 from sgd_support.storage import SchemaVersionError, read_metadata
+from sgd_support.sweep.workflow_config import load_config
 
-COORDINATES = (
-    "dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}"
-)
-RUN_DIR = f"runs/{COORDINATES}"  # under the results folder, as the workflow writes them
-CHECKPOINT = f"checkpoints/{COORDINATES}.npz"
+RUN_DIR = f"runs/{RUN_PARTS}"  # under the results folder, as the workflow writes them
+CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale")
 # done: both files, status completed; diverged: both files, status diverged (a
 # result, not a failure); checkpoint: not finished, a killed job's checkpoint
@@ -41,3 +41,24 @@ def sweep_status(results: str | os.PathLike, runs: list[dict[str, str]]) -> dict
         key = (run["dataset"], run["model"], run["optimizer"], run["batch"])
         out.setdefault(key, Counter())[run_state(results, run)] += 1
     return out
+
+
+def status_report(configfile: Path, results: Path) -> list[str]:
+    """The lines of ``sgd-support status``: the state of each run of ``configfile``'s sweep
+    under ``results``, counted per (dataset, model, optimizer, batch)."""
+    lines = []
+    runs = expand_runs(load_config(configfile))
+    table = sweep_status(results, runs)
+    lines.append(f"# {configfile}: {len(runs)} training runs under {results}")
+    lines.append(
+        f"{'dataset':<14} {'model':<12} {'optimizer':<16} {'batch':>5} "
+        + " ".join(f"{s:>10}" for s in STATES)
+    )
+    for (dataset, model, optimizer, batch), counter in table.items():
+        lines.append(
+            f"{dataset:<14} {model:<12} {optimizer:<16} {batch:>5} "
+            + " ".join(f"{counter[s]:>10}" for s in STATES)
+        )
+    total = {s: sum(c[s] for c in table.values()) for s in STATES}
+    lines.append("total: " + ", ".join(f"{total[s]} {s}" for s in STATES))
+    return lines
