@@ -1,6 +1,6 @@
 """Synthetic regression data whose target depends on the first ``r`` of ``d`` inputs.
 
-Built exactly as in the authors' notebooks (see ``shared/spec/EXPERIMENTS.md``):
+Built exactly as in the authors' notebooks (``docs/experiments.md``, "Synthetic data"):
 numpy's legacy global generator seeded with the data seed draws ``x = randn(n, d)``
 and then ``eps = randn(n)``; the irrelevant columns ``r..d-1`` are centred; the
 label noise is made symmetric by listing every sample twice, once with ``+eps``

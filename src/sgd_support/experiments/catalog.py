@@ -7,7 +7,7 @@ columns as the paper does: GD, SGD from the largest batch to the smallest, GD+wd
 
 from __future__ import annotations
 
-# The spec's experiment ids (shared/spec/EXPERIMENTS.md) for the synthetic runs.
+# The experiment ids of the synthetic runs (docs/experiments.md lists E1-E11).
 TITLES = {
     "E1": "E1 linear target",
     "E2": "E2 sine target",
