@@ -54,7 +54,7 @@ def test_record_grid_dense_then_log_spaced():
     ratios = late[1:] / late[:-1]
     assert ratios.max() < 1.1  # ~40 points per decade
     assert 150 < len(grid) < 200
-    assert {1000, 2000, 5000, 10000, 20000} <= set(grid.tolist())  # the spec's table steps
+    assert {1000, 2000, 5000, 10000, 20000} <= set(grid.tolist())  # the reference tables' steps
 
 
 def test_record_grid_small_runs_and_every():

@@ -1,4 +1,4 @@
-"""The synthetic data sets against their definition in the spec."""
+"""The synthetic data sets against their definition (docs/experiments.md, "What every experiment shares")."""
 
 import numpy as np
 import pytest

@@ -2,7 +2,7 @@
 
 Every step up to ``dense_until`` (the early phase moves fast), then
 ``per_decade`` log-spaced steps per decade aligned on powers of ten, plus the
-"round" steps 1, 2, 5 x 10^k (the spec tabulates 1k, 5k, 20k, 50k, 200k), then the
+"round" steps 1, 2, 5 x 10^k (the reference tables give 1k, 5k, 20k, 50k, 200k), then the
 last step; optionally also every ``every`` steps. Always contains step 0 (the
 init) and the last step.
 """
