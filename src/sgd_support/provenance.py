@@ -33,6 +33,8 @@ TRAINING_CODE = (
     "cli/make_dataset.py",
     "cli/init_weights.py",
     "cli/train.py",
+    "backbone.py",  # E9's features data sets (data/features.py, cli/extract_features.py)
+    "cli/extract_features.py",
     "atomic.py",
     "batches.py",
     "config.py",
