@@ -24,6 +24,11 @@ from sgd_support.reporting.run_paths import coordinates
 from sgd_support.storage import read_weights
 
 CMAPS = {"abs": "viridis", "gram": "magma"}
+ROW_HEIGHT = 2.4  # inches per row of panels
+# The title stands this far (inches) above the top row's panels, as matplotlib's default
+# places it on a two-row grid; a default-placed title overlaps the panel titles of a
+# one-row grid (a model with one hidden-to-hidden layer), whose figure is half as high.
+TITLE_GAP = 0.48
 # The grids a rule asks for: |W1| and |Gram(W1)|, or |Gram| of the hidden-to-hidden layers.
 GRIDS = ("w1", "deep")
 
@@ -110,7 +115,7 @@ def plot_weight_grid(
     """
     columns = [("init", init), *ends.items()]
     fig, axes = plt.subplots(
-        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)), squeeze=False
+        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, ROW_HEIGHT * len(rows)), squeeze=False
     )
     for i, (kind, layer) in enumerate(rows):
         images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
@@ -133,7 +138,7 @@ def plot_weight_grid(
                 mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
             ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
         fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
-    fig.suptitle(title)
+    fig.suptitle(title, y=fig.subplotpars.top + TITLE_GAP / (ROW_HEIGHT * len(rows)))
     save_figure(fig, path)
 
 
