@@ -14,6 +14,7 @@ from sgd_support.reporting.aggregate import (
     read_runs,
     trajectory_quantiles,
 )
+from sgd_support.reporting.final_summary import summary_table
 from sgd_support.storage import write_trajectory
 
 SYNTH = {"kind": "synthetic", "target": "linear"}
@@ -115,6 +116,9 @@ def test_final_states_and_summary(sweep):
     assert summary.loc["SGD-4", "n_runs"] == 6 and summary.loc["SGD-4", "n_diverged"] == 1
     assert summary.loc["SGD-4", "final_irrelevant_norm_q50"] == 3.0
     assert set(final["experiment"]) == {"E1"}
+    table = summary_table(final_summary(final)).set_index("optimizer")["final irrelevant norm"]
+    # median [10%, 90%] of the 5 completed runs' 1..5; one run: just its value
+    assert table.to_dict() == {"SGD-4": "3.000 [1.400, 4.600]", "GD": "3.800"}
 
 
 def test_labels_and_order():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sgd_support.cli.claims_checklist import main
+from sgd_support.reporting.checklist import write_checklist
 from sgd_support.reporting.claims import Claim, not_claimed_for, write_claims
 
 
@@ -28,16 +28,7 @@ def test_columns_verdicts_and_counts(tmp_path):
     write_claims(tmp_path / "a.parquet", rows[:2])
     write_claims(tmp_path / "b.parquet", rows[2:])
     html, caption = tmp_path / "c.html", tmp_path / "c.rst"
-    main(
-        [
-            str(tmp_path / "a.parquet"),
-            str(tmp_path / "b.parquet"),
-            "--html",
-            str(html),
-            "--caption",
-            str(caption),
-        ]
-    )
+    write_checklist([tmp_path / "a.parquet", tmp_path / "b.parquet"], html, caption)
     page = html.read_text()
     head = page[page.index("<thead>") : page.index("</thead>")]
     columns = ["Experiment", "Location", "Scope", "Claim", "Criterion", "Measured", "Passed", "Why"]

@@ -1,4 +1,5 @@
-"""Across-order-seed quantiles and per-run final states of a set of runs.
+"""Across-order-seed quantiles and per-run final states of a set of runs
+(:func:`sgd_support.reporting.aggregate.aggregate_runs`).
 
 Usage: ``python -m sgd_support.cli.aggregate_runs --quantiles Q.parquet --final F.parquet T1.parquet ...``
 """
@@ -6,11 +7,9 @@ Usage: ``python -m sgd_support.cli.aggregate_runs --quantiles Q.parquet --final 
 from __future__ import annotations
 
 import argparse
-import logging
 
-from sgd_support.atomic import atomic_path
 from sgd_support.cli.logs import setup_logging
-from sgd_support.reporting.aggregate import final_states, read_runs, trajectory_quantiles
+from sgd_support.reporting.aggregate import aggregate_runs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,17 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--final", required=True, help="output: one row per run")
     args = parser.parse_args(argv)
     setup_logging()
-    rows, runs = read_runs(args.trajectories)
-    quantiles, final = trajectory_quantiles(rows, runs), final_states(rows, runs)
-    for frame, path in ((quantiles, args.quantiles), (final, args.final)):
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False)
-    logging.info(
-        "%d runs (%d diverged) -> %d quantile rows",
-        len(runs),
-        (runs["status"] != "completed").sum(),
-        len(quantiles),
-    )
+    aggregate_runs(args.trajectories, args.quantiles, args.final)
 
 
 if __name__ == "__main__":

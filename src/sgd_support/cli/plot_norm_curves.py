@@ -1,4 +1,5 @@
-"""Irrelevant norm (and loss) against step for one (data set, model, init seed).
+"""Irrelevant norm (and loss) against step for one (data set, model, init seed)
+(:func:`sgd_support.experiments.synthetic.norm_curves.norm_curves_figure`).
 
 Usage: ``python -m sgd_support.cli.plot_norm_curves --quantiles Q --final F --init S --out PNG --caption RST
 [--setup JSON]``
@@ -13,11 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-import pandas as pd
-
-from sgd_support.atomic import atomic_path
-from sgd_support.experiments.synthetic.norm_curves import caption_numbers, plot_norm_curves
-from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
+from sgd_support.cli.logs import setup_logging
+from sgd_support.experiments.synthetic.norm_curves import norm_curves_figure
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,15 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--caption", required=True, help="output: this run's numbers (reStructuredText)")
     parser.add_argument("--setup", default="", help="config blocks as JSON (for the paper's values)")
     args = parser.parse_args(argv)
-    quantiles = pd.read_parquet(args.quantiles)
-    final = pd.read_parquet(args.final)
-    quantiles, final = quantiles[quantiles["init"] == args.init], final[final["init"] == args.init]
-    first = final.iloc[0]
-    title = f"{first['experiment']}: {first['dataset']} target, model {first['model']}, init seed {args.init}"
-    paper = comparison(quantiles, json.loads(args.setup)) if args.setup else None
-    plot_norm_curves(quantiles, final, args.out, title, paper)
-    with atomic_path(args.caption) as tmp:
-        tmp.write_text(caption_numbers(final) + ("\n" + comparison_rst(paper) if paper is not None else ""))
+    setup_logging()
+    setup = json.loads(args.setup) if args.setup else None
+    norm_curves_figure(args.quantiles, args.final, args.init, args.out, args.caption, setup)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ kept in the per-run table (status "diverged") and left out of every statistic.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
 import pandas as pd
 
+from sgd_support.atomic import atomic_path
 from sgd_support.experiments.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
@@ -29,6 +31,26 @@ METRICS = (
     "train_accuracy",
     "test_accuracy",
 )
+
+log = logging.getLogger(__name__)
+
+
+def aggregate_runs(
+    trajectories: list[str | os.PathLike], quantiles_path: str | os.PathLike, final_path: str | os.PathLike
+) -> None:
+    """Write the across-order-seed quantiles (:func:`trajectory_quantiles`) and the per-run
+    final states (:func:`final_states`) of the runs of ``trajectories`` as Parquet."""
+    rows, runs = read_runs(trajectories)
+    quantiles, final = trajectory_quantiles(rows, runs), final_states(rows, runs)
+    for frame, path in ((quantiles, quantiles_path), (final, final_path)):
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
+    log.info(
+        "%d runs (%d diverged) -> %d quantile rows",
+        len(runs),
+        (runs["status"] != "completed").sum(),
+        len(quantiles),
+    )
 
 
 def read_runs(paths: list[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -138,6 +160,11 @@ def final_states(rows: pd.DataFrame, runs: pd.DataFrame, late_fraction: float = 
     return pd.DataFrame(out).sort_values([*GROUP, "order"], key=_natural).reset_index(drop=True)
 
 
+def read_final_states(paths: list[str | os.PathLike]) -> pd.DataFrame:
+    """The per-run final states of several :func:`aggregate_runs` outputs, as one table."""
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+
+
 def final_summary(final: pd.DataFrame) -> pd.DataFrame:
     """Per group: number of runs, of diverged runs, and median / 10% / 90% across
     the completed runs' order seeds of the final loss and norms, steps, wall time."""
@@ -158,6 +185,12 @@ def final_summary(final: pd.DataFrame) -> pd.DataFrame:
                     row[f"{m}_q{round(q * 100):02d}"] = done[m].quantile(q) if len(done) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def median_spread(low: float, median: float, high: float, n: int, digits: int) -> str:
+    """'median [low, high]' of ``n`` runs, with ``digits`` decimals; just the median when
+    there is one run (its 10% and 90% are itself)."""
+    return f"{median:.{digits}f}" + ("" if n < 2 else f" [{low:.{digits}f}, {high:.{digits}f}]")
 
 
 def sort_runs(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """The claims checklist: one row per claim of the paper, decided on this run's data.
 
 Every analysis that checks claims writes its rows with :func:`write_claims` to its
-own ``results/claims/<name>.parquet`` (and appends that path to ``CLAIM_TABLES`` in
-its rule file); the report's checklist collects them all. Rows must be honest: a
+own ``results/claims/<name>.parquet``; its family's target functions
+(``experiments/<family>/targets.py``, registered in :mod:`sgd_support.sweep.targets`)
+list that path among the run's claims tables, and the report's checklist
+(:mod:`sgd_support.reporting.checklist`) collects them all. Rows must be honest: a
 claim the run does not reproduce is written with ``passed=False`` and its numbers;
 one the run has no data for is ``passed=None`` with the reason in ``measured``.
 """

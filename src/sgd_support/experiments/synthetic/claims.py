@@ -17,12 +17,21 @@ A FAIL carries ``why``: what in this run's numbers makes it fail.
 
 from __future__ import annotations
 
+import logging
+import os
+
 import numpy as np
 import pandas as pd
 
+from sgd_support.data.store import load_dataset
 from sgd_support.experiments.synthetic.relu_claims import relu_claims
-from sgd_support.reporting.aggregate import sort_runs
-from sgd_support.reporting.claims import Claim, combined, not_claimed_for
+from sgd_support.experiments.synthetic.w1_rows import row_table
+from sgd_support.reporting.aggregate import read_final_states, sort_runs
+from sgd_support.reporting.claims import Claim, combined, not_claimed_for, write_claims
+from sgd_support.reporting.run_paths import dataset_paths
+from sgd_support.storage import PARTITIONS
+
+log = logging.getLogger(__name__)
 
 # GD "plateaus" when its irrelevant norm changes by less than 2% over the last half
 # of training (T/2 -> T, one doubling of the step count). At 2% per doubling,
@@ -60,6 +69,28 @@ def _context(runs: pd.DataFrame) -> tuple[bool, str, str]:
     if relu:
         return True, f"{RELU_FIGURES}; {figures}", "ReLU networks"
     return False, figures, "linear networks"
+
+
+def write_synthetic_claims(
+    final_paths: list[str | os.PathLike],
+    data_paths: list[str | os.PathLike],
+    weight_paths: list[str | os.PathLike],
+    out: str | os.PathLike,
+) -> None:
+    """Decide the rows on the synthetic runs' data and write them to ``out``.
+
+    final_paths: per-run final states; data_paths: the data sets (``dataset=NAME.npz``),
+    for the zero predictor's loss and the support; weight_paths: every run's weights,
+    for the W1 row counts of the ReLU claims and each run's activation and target.
+    """
+    final = read_final_states(final_paths)
+    data = {name: load_dataset(path) for name, path in dataset_paths(data_paths).items()}
+    zero = {name: float(np.mean(np.square(ds.y))) for name, ds in data.items()}
+    rows = row_table(weight_paths, {name: ds.support for name, ds in data.items()})
+    claims = synthetic_claims(final.merge(rows, on=list(PARTITIONS), how="left"), zero)
+    write_claims(out, claims)
+    for c in claims:
+        log.info("%s %s: %s (%s)", c.experiment, c.claim, c.passed, c.measured)
 
 
 def synthetic_claims(final: pd.DataFrame, zero_loss: dict[str, float]) -> list[Claim]:

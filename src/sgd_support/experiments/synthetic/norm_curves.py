@@ -14,13 +14,42 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sgd_support.reporting.aggregate import sort_runs
+from sgd_support.atomic import atomic_path
+from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
+from sgd_support.reporting.aggregate import median_spread, sort_runs
 from sgd_support.reporting.figure_style import colours, save_figure
 
 PANELS = (
     ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
     ("full_loss", "full-data loss (MSE)", "log"),
 )
+
+
+def norm_curves_figure(
+    quantiles_path: str | os.PathLike,
+    final_path: str | os.PathLike,
+    init: str,
+    path: str | os.PathLike,
+    caption_path: str | os.PathLike,
+    setup: dict | None = None,
+) -> None:
+    """The figure of init seed ``init`` from one (data set, model)'s aggregates
+    (:func:`sgd_support.reporting.aggregate.aggregate_runs`) to ``path``, its numbers to
+    ``caption_path`` (reStructuredText).
+
+    setup: the config's datasets, models, optimizers and training blocks; with it, runs
+    that a table of the paper applies to get its values as markers and a "paper vs this
+    run" table in the caption.
+    """
+    quantiles = pd.read_parquet(quantiles_path)
+    final = pd.read_parquet(final_path)
+    quantiles, final = quantiles[quantiles["init"] == init], final[final["init"] == init]
+    first = final.iloc[0]
+    title = f"{first['experiment']}: {first['dataset']} target, model {first['model']}, init seed {init}"
+    paper = comparison(quantiles, setup) if setup is not None else None
+    plot_norm_curves(quantiles, final, path, title, paper)
+    with atomic_path(caption_path) as tmp:
+        tmp.write_text(caption_numbers(final) + ("\n" + comparison_rst(paper) if paper is not None else ""))
 
 
 def plot_norm_curves(
@@ -137,8 +166,8 @@ def caption_numbers(final: pd.DataFrame) -> str:
             if done.empty:
                 parts.append(f"{label}: all {len(group)} runs diverged")
                 continue
-            spread = f" [{done.quantile(0.1):.3f}, {done.quantile(0.9):.3f}]" if len(done) > 1 else ""
+            spread = median_spread(done.quantile(0.1), np.median(done), done.quantile(0.9), len(done), 3)
             failed = f", {len(group) - len(done)} diverged" if len(done) < len(group) else ""
-            parts.append(f"{label} {np.median(done):.3f}{spread} at step {steps}{failed}")
+            parts.append(f"{label} {spread} at step {steps}{failed}")
         lines.append(f"- lr {lr}: " + "; ".join(parts) + ".")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.reporting.run_paths import coordinates
+from sgd_support.storage import read_metadata, read_weights
 
 # A row "shrinks as in the linear case" when its irrelevant norm ends below half its
 # init value: on the linear network at the paper's 200k steps and lr 0.1 the whole
@@ -48,8 +49,6 @@ def row_table(weight_paths: list[str | os.PathLike], supports: dict[str, np.ndar
 
     supports: {data set name: (d,) bool support mask}.
     """
-    from sgd_support.storage import read_metadata, read_weights
-
     rows = []
     for path in weight_paths:
         coords = coordinates(path)

@@ -13,10 +13,76 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
+from sgd_support.atomic import atomic_path
+from sgd_support.data.store import load_dataset
+from sgd_support.models import load_weights
+from sgd_support.reporting.aggregate import sort_runs
 from sgd_support.reporting.figure_style import save_figure
+from sgd_support.reporting.run_paths import coordinates
+from sgd_support.storage import read_weights
 
 CMAPS = {"abs": "viridis", "gram": "magma"}
+ROW_HEIGHT = 2.4  # inches per row of panels
+# The title stands this far (inches) above the top row's panels, as matplotlib's default
+# places it on a two-row grid; a default-placed title overlaps the panel titles of a
+# one-row grid (a model with one hidden-to-hidden layer), whose figure is half as high.
+TITLE_GAP = 0.48
+# The grids a rule asks for: |W1| and |Gram(W1)|, or |Gram| of the hidden-to-hidden layers.
+GRIDS = ("w1", "deep")
+
+
+def weight_grid_figure(
+    grid: str,
+    weight_paths: list[str | os.PathLike],
+    data_path: str | os.PathLike,
+    init_path: str | os.PathLike,
+    final_path: str | os.PathLike,
+    path: str | os.PathLike,
+    caption_path: str | os.PathLike,
+) -> None:
+    """The ``grid`` (one of GRIDS) of one (data set, model, lr, init seed) to ``path`` and
+    its numbers to ``caption_path`` (reStructuredText).
+
+    weight_paths: the group's weights.parquet files (one per optimizer, batch size and
+    order seed); each optimizer / batch size shows its completed run with the smallest
+    order seed. init_path: the weights at step 0; final_path: the (data set, model)'s
+    per-run final states, for the runs' status and labels.
+    """
+    run = coordinates(weight_paths[0])
+    final = pd.read_parquet(final_path)
+    final = final[(final["lr"] == run["lr"]) & (final["init"] == run["init"])]
+    init = load_weights(init_path)
+    ends = end_weights(final, weight_paths)
+    title = (
+        f"{final.iloc[0]['experiment']}: {run['dataset']} target, model {run['model']}, "
+        f"lr {run['lr']}, init seed {run['init']}"
+    )
+    if grid == "w1":
+        rows, text = [("abs", 0), ("gram", 0)], w1_numbers(init, ends, load_dataset(data_path).support)
+    else:
+        layers = list(range(1, len(init) - 1))
+        rows, text = [("gram", k) for k in layers], deep_numbers(init, ends, layers)
+    plot_weight_grid(init, ends, rows, path, title)
+    with atomic_path(caption_path) as tmp:
+        tmp.write_text(text)
+
+
+def end_weights(final: pd.DataFrame, paths: list[str | os.PathLike]) -> dict:
+    """label -> the last snapshot of its first completed run (None: all diverged),
+    in the paper's column order."""
+    by_coords = {tuple(coordinates(p).values()): p for p in paths}
+    ends = {}
+    for label, group in sort_runs(final).groupby("label", sort=False):
+        done = group[group["status"] == "completed"].sort_values("order", key=lambda s: s.astype(int))
+        if done.empty:
+            ends[label] = None
+            continue
+        run = done.iloc[0]
+        snapshots = read_weights(by_coords[tuple(run[k] for k in coordinates(paths[0]))])
+        ends[label] = snapshots[max(snapshots)]
+    return ends
 
 
 def gram(w: np.ndarray) -> np.ndarray:
@@ -49,7 +115,7 @@ def plot_weight_grid(
     """
     columns = [("init", init), *ends.items()]
     fig, axes = plt.subplots(
-        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, 2.4 * len(rows)), squeeze=False
+        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, ROW_HEIGHT * len(rows)), squeeze=False
     )
     for i, (kind, layer) in enumerate(rows):
         images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
@@ -72,7 +138,7 @@ def plot_weight_grid(
                 mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
             ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
         fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
-    fig.suptitle(title)
+    fig.suptitle(title, y=fig.subplotpars.top + TITLE_GAP / (ROW_HEIGHT * len(rows)))
     save_figure(fig, path)
 
 
