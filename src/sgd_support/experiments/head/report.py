@@ -44,6 +44,8 @@ def write_e9(
         [("|V^T W1^T W1| at init", svd_basis_gram(init_w))]
         + [(f"|V^T W1^T W1| after {title(r, many_lrs)}", svd_basis_gram(r["w_end"])) for r in runs],
         svd_gram,
+        xlabel="feature",
+        ylabel="singular direction (largest first)",
     )
     metrics = metrics_table(
         runs, lambda _, w1: {"eigenvalues_above": count_above(gram_eigenvalues(w1), threshold)}
