@@ -68,18 +68,14 @@ def eigen_histograms(
 def image_panels(
     panels: Sequence[tuple[str, np.ndarray]],
     path: str | os.PathLike,
-    cmap: str = "inferno",
-    shared_scale: bool = False,
     xlabel: str = "",
     ylabel: str = "",
 ) -> None:
-    """One heatmap per panel ``(title, 2-d array)`` with a colour bar each (the
-    paper's focus maps: each on its own scale unless ``shared_scale``), its axes
-    labelled ``xlabel`` and ``ylabel``."""
-    vmax = max(float(np.max(a)) for _, a in panels) if shared_scale else None
+    """One heatmap per panel ``(title, 2-d array)``, each on its own colour scale with
+    its colour bar (the paper's focus maps), its axes labelled ``xlabel`` and ``ylabel``."""
     fig, axes = _grid(len(panels), 3.4, 3.2)
     for ax, (title, image) in zip(axes, panels):
-        shown = ax.imshow(image, cmap=cmap, vmin=0 if shared_scale else None, vmax=vmax)
+        shown = ax.imshow(image, cmap="inferno")
         ax.set(xlabel=xlabel, ylabel=ylabel)
         ax.set_title(title, fontsize=10)
         ax.grid(False)
