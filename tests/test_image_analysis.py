@@ -4,7 +4,6 @@ and the E7 claim rows."""
 import numpy as np
 import pytest
 
-from sgd_support.cli.image_figures import focus_claims, prop5_claim
 from sgd_support.data.store import Dataset
 from sgd_support.experiments.images import focus_order
 from sgd_support.experiments.images.analysis import (
@@ -18,6 +17,7 @@ from sgd_support.experiments.images.analysis import (
     never_lit,
     pixel_covariance,
 )
+from sgd_support.experiments.images.claims import focus_claims, prop5_claim
 from sgd_support.models import init_weights, layer_shapes
 from sgd_support.training import RunSpec, train
 

@@ -1,5 +1,7 @@
 """Figures of the image experiments: eigenvalue histograms, focus maps, pixel
-covariance and its spectrum. Every figure is written through ``atomic_path``."""
+covariance and its spectrum, the Gram matrix in W1's SVD basis. Every figure takes the
+project's one style and is saved by ``reporting.figure_style``: the theme's grid is
+switched off on heatmaps and image panels, where it would cross the pixels."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
+from sgd_support.experiments.images.focus_order import share_bands
 from sgd_support.reporting.figure_style import save_figure
 
 
@@ -22,6 +26,31 @@ def _grid(count: int, width: float, height: float, columns: int = 3):
     return fig, axes.ravel()[:count]
 
 
+def _histogram(ax, eigenvalues: np.ndarray, title: str, bins: int) -> None:
+    """A histogram of eigenvalues with log counts (most of them sit at ~0)."""
+    ax.hist(eigenvalues, bins=bins, color="steelblue", edgecolor="black", log=True)
+    ax.set(title=title, xlabel="eigenvalue", ylabel="frequency")
+
+
+# Where a note box sits in its axes: (x, y, horizontal, vertical alignment).
+CORNERS = {"upper right": (0.97, 0.95, "right", "top"), "lower left": (0.03, 0.05, "left", "bottom")}
+
+
+def _note(ax, text: str, corner: str) -> None:
+    """``text`` in a rounded white box in ``corner`` of ``ax``."""
+    x, y, ha, va = CORNERS[corner]
+    ax.text(
+        x,
+        y,
+        text,
+        transform=ax.transAxes,
+        ha=ha,
+        va=va,
+        fontsize=9,
+        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
+    )
+
+
 def eigen_histograms(
     panels: Sequence[tuple[str, np.ndarray, str]], path: str | os.PathLike, bins: int = 40
 ) -> None:
@@ -29,20 +58,9 @@ def eigen_histograms(
     per row (the layout of the paper's Fig. 2); the annotation goes in a box."""
     fig, axes = _grid(len(panels), 4.2, 3.2)
     for ax, (title, eig, note) in zip(axes, panels):
-        ax.hist(eig, bins=bins, color="steelblue", edgecolor="black", log=True)
-        ax.set(title=title, xlabel="eigenvalue", ylabel="frequency")
-        ax.grid(alpha=0.3)
+        _histogram(ax, eig, title, bins)
         if note:
-            ax.text(
-                0.97,
-                0.95,
-                note,
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=9,
-                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
-            )
+            _note(ax, note, "upper right")
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -50,16 +68,17 @@ def eigen_histograms(
 def image_panels(
     panels: Sequence[tuple[str, np.ndarray]],
     path: str | os.PathLike,
-    cmap: str = "inferno",
-    shared_scale: bool = False,
+    xlabel: str = "",
+    ylabel: str = "",
 ) -> None:
-    """One heatmap per panel ``(title, 2-d array)`` with a colour bar each (the
-    paper's focus maps: each on its own scale unless ``shared_scale``)."""
-    vmax = max(float(np.max(a)) for _, a in panels) if shared_scale else None
+    """One heatmap per panel ``(title, 2-d array)``, each on its own colour scale with
+    its colour bar (the paper's focus maps), its axes labelled ``xlabel`` and ``ylabel``."""
     fig, axes = _grid(len(panels), 3.4, 3.2)
     for ax, (title, image) in zip(axes, panels):
-        shown = ax.imshow(image, cmap=cmap, vmin=0 if shared_scale else None, vmax=vmax)
+        shown = ax.imshow(image, cmap="inferno")
+        ax.set(xlabel=xlabel, ylabel=ylabel)
         ax.set_title(title, fontsize=10)
+        ax.grid(False)
         fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     save_figure(fig, path)
@@ -71,7 +90,7 @@ def focus_share_plot(
     """Effective pixel share of each run's focus map against its batch size (GD at the
     data size), one line per (lr, weight decay): the median over order seeds with the
     10-90% band; the init's share dashed. Lower = more concentrated."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, ax = plt.subplots(figsize=(8.8, 4.2))  # room for the legend beside the axes
     groups = sorted({(r["lr"], r["weight_decay"]) for r in runs}, key=lambda g: (g[1], float(g[0])))
     for lr, wd in groups:
         pts = [
@@ -79,9 +98,8 @@ def focus_share_plot(
             for r, s in zip(runs, shares)
             if (r["lr"], r["weight_decay"]) == (lr, wd)
         ]
-        batches = np.array(sorted({b for b, _ in pts}))
-        per = [np.array([s for b, s in pts if b == batch]) for batch in batches]
-        q10, med, q90 = (np.array([np.quantile(v, q) for v in per]) for q in (0.1, 0.5, 0.9))
+        bands = share_bands(np.array([b for b, _ in pts]), np.array([s for _, s in pts]))
+        batches, q10, med, q90 = (bands[c].to_numpy() for c in ("batch", "q10", "median", "q90"))
         label = f"lr {lr}" + (f", wd {wd:g}" if wd else "")
         line = ax.plot(batches, med, "o-", label=f"{label}: median")[0]
         ax.fill_between(
@@ -97,8 +115,7 @@ def focus_share_plot(
         ylabel="effective pixel share of W1's focus map",
         title="focus concentration over order seeds (lower = concentrated)",
     )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the axes: off the bands
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -108,6 +125,9 @@ def covariance_heatmap(cov: np.ndarray, title: str, path: str | os.PathLike) -> 
     fig, ax = plt.subplots(figsize=(5, 4.4))
     shown = ax.imshow(cov, cmap="viridis")
     ax.set(title=title, xlabel="pixel", ylabel="pixel")
+    ax.grid(False)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(integer=True))  # pixel numbers, not 2.5
     fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
     save_figure(fig, path)
 
@@ -116,22 +136,10 @@ def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os
     """Histogram of the covariance eigenvalues (the paper's Fig. 7) next to the
     sorted eigenvalues on a log scale."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
-    left.hist(eigenvalues, bins=60, color="steelblue", edgecolor="black", log=True)
-    left.set(title=title, xlabel="eigenvalue", ylabel="frequency")
-    left.grid(alpha=0.3)
+    _histogram(left, eigenvalues, title, bins=60)
     positive = eigenvalues[eigenvalues > 0]
     right.semilogy(np.arange(1, len(positive) + 1), positive, ".-", ms=3)
     right.set(title="sorted eigenvalues", xlabel="rank", ylabel="eigenvalue")
-    right.grid(alpha=0.3)
-    right.text(
-        0.03,
-        0.05,
-        note,
-        transform=right.transAxes,
-        ha="left",
-        va="bottom",
-        fontsize=9,
-        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
-    )
+    _note(right, note, "lower left")
     fig.tight_layout()
     save_figure(fig, path)

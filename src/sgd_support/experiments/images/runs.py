@@ -1,9 +1,10 @@
-"""Reading the runs a figure compares: coordinates, spec, first-layer weights at
-init and at the end, first and last recorded rows; and writing their table."""
+"""Reading the runs a figure compares (E7, E9): coordinates, spec, first-layer weights
+at init and at the end, first and last recorded rows; and writing their table."""
 
 from __future__ import annotations
 
-import argparse
+import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pandas as pd
 from sgd_support.atomic import atomic_path
 from sgd_support.data.store import load_dataset
 from sgd_support.experiments.images.analysis import gram_eigenvalues
+from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import Table, write_html_page
 from sgd_support.storage import read_metadata, read_trajectory, read_weights
@@ -90,6 +92,15 @@ def init_row(run: dict) -> dict:
     }
 
 
+def metrics_table(runs: list[dict], measures: Callable[[np.ndarray, np.ndarray], dict]) -> pd.DataFrame:
+    """The init's row, then one per run: the shared columns and ``measures(w_init, w1)``
+    of its first layer (the init's row measures the first run's init against itself)."""
+    w_init = runs[0]["w_init"]
+    rows = [{**init_row(runs[0]), **measures(w_init, w_init)}]
+    rows += [{**run_row(run), **measures(run["w_init"], run["w_end"])} for run in runs]
+    return pd.DataFrame(rows)
+
+
 def write_tables(table: pd.DataFrame, heading: str, html: str, tsv: str) -> None:
     """A metrics table as HTML (for the report) and as TSV (for reading back)."""
     with atomic_path(tsv) as tmp:
@@ -97,27 +108,12 @@ def write_tables(table: pd.DataFrame, heading: str, html: str, tsv: str) -> None
     write_html_page(html, heading, [Table(table)])
 
 
-def figure_parser(doc: str, figure: str) -> argparse.ArgumentParser:
-    """The arguments of a run-comparison figure CLI: the data set, the runs' files,
-    the eigenvalue histograms, a second figure ``--{figure}``, the tables, the claims."""
-    parser = argparse.ArgumentParser(description=doc)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--weights", nargs="+", required=True)
-    parser.add_argument("--trajectories", nargs="+", required=True)
-    parser.add_argument("--histograms", required=True)
-    parser.add_argument(f"--{figure}", required=True)
-    parser.add_argument("--table", required=True, help="HTML")
-    parser.add_argument("--table-tsv", required=True)
-    parser.add_argument("--claims", required=True)
-    return parser
-
-
-def load_figure_inputs(args: argparse.Namespace):
-    """``(data, runs, label, many_lrs)`` of a figure CLI's arguments: the data set,
-    its runs (see :func:`load_runs`), "dataset/model", and whether lrs differ."""
-    data = load_dataset(args.data)
-    runs = load_runs(args.weights, args.trajectories, data.n)
-    coords = coordinates(args.weights[0])
+def load_figure_inputs(data_path: str, weights: list[str], trajectories: list[str]):
+    """``(data, runs, label, many_lrs)`` of a run-comparison figure: the data set, its
+    runs (see :func:`load_runs`), "dataset/model", and whether lrs differ."""
+    data = load_dataset(data_path)
+    runs = load_runs(weights, trajectories, data.n)
+    coords = coordinates(weights[0])
     return data, runs, f"{coords['dataset']}/{coords['model']}", len({r["lr"] for r in runs}) > 1
 
 
@@ -127,3 +123,11 @@ def eigen_panels(runs: list[dict], many_lrs: bool) -> list[tuple[str, np.ndarray
         (f"W1 after {title(r, many_lrs)}", gram_eigenvalues(r["w_end"]), metrics_note(r["last"]))
         for r in runs
     ]
+
+
+def log_results(log: logging.Logger, claims: list[Claim], table: pd.DataFrame) -> None:
+    """Each claim row (claim | measured | passed | why) and the metrics table, to ``log``
+    (the experiment's logger: the job's log names the experiment's module)."""
+    for c in claims:
+        log.info("%s | %s | %s | %s", c.claim, c.measured, c.passed, c.why)
+    log.info("\n%s", table.to_string(index=False))
