@@ -7,6 +7,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import LogLocator
 
 from sgd_support.reporting.figure_style import save_figure
 
@@ -16,6 +17,20 @@ E11_PANELS = (
     ("gram_agreement", "|Gram(W1 end)| agreement across inits", "gram_agreement_init"),
     ("block_share", "|Gram(W1 end)| mass in r x r block", "block_share_init"),
 )
+
+
+def thin_log_labels(axis) -> None:
+    """Label a log axis between its powers of ten at 2x and 5x only. On an axis that spans
+    about a decade matplotlib labels the minor ticks at 2, 3, 4 and 6x, and at the report
+    style's font size those labels overlap. Call after setting the log scale (it resets
+    the locators)."""
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+
+
+def lr_colours(lrs: list) -> dict:
+    """A colour per learning rate, from dark (the first) to light on viridis; its
+    yellow end is left out, too pale on white."""
+    return dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
 
 
 def placeholder(path: str | os.PathLike, message: str) -> None:
@@ -35,7 +50,7 @@ def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
         len(cases), len(E11_PANELS), figsize=(4.2 * len(E11_PANELS), 3.4 * len(cases)), squeeze=False
     )
     lrs = sorted(table["lr"].unique(), key=float)
-    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    colours = lr_colours(lrs)
     for row_axes, ((dataset, model), case) in zip(axes, cases):
         batches = sorted(case.loc[case["batch"] != "full", "batch_size"].unique())
         xpos = {b: i for i, b in enumerate(batches)}
@@ -92,7 +107,7 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
     fitted = sgd_fits(rates)
     fig, axes = plt.subplots(1, len(slopes), figsize=(6 * len(slopes), 4.6), squeeze=False)
     lrs = sorted(rates["lr_value"].unique())
-    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    colours = lr_colours(lrs)
     markers = dict(zip(sorted(fitted["batch_size"].unique()), "os^Dv<>ph*"))
     for ax, fit in zip(axes[0], slopes.itertuples()):
         mine = fitted[
@@ -167,6 +182,8 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
+        thin_log_labels(ax.xaxis)
+        thin_log_labels(ax.yaxis)
         ax.set_xlabel("lr / b")
         ax.set_ylabel("decay rate of irrelevant norm / lr  (per unit lr*step)")
         ax.set_title(
