@@ -13,15 +13,12 @@ from sgd_support.experiments.analyses.decay_rate import (
 )
 from sgd_support.experiments.analyses.plots import plot_rates
 from sgd_support.experiments.analyses.report import ReportPaths, write_report, write_table
+from sgd_support.experiments.analyses.runs import GROUP
 
 TITLE = "E10: decay rate of the irrelevant norm against lr/b"
 # The per-run columns the page shows, in this order (the Parquet table has them all)
 RUN_COLUMNS = [
-    "dataset",
-    "model",
-    "optimizer",
-    "lr",
-    "batch",
+    *GROUP,
     "init",
     "order",
     "status",

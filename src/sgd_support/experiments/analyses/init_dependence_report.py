@@ -13,16 +13,13 @@ from sgd_support.experiments.analyses.init_dependence import (
 )
 from sgd_support.experiments.analyses.plots import plot_init_dependence
 from sgd_support.experiments.analyses.report import ReportPaths, write_report, write_table
+from sgd_support.experiments.analyses.runs import GROUP
 from sgd_support.reporting.run_paths import dataset_paths
 
 TITLE = "E11: dependence on the init by batch size"
 # The columns the page shows, in this order (the Parquet table has them all)
 SHOWN = [
-    "dataset",
-    "model",
-    "optimizer",
-    "lr",
-    "batch",
+    *GROUP,
     "n_inits",
     "n_runs",
     "n_diverged",

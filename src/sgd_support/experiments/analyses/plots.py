@@ -125,11 +125,12 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
                 zorder=3,
             )
         if np.isfinite(fit.slope):
-            x = np.logspace(np.log10(mine["lr_over_b"].min()), np.log10(mine["lr_over_b"].max()), 50)
-            ax.plot(
-                x,
-                10**fit.intercept * x**fit.slope,
-                "k-",
+            x = _fitted_line(
+                ax,
+                mine["lr_over_b"],
+                fit.intercept,
+                fit.slope,
+                color="k",
                 label=f"fit: slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
             )
             centre = np.exp(np.mean(np.log(mine["lr_over_b"]))), np.exp(np.mean(np.log(mine["rate_per_lr"])))
@@ -146,10 +147,11 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
                 zorder=2,
             )
         if np.isfinite(fit.excess_slope):
-            x = np.logspace(np.log10(excess["lr_over_b"].min()), np.log10(excess["lr_over_b"].max()), 50)
-            ax.plot(
-                x,
-                10**fit.excess_intercept * x**fit.excess_slope,
+            _fitted_line(
+                ax,
+                excess["lr_over_b"],
+                fit.excess_intercept,
+                fit.excess_slope,
                 color="grey",
                 ls="-.",
                 label=f"excess fit: slope {fit.excess_slope:.2f} [{fit.excess_ci_low:.2f}, "
@@ -195,3 +197,11 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
     fig.suptitle("E10: phase-2 decay rate against lr/b")
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _fitted_line(ax, x_values: pd.Series, intercept: float, slope: float, **style) -> np.ndarray:
+    """Draw the fitted line log10(y) = intercept + slope log10(x) over the span of
+    ``x_values``; return its x grid (50 points, log-spaced)."""
+    x = np.logspace(np.log10(x_values.min()), np.log10(x_values.max()), 50)
+    ax.plot(x, 10**intercept * x**slope, **style)
+    return x
