@@ -12,7 +12,7 @@ from sgd_support.experiments.analyses.decay_rate import (
     slope_table,
 )
 from sgd_support.experiments.analyses.plots import plot_rates
-from sgd_support.experiments.analyses.report import ReportPaths, write_report, write_table
+from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
 from sgd_support.experiments.analyses.runs import GROUP
 
 TITLE = "E10: decay rate of the irrelevant norm against lr/b"
@@ -47,8 +47,8 @@ def write_decay_rate(
     output: the figure then says what is missing and the claims are ``passed=None``."""
     rates = rate_table(load_trajectories(trajectories))
     slopes = slope_table(rates)
-    write_table(rates, rates_path)
-    write_table(slopes, slopes_path)
+    write_parquet(rates, rates_path)
+    write_parquet(slopes, slopes_path)
     claims = decay_rate_claims(slopes, rates)
     usable = slopes[slopes["n_lr_over_b"] >= 2] if len(slopes) else slopes
     n_done = int((rates["status"] == "completed").sum()) if len(rates) else 0

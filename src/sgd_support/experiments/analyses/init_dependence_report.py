@@ -12,7 +12,7 @@ from sgd_support.experiments.analyses.init_dependence import (
     load_records,
 )
 from sgd_support.experiments.analyses.plots import plot_init_dependence
-from sgd_support.experiments.analyses.report import ReportPaths, write_report, write_table
+from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
 from sgd_support.experiments.analyses.runs import GROUP
 from sgd_support.reporting.run_paths import dataset_paths
 
@@ -49,7 +49,7 @@ def write_init_dependence(
     with ``passed=None``."""
     supports = {name: load_dataset(path).support for name, path in dataset_paths(data).items()}
     table = init_dependence_table(load_records(weights), supports)
-    write_table(table, table_path)
+    write_parquet(table, table_path)
     claims = init_dependence_claims(table, min_inits)
     enough = table[table["n_inits"] >= min_inits]
     n_inits = int(table["n_inits"].max()) if len(table) else 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from sgd_support.data.store import load_dataset
-from sgd_support.experiments.analyses.report import ReportPaths, write_report, write_table
+from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
 from sgd_support.experiments.analyses.theorem1 import analyse, theorem1_claims
 from sgd_support.experiments.analyses.theorem1_plot import plot_theorem1
 from sgd_support.reporting.run_paths import coordinates, dataset_paths
@@ -30,8 +30,8 @@ def write_theorem1(
     records = [{**coordinates(p), "snapshots": read_weights(p)} for p in weights]
     table, fits, curves = analyse(records, datasets, settings)
     claims = theorem1_claims(sorted({(r["dataset"], r["model"]) for r in records}), fits, table)
-    write_table(table, table_path)
-    write_table(fits, fits_path)
+    write_parquet(table, table_path)
+    write_parquet(fits, fits_path)
     write_report(
         paths,
         TITLE,
