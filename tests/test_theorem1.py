@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sgd_support.experiments.analyses.report import ReportPaths
 from sgd_support.experiments.analyses.theorem1 import (
     excess_curves,
     exponent_fit,
@@ -14,6 +15,8 @@ from sgd_support.experiments.analyses.theorem1 import (
     predicted_excess,
     theorem1_claim,
 )
+from sgd_support.experiments.analyses.theorem1_report import write_theorem1
+from sgd_support.reporting.claims import read_claims
 
 
 def _net(seed, shapes):
@@ -98,3 +101,14 @@ def test_claim_without_snapshots_is_undecided():
     assert (
         claim.passed is None and "theorem1.snapshots" in claim.why and claim.location == "Theorem 1, App. K"
     )
+
+
+def test_target_without_gd_runs_writes_every_output_undecided(tmp_path):
+    settings = {"snapshots": [100], "lrs": [0.01], "batches": [4], "steps": 5, "orders": 2, "seed": 0}
+    paths = ReportPaths(*(tmp_path / name for name in ("page.html", "figure.png", "claims.parquet", "s.rst")))
+    write_theorem1([], [], settings, tmp_path / "cells.parquet", tmp_path / "fits.parquet", paths)
+    claims = read_claims([paths.claims])
+    assert len(claims) == 1 and claims["passed"].isna().all()
+    assert claims["measured"][0] == "no GD run of a linear network in this config"
+    assert "(not decidable)" in paths.summary.read_text() and "needs GD snapshots" in paths.html.read_text()
+    assert paths.figure.stat().st_size > 0 and pd.read_parquet(tmp_path / "cells.parquet").empty

@@ -10,41 +10,10 @@ With too few init seeds for any group it still writes every output: the table
 from __future__ import annotations
 
 import argparse
-import logging
 
-from sgd_support.atomic import atomic_path
 from sgd_support.cli.logs import setup_logging
-from sgd_support.data.store import load_dataset
-from sgd_support.experiments.analyses.init_dependence import (
-    init_dependence_claims,
-    init_dependence_table,
-    load_records,
-)
-from sgd_support.experiments.analyses.plots import placeholder, plot_init_dependence
-from sgd_support.experiments.analyses.report import write_html, write_summary
-from sgd_support.reporting.claims import write_claims
-from sgd_support.reporting.run_paths import dataset_paths
-
-log = logging.getLogger("sgd_support.init_dependence")
-SHOWN = [
-    "dataset",
-    "model",
-    "optimizer",
-    "lr",
-    "batch",
-    "n_inits",
-    "n_runs",
-    "n_diverged",
-    "cos_init",
-    "cos_init_std",
-    "rel_dist",
-    "rel_dist_std",
-    "gram_agreement",
-    "gram_agreement_init",
-    "block_share",
-    "block_share_std",
-    "block_share_init",
-]
+from sgd_support.experiments.analyses.init_dependence_report import write_init_dependence
+from sgd_support.experiments.analyses.report import ReportPaths
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,32 +25,13 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     setup_logging()
-    supports = {name: load_dataset(path).support for name, path in dataset_paths(args.data).items()}
-    table = init_dependence_table(load_records(args.weights), supports)
-    with atomic_path(args.table) as tmp:
-        table.to_parquet(tmp, index=False)
-    claims = init_dependence_claims(table, args.min_inits)
-    write_claims(args.claims, claims)
-    enough = table[table["n_inits"] >= args.min_inits]
-    if enough.empty:
-        placeholder(args.figure, claims[0].measured)
-    else:
-        plot_init_dependence(enough, args.figure)
-    write_html(
-        args.html,
-        "E11: dependence on the init by batch size",
-        [("per group", table.reindex(columns=SHOWN))],
-        claims,
+    write_init_dependence(
+        args.weights,
+        args.data,
+        args.table,
+        ReportPaths(args.html, args.figure, args.claims, args.summary),
+        args.min_inits,
     )
-    n_inits = int(table["n_inits"].max()) if len(table) else 0
-    write_summary(
-        args.summary,
-        f"This run: {len(table)} groups (dataset, model, optimizer, lr, batch), up to "
-        f"{n_inits} init seed(s) each; values are means over a group's completed runs.",
-        claims,
-    )
-    for claim in claims:
-        log.info("%s: %s -> %s", claim.claim, claim.measured, claim.passed)
 
 
 if __name__ == "__main__":

@@ -12,55 +12,9 @@ Data files are named ``.../dataset=NAME.npz``, as the data rule writes them.
 from __future__ import annotations
 
 import argparse
-import logging
 
-from sgd_support.atomic import atomic_path
 from sgd_support.cli.logs import setup_logging
-from sgd_support.data.store import load_dataset
-from sgd_support.experiments.toy.analysis import (
-    data_role,
-    drift_claims,
-    landscape_claims,
-    load_runs,
-    rate_claims,
-    rates_table,
-)
-from sgd_support.reporting.claims import write_claims
-from sgd_support.reporting.run_paths import dataset_name
-
-
-def rates(args) -> None:
-    runs = load_runs(args.trajectories)
-    data = {dataset_name(p): load_dataset(p) for p in args.points}
-    roles = {name: data_role(ds.x, ds.y) for name, ds in data.items()}
-    inputs = {name: data[name].x.ravel().astype(float) for name, role in roles.items() if role == "rates"}
-    table = rates_table(runs, inputs)
-    with atomic_path(args.table) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.8g")
-    landscapes = {dataset_name(p) for p in args.landscape}
-    claims = rate_claims(table)
-    claims += drift_claims([r for r in runs if roles.get(r.coords["dataset"]) == "drift"])
-    claims += landscape_claims([r for r in runs if r.coords["dataset"] in landscapes])
-    write_claims(args.claims, claims)
-    for claim in claims:
-        logging.info("%s: %s -- %s", claim.passed, claim.claim, claim.measured)
-
-
-def landscape(args) -> None:
-    from sgd_support.experiments.toy.figures import landscape_figure
-
-    ds, name = load_dataset(args.data), dataset_name(args.data)
-    runs = [r for r in load_runs(args.trajectories) if r.coords["dataset"] == name]
-    landscape_figure(args.out, ds.x, ds.y, runs)
-
-
-def ab(args) -> None:
-    from sgd_support.experiments.toy.figures import ab_figure
-
-    by_dataset: dict = {}
-    for run in load_runs(args.trajectories):
-        by_dataset.setdefault(run.coords["dataset"], []).append(run)
-    ab_figure(args.out, by_dataset)
+from sgd_support.experiments.toy.report import draw_ab, draw_landscape, write_rates
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,19 +26,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--landscape", nargs="*", default=[], help="toy_landscape data sets")
     p.add_argument("--table", required=True)
     p.add_argument("--claims", required=True)
-    p.set_defaults(func=rates)
+    p.set_defaults(run=lambda a: write_rates(a.trajectories, a.points, a.landscape, a.table, a.claims))
     p = sub.add_parser("landscape", help="Fig. 9 for one data set")
     p.add_argument("--trajectories", nargs="+", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(func=landscape)
+    p.set_defaults(run=lambda a: draw_landscape(a.trajectories, a.data, a.out))
     p = sub.add_parser("ab", help="Fig. 4: |a|, |b| over steps")
     p.add_argument("--trajectories", nargs="+", required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(func=ab)
+    p.set_defaults(run=lambda a: draw_ab(a.trajectories, a.out))
     args = parser.parse_args(argv)
     setup_logging()
-    args.func(args)
+    args.run(args)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.experiments.analyses.runs import batch_size
+from sgd_support.experiments.analyses.scopes import relu_rows
 from sgd_support.experiments.analyses.slope_fits import LEVEL, exponent_fit, loglog_slope
-from sgd_support.reporting.claims import Claim, not_claimed_for
+from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 
 LOSS_TOLERANCE = 0.10  # phase 2: the loss improves by less than 10% per decade of steps
@@ -313,14 +314,7 @@ def decay_rate_claims(slopes: pd.DataFrame, rates: pd.DataFrame) -> list[Claim]:
     kinds = slopes["activation"] if len(slopes) and "activation" in slopes else pd.Series(dtype=str)
     claims = _claims_for(slopes[kinds != "relu"] if len(slopes) else slopes, rates, grows, linear)
     relu = _claims_for(slopes[kinds == "relu"], rates, grows, linear) if (kinds == "relu").any() else []
-    if any(
-        claim.passed is not None for claim in relu
-    ):  # an undecidable claim the paper does not make: left out
-        for claim in relu:
-            claim.claim = f"ReLU networks: {claim.claim}"
-            claim.scope = not_claimed_for("linear networks", "ReLU networks")
-            claims.append(claim)
-    return claims
+    return claims + relu_rows(relu)
 
 
 def _claims_for(slopes: pd.DataFrame, rates: pd.DataFrame, grows: tuple, linear: tuple) -> list[Claim]:

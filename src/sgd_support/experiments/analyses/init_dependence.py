@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.experiments.analyses.runs import GROUP, batch_size
-from sgd_support.reporting.claims import Claim, not_claimed_for
+from sgd_support.experiments.analyses.scopes import relu_rows
+from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 
 # A batch-size trend counts as "falls/rises with b" when Spearman's rho between b
@@ -272,15 +273,10 @@ def init_dependence_claims(table: pd.DataFrame, min_inits: int = 2) -> list[Clai
     claims = _claims(table[kinds != "relu"], min_inits)
     for claim in claims:
         claim.location, claim.scope = LOCATION, "linear networks"
-    relu = _claims(table[kinds == "relu"], min_inits) if (kinds == "relu").any() else []
-    if any(
-        claim.passed is not None for claim in relu
-    ):  # an undecidable claim the paper does not make: left out
-        for claim in relu:
-            claim.claim = f"ReLU networks: {claim.claim}"
-            claim.location, claim.scope = LOCATION, not_claimed_for("linear networks", "ReLU networks")
-            claims.append(claim)
-    return claims
+    relu = relu_rows(_claims(table[kinds == "relu"], min_inits) if (kinds == "relu").any() else [])
+    for claim in relu:
+        claim.location = LOCATION
+    return claims + relu
 
 
 def _claims(table: pd.DataFrame, min_inits: int) -> list[Claim]:

@@ -7,6 +7,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import LogLocator
 
 from sgd_support.reporting.figure_style import save_figure
 
@@ -16,6 +17,20 @@ E11_PANELS = (
     ("gram_agreement", "|Gram(W1 end)| agreement across inits", "gram_agreement_init"),
     ("block_share", "|Gram(W1 end)| mass in r x r block", "block_share_init"),
 )
+
+
+def thin_log_labels(axis) -> None:
+    """Label a log axis between its powers of ten at 2x and 5x only. On an axis that spans
+    about a decade matplotlib labels the minor ticks at 2, 3, 4 and 6x, and at the report
+    style's font size those labels overlap. Call after setting the log scale (it resets
+    the locators)."""
+    axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+
+
+def lr_colours(lrs: list) -> dict:
+    """A colour per learning rate, from dark (the first) to light on viridis; its
+    yellow end is left out, too pale on white."""
+    return dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
 
 
 def placeholder(path: str | os.PathLike, message: str) -> None:
@@ -35,7 +50,7 @@ def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
         len(cases), len(E11_PANELS), figsize=(4.2 * len(E11_PANELS), 3.4 * len(cases)), squeeze=False
     )
     lrs = sorted(table["lr"].unique(), key=float)
-    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    colours = lr_colours(lrs)
     for row_axes, ((dataset, model), case) in zip(axes, cases):
         batches = sorted(case.loc[case["batch"] != "full", "batch_size"].unique())
         xpos = {b: i for i, b in enumerate(batches)}
@@ -92,7 +107,7 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
     fitted = sgd_fits(rates)
     fig, axes = plt.subplots(1, len(slopes), figsize=(6 * len(slopes), 4.6), squeeze=False)
     lrs = sorted(rates["lr_value"].unique())
-    colours = dict(zip(lrs, plt.cm.viridis(np.linspace(0, 0.85, len(lrs)))))
+    colours = lr_colours(lrs)
     markers = dict(zip(sorted(fitted["batch_size"].unique()), "os^Dv<>ph*"))
     for ax, fit in zip(axes[0], slopes.itertuples()):
         mine = fitted[
@@ -110,11 +125,12 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
                 zorder=3,
             )
         if np.isfinite(fit.slope):
-            x = np.logspace(np.log10(mine["lr_over_b"].min()), np.log10(mine["lr_over_b"].max()), 50)
-            ax.plot(
-                x,
-                10**fit.intercept * x**fit.slope,
-                "k-",
+            x = _fitted_line(
+                ax,
+                mine["lr_over_b"],
+                fit.intercept,
+                fit.slope,
+                color="k",
                 label=f"fit: slope {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
             )
             centre = np.exp(np.mean(np.log(mine["lr_over_b"]))), np.exp(np.mean(np.log(mine["rate_per_lr"])))
@@ -131,10 +147,11 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
                 zorder=2,
             )
         if np.isfinite(fit.excess_slope):
-            x = np.logspace(np.log10(excess["lr_over_b"].min()), np.log10(excess["lr_over_b"].max()), 50)
-            ax.plot(
-                x,
-                10**fit.excess_intercept * x**fit.excess_slope,
+            _fitted_line(
+                ax,
+                excess["lr_over_b"],
+                fit.excess_intercept,
+                fit.excess_slope,
                 color="grey",
                 ls="-.",
                 label=f"excess fit: slope {fit.excess_slope:.2f} [{fit.excess_ci_low:.2f}, "
@@ -167,6 +184,8 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
+        thin_log_labels(ax.xaxis)
+        thin_log_labels(ax.yaxis)
         ax.set_xlabel("lr / b")
         ax.set_ylabel("decay rate of irrelevant norm / lr  (per unit lr*step)")
         ax.set_title(
@@ -178,3 +197,11 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
     fig.suptitle("E10: phase-2 decay rate against lr/b")
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _fitted_line(ax, x_values: pd.Series, intercept: float, slope: float, **style) -> np.ndarray:
+    """Draw the fitted line log10(y) = intercept + slope log10(x) over the span of
+    ``x_values``; return its x grid (50 points, log-spaced)."""
+    x = np.logspace(np.log10(x_values.min()), np.log10(x_values.max()), 50)
+    ax.plot(x, 10**intercept * x**slope, **style)
+    return x

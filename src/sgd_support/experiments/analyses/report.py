@@ -1,15 +1,61 @@
-"""An analysis's page of tables and claims, and its claims as a caption paragraph."""
+"""What every analysis across runs writes besides its own tables: the claims, the
+figure (or a placeholder saying what is missing), a page of tables and claims, and
+the claims as a caption paragraph."""
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from sgd_support.atomic import atomic_path
-from sgd_support.reporting.claims import Claim
+from sgd_support.experiments.analyses.plots import placeholder
+from sgd_support.reporting.claims import Claim, write_claims
 from sgd_support.reporting.tables import Table, write_html_page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Where an analysis writes its page of tables, figure, claims and caption paragraph."""
+
+    html: str | os.PathLike
+    figure: str | os.PathLike
+    claims: str | os.PathLike
+    summary: str | os.PathLike
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``frame`` as Parquet (no index), atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_report(
+    paths: ReportPaths,
+    title: str,
+    tables: list[tuple[str, pd.DataFrame]],
+    claims: list[Claim],
+    lead: str,
+    draw: Callable[[str | os.PathLike], None] | None,
+) -> None:
+    """Write the claims; the figure with ``draw(path)``, or, where ``draw`` is None
+    (too little data to plot), a placeholder with the first claim's ``measured`` (which
+    then says what is missing); the page ``title`` with the claims and ``tables``; the
+    caption paragraph led by ``lead``. Log every claim's verdict."""
+    write_claims(paths.claims, claims)
+    if draw is None:
+        placeholder(paths.figure, claims[0].measured)
+    else:
+        draw(paths.figure)
+    write_html(paths.html, title, tables, claims)
+    write_summary(paths.summary, lead, claims)
+    for claim in claims:
+        log.info("%s: %s -> %s", claim.claim, claim.measured, claim.passed)
 
 
 def write_html(

@@ -275,6 +275,23 @@ def theorem1_claim(dataset: str, model: str, fits: pd.DataFrame, table: pd.DataF
     )
 
 
+def theorem1_claims(pairs: list[tuple[str, str]], fits: pd.DataFrame, table: pd.DataFrame) -> list[Claim]:
+    """One row per (dataset, model) of ``pairs`` (:func:`theorem1_claim`); without any
+    (the config has no GD run of a linear network to start from), one undecided row saying so."""
+    return [theorem1_claim(dataset, model, fits, table) for dataset, model in pairs] or [
+        Claim(
+            "E10",
+            "per step, SGD shrinks ||W1[:, r:]|| more than GD by ~ lr^2/b",
+            "needs GD snapshots",
+            "no GD run of a linear network in this config",
+            None,
+            location="Theorem 1, App. K",
+            scope="linear networks",
+            why="The config has no GD run of a linear network to start from.",
+        )
+    ]
+
+
 def start_runs(runs: list[dict], config: dict) -> list[dict]:
     """The runs whose snapshots are the given weights: per synthetic data set and linear
     network, the ``theorem1.optimizer`` run of the first init seed and the lowest lr."""

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sgd_support.reporting.figure_style import save_figure
+from sgd_support.experiments.analyses.plots import thin_log_labels
+from sgd_support.reporting.figure_style import colours, save_figure
 
 
 def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: str | os.PathLike) -> None:
@@ -23,12 +24,12 @@ def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: s
     for (ax_t, ax_f), ((dataset, model), rows) in zip(axes, pairs):
         last, top = rows["snapshot"].max(), rows["lr"].max()
         batches = sorted(rows["batch"].unique())
-        colours = dict(zip(batches, plt.cm.viridis(np.linspace(0, 0.85, len(batches)))))
+        palette = colours([f"SGD-{b}" for b in reversed(batches)])  # the report's colour per batch size
         for b in batches:
             d = curves[(dataset, model, last, top, b)]
             t = np.arange(len(d))
-            ax_t.plot(t, d, color=colours[b], label=f"b {b}")
-            ax_t.plot(t, d[-1] * t / t[-1], ":", color=colours[b])
+            ax_t.plot(t, d, color=palette[f"SGD-{b}"], label=f"b {b}")
+            ax_t.plot(t, d[-1] * t / t[-1], ":", color=palette[f"SGD-{b}"])
         ax_t.set(
             xlabel="steps t from the snapshot",
             ylabel="D(t) = log(GD / E SGD) of ||W1[:, r:]||",
@@ -70,5 +71,7 @@ def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: s
             ylabel="excess shrinkage per step D(k)/k",
             title=f"{dataset}/{model}: per-step excess vs lr^2/b",
         )
+        thin_log_labels(ax_f.xaxis)
+        thin_log_labels(ax_f.yaxis)
         ax_f.legend(fontsize=7)
     save_figure(fig, path)

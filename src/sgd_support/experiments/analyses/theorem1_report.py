@@ -1,0 +1,44 @@
+"""The E10 Theorem 1 per-step target: the measurement from the GD runs' saved
+weights, with the claims, figure, page and caption paragraph."""
+
+from __future__ import annotations
+
+import os
+
+from sgd_support.data.store import load_dataset
+from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
+from sgd_support.experiments.analyses.theorem1 import analyse, theorem1_claims
+from sgd_support.experiments.analyses.theorem1_plot import plot_theorem1
+from sgd_support.reporting.run_paths import coordinates, dataset_paths
+from sgd_support.storage import read_weights
+
+TITLE = "E10: Theorem 1 per step from saved weights"
+
+
+def write_theorem1(
+    weights: list[str | os.PathLike],
+    data: list[str | os.PathLike],
+    settings: dict,
+    table_path: str | os.PathLike,
+    fits_path: str | os.PathLike,
+    paths: ReportPaths,
+) -> None:
+    """Measure from the snapshots of every GD run (``weights``: their weights.parquet,
+    one per data set and linear network; ``data``: their ``dataset=NAME.npz`` files) with
+    the config's ``theorem1`` ``settings``, and decide one claim per (data set, model)."""
+    datasets = {name: load_dataset(path) for name, path in dataset_paths(data).items()}
+    records = [{**coordinates(p), "snapshots": read_weights(p)} for p in weights]
+    table, fits, curves = analyse(records, datasets, settings)
+    claims = theorem1_claims(sorted({(r["dataset"], r["model"]) for r in records}), fits, table)
+    write_parquet(table, table_path)
+    write_parquet(fits, fits_path)
+    write_report(
+        paths,
+        TITLE,
+        [("fits", fits), ("cells", table)],
+        claims,
+        f"This run: {len(records)} GD run(s), snapshots at steps {settings['snapshots']}, lr "
+        f"{settings['lrs']}, b {settings['batches']}, k = {settings['steps']} steps, "
+        f"{settings['orders']} order pairs (each order and its reverse).",
+        (lambda path: plot_theorem1(table, fits, curves, path)) if len(table) else None,
+    )
