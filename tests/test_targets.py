@@ -211,3 +211,34 @@ def test_names_pattern_matches_exactly_the_names():
 def test_targets_sum_keeps_order_and_each_file_once():
     total = Targets(["a", "b"], ["x"]) + Targets(["b", "c"], ["x", "y"])
     assert total == Targets(["a", "b", "c"], ["x", "y"])
+
+
+# Rule headers of the workflow: "rule NAME:", a generated "rule:" (its name: below) and
+# "use rule A as B with:"; each block runs to the next header or unindented line.
+RULE_HEADER = re.compile(r"^( *)(rule \w+:|rule:|use rule \w+ as \w+ with:)$", re.M)
+
+
+def rule_blocks() -> dict[str, str]:
+    blocks = {}
+    for path in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+        text = path.read_text()
+        for match in RULE_HEADER.finditer(text):
+            indent = len(match.group(1))
+            body = []
+            for line in text[match.end() + 1 :].splitlines():
+                if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                    break
+                body.append(line)
+            blocks[f"{path.name}: {match.group(2)}"] = "\n".join(body)
+    return blocks
+
+
+def test_every_rule_says_what_it_does_and_every_working_rule_is_benchmarked():
+    blocks = rule_blocks()
+    assert len(blocks) >= 24  # 21 rules, train_run_gpu, the generated train_group_<n>, all
+    for header, body in blocks.items():
+        first = next(line.strip() for line in body.splitlines() if line.strip())
+        assert re.fullmatch(r'""".+"""', first), f"{header} has no one-line docstring"
+        # use rule ... with: inherits train_run's benchmark
+        if header != "Snakefile: rule all:" and not header.split(": ", 1)[1].startswith("use rule"):
+            assert "benchmark:" in body, f"{header} has no benchmark"
