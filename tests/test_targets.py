@@ -164,6 +164,24 @@ def test_features_config_makes_e9_and_e8_of_its_image_source(tmp_path, monkeypat
     assert "results/claims/synthetic.parquet" not in targets.claims
 
 
+def test_checklist_rows_keep_their_order_e7_e9_synthetic_toy_analyses():
+    """The checklist's page lists the claims tables in this order (as before the move)."""
+    config = synthetic_config()
+    config["datasets"].update(
+        digits={"kind": "digits"},
+        feats={"kind": "resnet18_features", "source": "digits"},
+        d1={"kind": "toy_points", "x": [1, 1], "y": [-1, 1]},
+    )
+    config["sweeps"]["s"]["datasets"] = ["feats", "d1", "linear", "digits"]
+    assert targets_of(config).claims == [
+        "results/claims/e7/dataset=digits/model=lin.parquet",
+        "results/claims/e9/dataset=feats/model=lin.parquet",
+        "results/claims/synthetic.parquet",
+        "results/claims/toy.parquet",
+        *ANALYSES_CLAIMS,
+    ]
+
+
 def test_toy_targets_follow_the_kinds_trained_on():
     points = {"d1": {"kind": "toy_points", "x": [1, 1], "y": [-1, 1]}}
     landscape = {"land": {"kind": "toy_landscape", "n": 10}}
