@@ -2,7 +2,7 @@
 
 
 rule make_dataset:
-    """Build a data set from its config entry (synthetic, images, toy points)."""
+    """Build a data set from its config entry (every kind but backbone features)."""
     output:
         "results/data/dataset={dataset}.npz",
     log:

@@ -2,7 +2,7 @@
 
 
 rule train_run:
-    """Train one run (on a data set no run of which needs a GPU): trajectory and weights."""
+    """Train one run, recording its trajectory and weights (data sets with no GPU run)."""
     input:
         data="results/data/dataset={dataset}.npz",
         init="results/init/dataset={dataset}/model={model}/init={init}.npz",
