@@ -32,12 +32,22 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/toy.smk"
 include: "workflow/rules/analyses.smk"
-# Rule files that produce claims or report targets go above this line.
 include: "workflow/rules/report.smk"
 
 
+# Rules that only read a few small files and write a table (or, for all, nothing) run
+# in the Snakemake process itself, also under --profile slurm: a cluster job would wait
+# in the queue for minutes to do a second's work.
+localrules:
+    all,
+    final_summary,
+    toy_rates,
+    claims_checklist,
+
+
 rule all:
+    """Every training run, figure, table and the claims checklist the config calls for."""
     default_target: True
     input:
-        run_outputs(),
-        REPORT_TARGETS,
+        run_files(RUNS, "trajectory.parquet"),
+        TARGETS.report,

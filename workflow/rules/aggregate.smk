@@ -1,8 +1,11 @@
 # Across-order-seed statistics, each run's final state, the sweep's summary table
 # and the synthetic experiments' claims (E1-E5). Inputs come from the run lists.
+
+
 rule aggregate_runs:
+    """Across-order-seed quantiles of a (dataset, model)'s trajectories, each run's final state."""
     input:
-        pair_runs,
+        pair_trajectories,
     output:
         quantiles="results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet",
         final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
@@ -20,8 +23,9 @@ rule aggregate_runs:
 
 
 rule final_summary:
+    """The final state of every (dataset, model)'s run groups, one table."""
     input:
-        pair_outputs("final_runs.parquet"),
+        aggregate_files(pairs(config, RUNS), "final_runs.parquet"),
     output:
         parquet="results/aggregate/final_summary.parquet",
         html=report(
@@ -32,6 +36,8 @@ rule final_summary:
         ),
     log:
         "logs/aggregate/final_summary.log",
+    benchmark:
+        "results/benchmarks/aggregate/final_summary.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -42,20 +48,18 @@ rule final_summary:
 
 
 rule synthetic_claims:
+    """E1-E5: the synthetic experiments' claims, decided on every synthetic run."""
     input:
-        final=pair_outputs("final_runs.parquet", SYNTHETIC_PAIRS),
-        data=sorted(
-            {f"results/data/dataset={dataset}.npz" for dataset, _ in SYNTHETIC_PAIRS}
-        ),
+        final=aggregate_files(synthetic_pairs(config, RUNS), "final_runs.parquet"),
+        data=sorted(dataset_files({ds for ds, _ in synthetic_pairs(config, RUNS)})),
         # W1 at init and end of every synthetic run: the ReLU claims count its rows
-        weights=run_outputs(
-            "weights.parquet",
-            [r for r in RUNS if (r["dataset"], r["model"]) in SYNTHETIC_PAIRS],
-        ),
+        weights=run_files(synthetic_runs(config, RUNS), "weights.parquet"),
     output:
         "results/claims/synthetic.parquet",
     log:
         "logs/claims/synthetic.log",
+    benchmark:
+        "results/benchmarks/claims/synthetic.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -63,13 +67,3 @@ rule synthetic_claims:
     shell:
         "python -m sgd_support.cli.synthetic_claims --data {input.data}"
         " --weights {input.weights} --out {output} {input.final} > {log} 2>&1"
-
-
-REPORT_TARGETS.extend(
-    [
-        "results/aggregate/final_summary.html",
-        *pair_outputs("trajectory_quantiles.parquet"),
-    ]
-)
-if SYNTHETIC_PAIRS:
-    CLAIM_TABLES.append("results/claims/synthetic.parquet")

@@ -1,16 +1,15 @@
 # Analyses across runs: E11 (section 5.1) init dependence by batch size and E10
 # (Theorem 1) decay rate of the irrelevant norm against lr/b. Both always run on the
 # config's runs; where the config lacks the data (fewer than 2 init seeds, fewer than
-# 2 lr/b values) they write claims with passed=None saying what is missing.
+# 2 lr/b values) they write claims with passed=None saying what is missing
+# (sgd_support.experiments.analyses.targets).
 
 
 rule init_dependence:
+    """E11: how much the end point depends on the init seed, by batch size, and the claims."""
     input:
-        weights=run_outputs("weights.parquet"),
-        data=expand(
-            "results/data/dataset={dataset}.npz",
-            dataset=sorted({run["dataset"] for run in RUNS}),
-        ),
+        weights=run_files(RUNS, "weights.parquet"),
+        data=dataset_files(run_datasets(RUNS)),
     output:
         table="results/analyses/e11_init_dependence.parquet",
         html=report(
@@ -44,8 +43,9 @@ rule init_dependence:
 
 
 rule decay_rate:
+    """E10: the irrelevant norm's decay rate over training against lr/b, and the claims."""
     input:
-        run_outputs("trajectory.parquet"),
+        run_files(RUNS, "trajectory.parquet"),
     output:
         rates="results/analyses/e10_rates.parquet",
         slopes="results/analyses/e10_slopes.parquet",
@@ -79,32 +79,13 @@ rule decay_rate:
         " --claims {output.claims} --summary {output.summary} > {log} 2>&1"
 
 
-CLAIM_TABLES += [
-    "results/claims/e11_init_dependence.parquet",
-    "results/claims/e10_theorem1_rate.parquet",
-]
-REPORT_TARGETS += [
-    "results/analyses/e11_init_dependence.html",
-    "results/analyses/e11_init_dependence.png",
-    "results/analyses/e10_decay_rate.html",
-    "results/analyses/e10_rate_vs_lr_over_b.png",
-]
-
-
 # E10, Theorem 1 as stated: per step, in expectation over batch orders, from saved
 # weights (config key theorem1) of one GD run per synthetic data set and linear network.
-from sgd_support.experiments.analyses.theorem1 import start_runs
-
-THEOREM1_RUNS = start_runs(RUNS, config)
-
-
 rule theorem1:
+    """E10: Theorem 1 per step, from the saved weights of GD runs, and the claims."""
     input:
-        weights=run_outputs("weights.parquet", runs=THEOREM1_RUNS),
-        data=expand(
-            "results/data/dataset={dataset}.npz",
-            dataset=sorted({run["dataset"] for run in THEOREM1_RUNS}),
-        ),
+        weights=run_files(start_runs(RUNS, config), "weights.parquet"),
+        data=dataset_files(run_datasets(start_runs(RUNS, config))),
     output:
         table="results/analyses/e10_theorem1_cells.parquet",
         fits="results/analyses/e10_theorem1_fits.parquet",
@@ -138,10 +119,3 @@ rule theorem1:
         " --settings '{params.settings}' --table {output.table} --fits {output.fits}"
         " --html {output.html} --figure {output.figure} --claims {output.claims}"
         " --summary {output.summary} > {log} 2>&1"
-
-
-CLAIM_TABLES += ["results/claims/e10_theorem1_per_step.parquet"]
-REPORT_TARGETS += [
-    "results/analyses/e10_theorem1.html",
-    "results/analyses/e10_theorem1.png",
-]

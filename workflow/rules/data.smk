@@ -2,10 +2,13 @@
 
 
 rule make_dataset:
+    """Build a data set from its config entry (every kind but backbone features)."""
     output:
         "results/data/dataset={dataset}.npz",
     log:
         "logs/data/dataset={dataset}.log",
+    benchmark:
+        "results/benchmarks/data/dataset={dataset}.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -16,12 +19,15 @@ rule make_dataset:
 
 
 rule init_weights:
+    """Draw a model's initial weights on a data set for one init seed."""
     input:
         "results/data/dataset={dataset}.npz",
     output:
         "results/init/dataset={dataset}/model={model}/init={init}.npz",
     log:
         "logs/init/dataset={dataset}/model={model}/init={init}.log",
+    benchmark:
+        "results/benchmarks/init/dataset={dataset}/model={model}/init={init}.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:

@@ -3,10 +3,13 @@
 
 
 rule compile_engine:
+    """Compile the numba engine's kernels into numba's cache, once for all runs."""
     output:
         "results/engine/numba_kernels.json",
     log:
         "logs/engine/compile_engine.log",
+    benchmark:
+        "results/benchmarks/engine/compile_engine.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:

@@ -1,26 +1,14 @@
 # E9 (App. D): a frozen ResNet18 encodes an image data set once (extract_features,
 # its output is the features data set every head training job reads), then the
-# head runs of a (features data set, model) are compared (head_figures).
-FEATURE_DATASETS = datasets_of(FEATURE_KINDS)
-# Only features data sets are made by extract_features (a regex that matches no
-# name when there are none); for them it takes precedence over make_dataset.
-FEATURE_PATTERN = "|".join(FEATURE_DATASETS) or "(?!)"
-E9_TARGETS = [
-    f"results/figures/e9/dataset={dataset}/model={model}/{name}"
-    for dataset, model in figure_pairs(FEATURE_KINDS)
-    for name in ("eigen_histograms.png", "svd_gram.png", "metrics.html")
-]
-REPORT_TARGETS += E9_TARGETS
-CLAIM_TABLES += [
-    f"results/claims/e9/dataset={dataset}/model={model}.parquet"
-    for dataset, model in figure_pairs(FEATURE_KINDS)
-]
+# head runs of a (features data set, model) are compared (head_figures). Which pairs
+# and runs: sgd_support.experiments.head.targets.
 
 
 ruleorder: extract_features > make_dataset
 
 
 rule extract_features:
+    """E9: encode an image data set with the frozen backbone into a features data set."""
     input:
         source=feature_source,
         weights=feature_weights,
@@ -31,7 +19,9 @@ rule extract_features:
     benchmark:
         "results/benchmarks/features/dataset={dataset}.tsv"
     wildcard_constraints:
-        dataset=FEATURE_PATTERN,
+        # only features data sets (a regex that matches none when there are none);
+        # for them this rule takes precedence over make_dataset (ruleorder above)
+        dataset=names_pattern(datasets_of(config, FEATURE_KINDS)),
     conda:
         "../../envs/sgd-support.yaml"
     threads: 2
@@ -46,6 +36,7 @@ rule extract_features:
 
 
 rule head_figures:
+    """E9: the head's first-layer eigenvalues, Gram in the SVD basis, accuracy and claims."""
     input:
         data="results/data/dataset={dataset}.npz",
         weights=figure_weights,

@@ -1,9 +1,11 @@
 # Figures of the synthetic experiments (E1-E5), one rule per kind, for every
 # (dataset, model) of the sweeps on synthetic data: irrelevant-norm curves per init
-# seed, and |W1| / Gram heatmap grids per (lr, init seed).
+# seed, and |W1| / Gram heatmap grids per (lr, init seed). Which of them a config
+# makes, and which runs each reads: sgd_support.experiments.synthetic.targets.
 
 
 rule plot_norm_curves:
+    """E1-E5: the irrelevant weights' norm over training, per optimizer, for one init seed."""
     input:
         quantiles="results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet",
         final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
@@ -22,6 +24,8 @@ rule plot_norm_curves:
         numbers="results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.rst",
     log:
         "logs/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.log",
+    benchmark:
+        "results/benchmarks/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -37,6 +41,7 @@ rule plot_norm_curves:
 
 
 rule plot_w1_grid:
+    """E1-E5: |W1| and Gram(W1) at init and end of every run of a (dataset, model, lr, init)."""
     input:
         data="results/data/dataset={dataset}.npz",
         init="results/init/dataset={dataset}/model={model}/init={init}.npz",
@@ -58,6 +63,8 @@ rule plot_w1_grid:
         numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.rst",
     log:
         "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.log",
+    benchmark:
+        "results/benchmarks/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -68,6 +75,7 @@ rule plot_w1_grid:
 
 
 rule plot_deep_grid:
+    """E1-E5: the deeper layers' Gram matrices at init and end, likewise."""
     input:
         data="results/data/dataset={dataset}.npz",
         init="results/init/dataset={dataset}/model={model}/init={init}.npz",
@@ -89,6 +97,8 @@ rule plot_deep_grid:
         numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.rst",
     log:
         "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.log",
+    benchmark:
+        "results/benchmarks/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -96,6 +106,3 @@ rule plot_deep_grid:
     shell:
         "python -m sgd_support.cli.plot_weight_grid --rows deep --data {input.data} --init-weights {input.init}"
         " --final {input.final} --out {output.figure} --caption {output.numbers} {input.weights} > {log} 2>&1"
-
-
-REPORT_TARGETS.extend(synthetic_figures())

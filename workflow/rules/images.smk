@@ -1,30 +1,11 @@
 # Image experiments. E7: per (image data set, model), the trained first layers of
 # every optimizer of the sweep compared (W1 eigenvalues, focus maps, test metrics,
-# claims). E8: per image data set, the pixel covariance and its spectrum.
-E7_DIR = "results/figures/e7/dataset={dataset}/model={model}"
-E7_TARGETS = [
-    f"{E7_DIR}/{name}".format(dataset=dataset, model=model)
-    for dataset, model in figure_pairs(IMAGE_KINDS)
-    for name in (
-        "eigen_histograms.png",
-        "focus_maps.png",
-        "focus_shares.png",
-        "metrics.html",
-    )
-]
-E8_TARGETS = [
-    f"results/figures/e8/dataset={dataset}/{name}"
-    for dataset in datasets_of(IMAGE_KINDS)
-    for name in ("covariance.png", "spectrum.png")
-]
-REPORT_TARGETS += E7_TARGETS + E8_TARGETS
-CLAIM_TABLES += [
-    f"results/claims/e7/dataset={dataset}/model={model}.parquet"
-    for dataset, model in figure_pairs(IMAGE_KINDS)
-]
+# claims). E8: per image data set, the pixel covariance and its spectrum. Which of
+# them a config makes, and which runs each reads: sgd_support.experiments.images.targets.
 
 
 rule image_figures:
+    """E7: first-layer eigenvalues, focus maps, test metrics and claims of a (dataset, model)."""
     input:
         data="results/data/dataset={dataset}.npz",
         weights=seed_weights,
@@ -92,6 +73,7 @@ rule image_figures:
 
 
 rule data_spectra:
+    """E8: an image data set's pixel covariance and its spectrum."""
     input:
         "results/data/dataset={dataset}.npz",
     output:

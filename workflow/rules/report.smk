@@ -1,11 +1,11 @@
-# The claims checklist: every table in CLAIM_TABLES as one HTML table in the report.
-# Included below the marker in the Snakefile, after every rule file that appends to
-# CLAIM_TABLES, so that the list is complete when this rule reads it.
+# The claims checklist: every claims table of the config (sgd_support.sweep.targets)
+# as one HTML table in the report.
 
 
 rule claims_checklist:
+    """Every claim of the config's experiments with its verdict, one table."""
     input:
-        CLAIM_TABLES,
+        TARGETS.claims,
     output:
         html=report(
             "results/report/claims_checklist.html",
@@ -15,6 +15,8 @@ rule claims_checklist:
         numbers="results/report/claims_checklist.rst",
     log:
         "logs/report/claims_checklist.log",
+    benchmark:
+        "results/benchmarks/report/claims_checklist.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -22,6 +24,3 @@ rule claims_checklist:
     shell:
         "python -m sgd_support.cli.claims_checklist --html {output.html}"
         " --caption {output.numbers} {input} > {log} 2>&1"
-
-
-REPORT_TARGETS.append("results/report/claims_checklist.html")

@@ -1,25 +1,15 @@
 # E6: the toy model f(x) = a*b*x (App. B, Fig. 4 and 9). Its runs are ordinary
 # training runs of the sweep (data sets of the toy kinds); these rules read their
-# trajectories of (a, b, loss) and make the rate table, the claims and the figures.
-from sgd_support.data.toy import KINDS as TOY_KINDS
-
-TOY_RUNS = [
-    run for run in RUNS if config["datasets"][run["dataset"]]["kind"] in TOY_KINDS
-]
-TOY_POINT_RUNS = [
-    run
-    for run in TOY_RUNS
-    if config["datasets"][run["dataset"]]["kind"] == "toy_points"
-]
-TOY_POINTS = sorted({run["dataset"] for run in TOY_POINT_RUNS})
-TOY_LANDSCAPES = sorted({run["dataset"] for run in TOY_RUNS} - set(TOY_POINTS))
+# trajectories of (a, b, loss) and make the rate table, the claims and the figures
+# (which runs and data sets: sgd_support.experiments.toy.targets).
 
 
 rule toy_rates:
+    """E6: contraction rates of b per epoch, measured and in closed form, and the claims."""
     input:
-        trajectories=run_outputs(runs=TOY_RUNS),
-        points=expand("results/data/dataset={dataset}.npz", dataset=TOY_POINTS),
-        landscape=expand("results/data/dataset={dataset}.npz", dataset=TOY_LANDSCAPES),
+        trajectories=run_files(toy_runs(config, RUNS)),
+        points=dataset_files(points(config, RUNS)),
+        landscape=dataset_files(landscapes(config, RUNS)),
     output:
         table=report(
             "results/toy/rates.tsv",
@@ -31,6 +21,8 @@ rule toy_rates:
         claims="results/claims/toy.parquet",
     log:
         "logs/toy/rates.log",
+    benchmark:
+        "results/benchmarks/toy/rates.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -41,9 +33,10 @@ rule toy_rates:
 
 
 rule toy_landscape_figure:
+    """E6, Fig. 9: every optimizer's trajectory over a landscape data set's loss."""
     input:
         data="results/data/dataset={dataset}.npz",
-        trajectories=dataset_runs,
+        trajectories=dataset_trajectories,
     output:
         report(
             "results/toy/landscape/dataset={dataset}.png",
@@ -54,6 +47,8 @@ rule toy_landscape_figure:
         ),
     log:
         "logs/toy/landscape/dataset={dataset}.log",
+    benchmark:
+        "results/benchmarks/toy/landscape/dataset={dataset}.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
@@ -64,8 +59,9 @@ rule toy_landscape_figure:
 
 
 rule toy_ab_figure:
+    """E6, Fig. 4: a and b over steps on the point data sets."""
     input:
-        run_outputs(runs=TOY_POINT_RUNS),
+        run_files(point_runs(config, RUNS)),
     output:
         report(
             "results/toy/ab_over_steps.png",
@@ -76,19 +72,11 @@ rule toy_ab_figure:
         ),
     log:
         "logs/toy/ab_over_steps.log",
+    benchmark:
+        "results/benchmarks/toy/ab_over_steps.tsv"
     conda:
         "../../envs/sgd-support.yaml"
     params:
         code=CODE,
     shell:
         "python -m sgd_support.cli.toy ab --trajectories {input} --out {output} > {log} 2>&1"
-
-
-if TOY_RUNS:
-    CLAIM_TABLES.append("results/claims/toy.parquet")
-    REPORT_TARGETS.append("results/toy/rates.tsv")
-    REPORT_TARGETS.extend(
-        expand("results/toy/landscape/dataset={dataset}.png", dataset=TOY_LANDSCAPES)
-    )
-if TOY_POINT_RUNS:
-    REPORT_TARGETS.append("results/toy/ab_over_steps.png")

@@ -2,19 +2,20 @@
 
 
 rule train_run:
+    """Train one run, recording its trajectory and weights (data sets with no GPU run)."""
     input:
         data="results/data/dataset={dataset}.npz",
         init="results/init/dataset={dataset}/model={model}/init={init}.npz",
         kernels="results/engine/numba_kernels.json",  # compiled once, not per job
     output:
-        trajectory="results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}/trajectory.parquet",
-        weights="results/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}/weights.parquet",
+        trajectory=f"{RUN_DIR}/trajectory.parquet",
+        weights=f"{RUN_DIR}/weights.parquet",
     log:
-        "logs/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.log",
+        f"logs/runs/{RUN_PARTS}.log",
     benchmark:
-        "results/benchmarks/runs/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.tsv"
+        f"results/benchmarks/runs/{RUN_PARTS}.tsv"
     wildcard_constraints:
-        dataset=datasets_pattern(gpu=False),
+        dataset=train_datasets_pattern(gpu=False),
     conda:
         "../../envs/sgd-support.yaml"
     threads: 1
@@ -28,7 +29,7 @@ rule train_run:
     params:
         run=run_json,
         # outside the outputs, so a killed job's checkpoint survives for the rerun
-        checkpoint="results/checkpoints/dataset={dataset}/model={model}/optimizer={optimizer}/lr={lr}/batch={batch}/init={init}/order={order}.npz",
+        checkpoint=f"results/checkpoints/{RUN_PARTS}.npz",
         code=TRAIN_CODE,
     shell:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.train --data {input.data} --init {input.init}"
@@ -42,8 +43,9 @@ rule train_run:
 # per GPU). Numba runs ask for none. Locally it runs like train_run, on the CPU where
 # there is no GPU.
 use rule train_run as train_run_gpu with:
+    """Train one run on a data set whose runs use a GPU engine, asking for a GPU."""
     wildcard_constraints:
-        dataset=datasets_pattern(gpu=True),
+        dataset=train_datasets_pattern(gpu=True),
     resources:
         gpu=run_gpus,
         checkpoint_every_s=300,

@@ -13,6 +13,7 @@ if GROUPED:
     for index, (group, runs) in enumerate(train_groups(RUNS).items()):
 
         rule:
+            """Train one group of runs (training.group: cell) together, each run's files apart."""
             name:
                 f"train_group_{index}"
             input:
@@ -25,8 +26,8 @@ if GROUPED:
                 ],
                 kernels="results/engine/numba_kernels.json",  # groups of numba runs on CPUs
             output:
-                trajectories=run_outputs("trajectory.parquet", runs),
-                weights=run_outputs("weights.parquet", runs),
+                trajectories=run_files(runs, "trajectory.parquet"),
+                weights=run_files(runs, "weights.parquet"),
             log:
                 f"logs/groups/{group}.log",
             benchmark:

@@ -1,0 +1,56 @@
+"""What E1-E5 make from the runs on synthetic data: per (dataset, model, lr, init seed)
+the irrelevant-norm curves and the |W1| / Gram grids (the deeper layers' too where the
+network has hidden-to-hidden layers), and the claims table (rule synthetic_claims).
+A config without synthetic data sets makes none."""
+
+from __future__ import annotations
+
+from sgd_support.experiments.catalog import experiment_id, experiment_title
+from sgd_support.sweep.targets import Run, Targets, first_init, pairs
+
+CLAIMS = "results/claims/synthetic.parquet"
+
+
+def synthetic_pairs(config: dict, runs: list[Run]) -> list[tuple[str, str]]:
+    return pairs(config, runs, ("synthetic",))
+
+
+def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
+    pairs = set(synthetic_pairs(config, runs))
+    return [r for r in runs if (r["dataset"], r["model"]) in pairs]
+
+
+def figure_groups(config: dict, runs: list[Run]) -> list[tuple[str, str, str, str]]:
+    """Sorted (dataset, model, lr, init seed) of the synthetic runs: one weight grid each."""
+    return sorted({(r["dataset"], r["model"], r["lr"], r["init"]) for r in synthetic_runs(config, runs)})
+
+
+def group_runs(runs: list[Run], dataset: str, model: str, lr: str, init: str) -> list[Run]:
+    """The runs a weight grid shows: every optimizer, batch and order seed of a group."""
+    return [r for r in runs if (r["dataset"], r["model"], r["lr"], r["init"]) == (dataset, model, lr, init)]
+
+
+def figures(config: dict, runs: list[Run]) -> list[str]:
+    """Every figure of the synthetic experiments, sorted."""
+    out = set()
+    for dataset, model, lr, init in figure_groups(config, runs):
+        folder = f"results/figures/dataset={dataset}/model={model}"
+        out.add(f"{folder}/init={init}/irrelevant_norm.png")
+        out.add(f"{folder}/lr={lr}/init={init}/w1_gram.png")
+        if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
+            out.add(f"{folder}/lr={lr}/init={init}/deep_gram.png")
+    return sorted(out)
+
+
+def figure_category(config: dict, runs: list[Run], dataset: str, model: str, init: str) -> str:
+    """The report's category of a (dataset, model, init seed) figure: its experiment."""
+    experiment = experiment_id(
+        config["datasets"][dataset], config["models"][model], init, first_init(runs, dataset, model)
+    )
+    return experiment_title(experiment)
+
+
+def targets(config: dict, runs: list[Run]) -> Targets:
+    if not synthetic_pairs(config, runs):
+        return Targets()
+    return Targets(report=figures(config, runs), claims=[CLAIMS])
