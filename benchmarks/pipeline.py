@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "src"))
 from sgd_support.config import expand_runs  # noqa: E402
 from sgd_support.reporting.run_paths import RUN_DIR, RUN_PARTS  # noqa: E402
 from sgd_support.sweep.cost import run_cost  # noqa: E402
-from sgd_support.sweep.plan import LOCAL_RULES, local_wall_s, parse_job_stats  # noqa: E402
+from sgd_support.sweep.plan import TARGET_RULE, local_wall_s, parse_job_stats  # noqa: E402
 from sgd_support.sweep.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -76,7 +76,7 @@ def cost_model_line(
     """The cost model's estimate (sgd-support plan's) of what was just measured: the
     training runs' CPU seconds, and the wall time of the jobs the run's log lists."""
     costs = [run_cost(config, run) for run in runs]
-    jobs = sum(n for rule, n in parse_job_stats(log).items() if rule not in LOCAL_RULES)
+    jobs = sum(n for rule, n in parse_job_stats(log).items() if rule != TARGET_RULE)
     wall, cpu = local_wall_s(costs, jobs, cores), sum(c.cpu_s for c in costs)
     return (
         f"cost model: {wall:.0f} s wall ({jobs} jobs), {cpu:.0f} training CPU-s; "

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sgd_support.experiments.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.aggregate import (
     coordinates,
     final_states,
@@ -14,6 +13,7 @@ from sgd_support.reporting.aggregate import (
     read_runs,
     trajectory_quantiles,
 )
+from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.final_summary import summary_table
 from sgd_support.storage import write_trajectory
 

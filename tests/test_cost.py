@@ -96,6 +96,17 @@ def test_submissions_follow_the_profiles_bundling():
     components = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())["group-components"]["train"]
     assert plan.submissions(counts) == math.ceil(65 / components) + 2 + 3
     assert plan.submissions(counts, bundled=False) == 70
+    # the Snakefile's local rules run in Snakemake's process: never a submission
+    assert plan.submissions({**counts, "claims_checklist": 1, "final_summary": 1}) == plan.submissions(counts)
+
+
+def test_local_rules_are_read_from_the_snakefiles_block(tmp_path):
+    snakefile = tmp_path / "Snakefile"
+    snakefile.write_text(
+        'include: "x.smk"\n\n\nlocalrules:\n    all,\n    summary, checklist,\n\n\nrule all:\n'
+    )
+    assert plan.local_rules(snakefile) == {"all", "summary", "checklist"}
+    assert {"all", "claims_checklist", "final_summary"} <= plan.LOCAL_RULES
 
 
 def test_console_script_is_the_commands_main():

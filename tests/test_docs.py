@@ -12,7 +12,16 @@ from conftest import REPO
 
 DOCS = sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]
 # What the workflow writes: output paths and names are checked against these texts.
-WORKFLOW_TEXTS = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+PACKAGE = REPO / "src" / "sgd_support"
+# Where output paths are written down: the rule files, and the package modules the
+# rules take their paths from (the run folders, the families' targets).
+WORKFLOW_TEXTS = [
+    REPO / "Snakefile",
+    *sorted((REPO / "workflow" / "rules").glob("*.smk")),
+    PACKAGE / "reporting" / "run_paths.py",
+    PACKAGE / "sweep" / "targets.py",
+    *sorted(PACKAGE.glob("experiments/*/targets.py")),
+]
 # Created by a run or by the set-up, never tracked: Snakemake's own folder, the
 # virtual environment, the report, and the user's data (data roots, weights files).
 MADE_BY_RUNS = (".snakemake/", ".venv/", "data/", "report.html")

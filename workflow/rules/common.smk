@@ -161,7 +161,7 @@ def group_weights(wildcards):
 
 
 def experiment_category(wildcards):
-    """Report category of a (dataset, model, init) figure: the spec's experiment."""
+    """Report category of a (dataset, model, init) figure: its experiment (E1-E5)."""
     return figure_category(
         config, RUNS, wildcards.dataset, wildcards.model, wildcards.init
     )

@@ -29,7 +29,9 @@ rule extract_features:
         gpu=1,
     params:
         config=dataset_json,
-        code=CODE,
+        # a data set, like make_dataset's: the training hash (backbone included), so a
+        # figure edit neither re-encodes the images nor retrains the heads
+        code=TRAIN_CODE,
     shell:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.extract_features --source {input.source}"
         " --config {params.config:q} --out {output} > {log} 2>&1"

@@ -10,5 +10,6 @@ figures and claims:
 - ``analyses``: E10 (Theorem 1's rate, per step and over training) and E11 (init
   dependence by batch size), across every run of a sweep.
 
-``catalog`` names the experiment a run belongs to and labels its optimizer.
+Each family's ``targets.py`` says which files a config makes for it
+(:mod:`sgd_support.sweep.targets` adds them up for the workflow).
 """

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.atomic import atomic_path
-from sgd_support.experiments.catalog import experiment_id, label_order, optimizer_kind, run_label
+from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
 

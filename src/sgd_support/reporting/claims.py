@@ -42,7 +42,7 @@ def is_claimed(scope) -> bool:
 
 @dataclass
 class Claim:
-    experiment: str  # the spec's experiment id, e.g. "E1"
+    experiment: str  # the experiment's id (docs/experiments.md), e.g. "E1"
     claim: str  # the paper's claim, in words
     criterion: str  # how this run decides it (metric, threshold and why)
     measured: str  # this run's numbers that the decision rests on

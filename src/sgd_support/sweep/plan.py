@@ -24,7 +24,25 @@ from sgd_support.sweep.cost import RunCost, load_calibration, measured, ratios, 
 from sgd_support.sweep.workflow_config import REPO, load_config
 
 PROFILE = REPO / "slurm" / "config.yaml"
-LOCAL_RULES = {"all"}  # run by Snakemake itself, never submitted
+SNAKEFILE = REPO / "Snakefile"
+TARGET_RULE = "all"  # the default target: no work of its own, not a job
+
+
+def local_rules(snakefile: str | os.PathLike = SNAKEFILE) -> frozenset[str]:
+    """The rules the Snakefile's ``localrules:`` block names: Snakemake runs them itself,
+    also under a cluster profile, so they are never submitted (read from the Snakefile,
+    the one place they are declared)."""
+    lines = Path(snakefile).read_text().splitlines()
+    start = lines.index("localrules:") + 1
+    names = []
+    for line in lines[start:]:
+        if not line.startswith((" ", "\t")) or not line.strip():
+            break
+        names += [name.strip() for name in line.split(",") if name.strip()]
+    return frozenset(names)
+
+
+LOCAL_RULES = local_rules()
 
 
 @dataclass
@@ -130,7 +148,7 @@ def plan_report(configfile: Path, cores: int, results: Path) -> list[str]:
         if estimate.stratum in table:
             table[estimate.stratum].calibrated_by += 1
     counts = job_counts(configfile)
-    jobs = sum(n for rule, n in counts.items() if rule not in LOCAL_RULES)
+    jobs = sum(n for rule, n in counts.items() if rule != TARGET_RULE)
     lines.append(
         f"# {configfile}: {len(runs)} training runs, {jobs} jobs; per-step costs of "
         f"{load_calibration()['machine']['cpu']}; {len(finished)} finished runs' benchmarks "

@@ -50,7 +50,7 @@ WD_MAX_RATIO = 0.01
 # median over the late steps measures the level it fluctuates at, not one draw.
 LOSS_MAX_EXCESS = 0.02
 
-# Where the paper shows each target's runs (the spec's E1-E3; staircase is not in the
+# Where the paper shows each target's runs (E1-E3 of docs/experiments.md; staircase is not in the
 # paper's text, only in the authors' notebooks).
 TARGET_FIGURES = {
     "linear": "App. C.2, Fig. 3, 11",

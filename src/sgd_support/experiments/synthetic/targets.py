@@ -5,7 +5,7 @@ A config without synthetic data sets makes none."""
 
 from __future__ import annotations
 
-from sgd_support.experiments.catalog import experiment_id, experiment_title
+from sgd_support.reporting.catalog import experiment_id, experiment_title
 from sgd_support.sweep.targets import Run, Targets, first_init, pairs
 
 CLAIMS = "results/claims/synthetic.parquet"
