@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import csv
 import math
+import os
 import random
 import shutil
 import subprocess
@@ -63,8 +64,11 @@ def snakemake(workdir: Path, configfile: Path, cores: int, *args: str) -> tuple[
         str(cores),
         *args,
     ]
+    # the jobs' shell commands call `python`: the one of this environment, even when
+    # the benchmark is started as .venv/bin/python without activating it
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         sys.exit(f"snakemake failed:\n{proc.stderr[-4000:]}")
     return time.perf_counter() - start, proc.stdout + proc.stderr
