@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import os
 import platform
@@ -49,6 +50,10 @@ TRAINING_CODE = (
 )
 
 
+# Once per process: parsing every file costs ~0.4 s, and a training job asks for the
+# hash for each file it writes and for its checkpoint key (the code a process runs is
+# what it imported at its start anyway).
+@functools.cache
 def code_hash(*parts: str) -> str:
     """SHA-256 (12 hex) over the package's source files (or only ``parts``: files or
     folders relative to the package). Results depend on the code and Snakemake does
