@@ -1,6 +1,8 @@
 """Provenance records which BLAS ran with how many threads, whether the checkout had
 uncommitted changes next to its commit, and a code hash that only meaning changes."""
 
+import hashlib
+import json
 import subprocess
 
 import numpy as np  # noqa: F401  (loads the BLAS that threadpoolctl reports)
@@ -52,3 +54,19 @@ def test_code_hash_ignores_layout_comments_and_docstrings():
 def test_code_hash_sees_a_changed_statement():
     assert code_meaning(MODULE.replace("w - lr", "w + lr")) != code_meaning(MODULE)
     assert code_meaning(MODULE.replace("np.sign", "np.tanh")) != code_meaning(MODULE)
+
+
+def test_meaning_digests_parse_a_source_once_and_follow_edits(tmp_path):
+    module, cache = tmp_path / "m.py", tmp_path / "cache" / "meaning.json"
+    module.write_text(MODULE)
+    first = provenance.meaning_digests([module], cache)[module]
+    assert json.loads(cache.read_text()) == {hashlib.sha256(MODULE.encode()).hexdigest(): first}
+    # a cached source is not parsed again: the stored digest is what comes back
+    cache.write_text(json.dumps({hashlib.sha256(MODULE.encode()).hexdigest(): "stored"}))
+    assert provenance.meaning_digests([module], cache)[module] == "stored"
+    # an edit is a new source: parsed, and a reformatting keeps its meaning's digest
+    module.write_text(MODULE.replace("  # shrink", ""))
+    cache.unlink()
+    assert provenance.meaning_digests([module], cache)[module] == first
+    module.write_text(MODULE.replace("w - lr", "w + lr"))
+    assert provenance.meaning_digests([module], cache)[module] != first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -50,10 +51,13 @@ TRAINING_CODE = (
 )
 
 
-# Once per process: parsing every file costs ~0.4 s, and a training job asks for the
-# hash for each file it writes and for its checkpoint key (the code a process runs is
-# what it imported at its start anyway).
-@functools.cache
+# The meaning digest of each source version, by the SHA-256 of its bytes, kept beside
+# Python's bytecode cache: parsing every file costs ~0.35 s, which every training job
+# would pay (content-addressed, so concurrent jobs can only write correct entries).
+MEANING_CACHE = PACKAGE_DIR / "__pycache__" / "code_meaning.json"
+
+
+@functools.cache  # and once per process: a job asks for each file it writes
 def code_hash(*parts: str) -> str:
     """SHA-256 (12 hex) over the package's source files (or only ``parts``: files or
     folders relative to the package). Results depend on the code and Snakemake does
@@ -62,13 +66,38 @@ def code_hash(*parts: str) -> str:
     Each file is hashed by its syntax tree without docstrings (``code_meaning``), so
     reformatting, comments and docstrings change no hash and rerun no job; a changed
     statement, name or constant does."""
-    digest = hashlib.sha256()
     roots = [PACKAGE_DIR / p for p in parts] or [PACKAGE_DIR]
-    files = {f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))}
-    for path in sorted(files):
+    files = sorted({f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))})
+    meanings = meaning_digests(files)
+    digest = hashlib.sha256()
+    for path in files:
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-        digest.update(code_meaning(path.read_text()))
+        digest.update(meanings[path].encode())
     return digest.hexdigest()[:12]
+
+
+def meaning_digests(files: list[Path], cache_file: Path = MEANING_CACHE) -> dict[Path, str]:
+    """{file: SHA-256 of its ``code_meaning``}, parsing only sources not seen before."""
+    try:
+        cache = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    out, new = {}, {}
+    for path in files:
+        source = path.read_bytes()
+        key = hashlib.sha256(source).hexdigest()
+        if key not in cache:
+            new[key] = cache[key] = hashlib.sha256(code_meaning(source.decode())).hexdigest()
+        out[path] = cache[key]
+    if new:
+        try:
+            cache_file.parent.mkdir(exist_ok=True)
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cache))
+            os.replace(tmp, cache_file)
+        except OSError:  # a read-only install: hash without the cache
+            pass
+    return out
 
 
 def code_meaning(source: str) -> bytes:
