@@ -13,6 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from sgd_support.atomic import atomic_path
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas", "sklearn", "torchvision")
 # Environment variables that change thread counts or kernel choice, hence possibly bits.
@@ -91,11 +93,9 @@ def meaning_digests(files: list[Path], cache_file: Path = MEANING_CACHE) -> dict
         out[path] = cache[key]
     if new:
         try:
-            cache_file.parent.mkdir(exist_ok=True)
-            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(cache))
-            os.replace(tmp, cache_file)
-        except OSError:  # a read-only install: hash without the cache
+            with atomic_path(cache_file) as tmp:
+                tmp.write_text(json.dumps(cache))
+        except OSError:  # a read-only install, or a concurrent job's rename won: no cache
             pass
     return out
 
