@@ -14,9 +14,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
 from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.run_paths import coordinates
+from sgd_support.reporting.tables import write_parquet
 from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
 
 GROUP = ["dataset", "model", "optimizer", "lr", "batch", "init"]  # a run without its order seed
@@ -42,9 +42,8 @@ def aggregate_runs(
     final states (:func:`final_states`) of the runs of ``trajectories`` as Parquet."""
     rows, runs = read_runs(trajectories)
     quantiles, final = trajectory_quantiles(rows, runs), final_states(rows, runs)
-    for frame, path in ((quantiles, quantiles_path), (final, final_path)):
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False)
+    write_parquet(quantiles, quantiles_path)
+    write_parquet(final, final_path)
     log.info(
         "%d runs (%d diverged) -> %d quantile rows",
         len(runs),

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
+from sgd_support.reporting.tables import write_parquet
 
 COLUMNS = ("experiment", "location", "scope", "claim", "criterion", "measured", "passed", "why")
 
@@ -64,8 +64,7 @@ def write_claims(path: str | os.PathLike, claims: list[Claim]) -> None:
     """Write claim rows as Parquet, atomically."""
     frame = pd.DataFrame([asdict(c) for c in claims], columns=list(COLUMNS))
     frame["passed"] = frame["passed"].astype("object")
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+    write_parquet(frame, path)
 
 
 def read_claims(paths: list[str | os.PathLike]) -> pd.DataFrame:

@@ -8,9 +8,8 @@ import os
 
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
 from sgd_support.reporting.aggregate import final_summary, median_spread, read_final_states, sort_runs
-from sgd_support.reporting.tables import Table, write_html_page
+from sgd_support.reporting.tables import Table, write_html_page, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +32,7 @@ def write_final_summary(
     """Summarise the per-run final states of ``final_paths`` (:func:`final_summary`, in the
     paper's row order) into ``parquet`` and its report table into ``html``."""
     summary = sort_runs(final_summary(read_final_states(final_paths)))
-    with atomic_path(parquet) as tmp:
-        summary.to_parquet(tmp, index=False)
+    write_parquet(summary, parquet)
     write_html_page(html, TITLE, [Table(summary_table(summary))], INTRO)
     log.info("%d groups -> %s, %s", len(summary), parquet, html)
 

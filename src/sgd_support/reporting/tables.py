@@ -1,5 +1,6 @@
 """The report's one HTML table writer: pandas' Styler under one stylesheet, on pages
-that need nothing outside themselves (the report embeds them as they are).
+that need nothing outside themselves (the report embeds them as they are); and the
+one writer of the tables the rules read back, as Parquet (``write_parquet``).
 
 Every table of the report (the claims checklist, the final summary, the analyses'
 tables and claims, the image experiments' metrics) is written here, so they share
@@ -85,3 +86,9 @@ def write_html_page(path: str | os.PathLike, title: str, tables: list[Table], in
     parts.append("</body></html>")
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``frame`` as Parquet (no index), atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)

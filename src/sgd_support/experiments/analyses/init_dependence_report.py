@@ -12,9 +12,10 @@ from sgd_support.experiments.analyses.init_dependence import (
     load_records,
 )
 from sgd_support.experiments.analyses.plots import plot_init_dependence
-from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
+from sgd_support.experiments.analyses.report import ReportPaths, write_report
 from sgd_support.experiments.analyses.runs import GROUP
 from sgd_support.reporting.run_paths import dataset_paths
+from sgd_support.reporting.tables import write_parquet
 
 TITLE = "E11: dependence on the init by batch size"
 # The columns the page shows, in this order (the Parquet table has them all)

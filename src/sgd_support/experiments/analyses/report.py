@@ -29,12 +29,6 @@ class ReportPaths:
     summary: str | os.PathLike
 
 
-def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write ``frame`` as Parquet (no index), atomically."""
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
 def write_report(
     paths: ReportPaths,
     title: str,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 
 from sgd_support.data.store import load_dataset
-from sgd_support.experiments.analyses.report import ReportPaths, write_parquet, write_report
+from sgd_support.experiments.analyses.report import ReportPaths, write_report
 from sgd_support.experiments.analyses.theorem1 import analyse, theorem1_claims
 from sgd_support.experiments.analyses.theorem1_plot import plot_theorem1
 from sgd_support.reporting.run_paths import coordinates, dataset_paths
+from sgd_support.reporting.tables import write_parquet
 from sgd_support.storage import read_weights
 
 TITLE = "E10: Theorem 1 per step from saved weights"
