@@ -6,15 +6,25 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
+# The package of this checkout, and its config checks that end the workflow with one
+# line naming the file, line or key (sgd_support.sweep.config_check).
+include: "workflow/rules/package.smk"
+
+
 # config.yaml is the default; a --configfile replaces it instead of being merged
 # into it (a merge would leak the default's sweeps into another config's run).
 if not workflow.config_settings.configfiles:
+    # Snakemake's reader names neither the file nor the line of a YAML error: read it first
+    read_config_file("config.yaml")
 
     configfile: "config.yaml"
 
 
-# The schema fills defaults and checks types and ranges; common.smk then runs the
-# semantic checks (sgd_support.sweep.validation) before any rule reads the config.
+# Unknown keys by name (with the nearest valid one) and any other schema error in one
+# line, before validate: its own message prints the schema of the whole block. The
+# schema then fills defaults; common.smk runs the semantic checks
+# (sgd_support.sweep.validation) before any rule reads the config.
+check_config_files(config, workflow.configfiles)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -1,9 +1,11 @@
-"""Bad configs fail at parse time, before any job, with the offending key named.
+"""Bad configs fail at parse time, before any job, with the offending key named in one
+line (no traceback, no schema dump).
 
-Every case goes through the real ``snakemake -n`` CLI. Schema errors come from
-Snakemake's ``validate`` (it names the key as ``instance['a']['b']``, prints the
-bad value and the rule it broke); semantic errors from ``sgd_support.sweep.validation``
-(``invalid config at a.b[i]: value; allowed: ...``).
+Every case goes through the real ``snakemake -n`` CLI, and in-process through
+``load_config`` (what ``sgd-support`` reads). Schema errors come from
+``sgd_support.sweep.config_check``, run before Snakemake's ``validate`` (``invalid config
+at a.b[i]: value; allowed: ...``, unknown keys as ``unknown key 'k'``); semantic errors
+from ``sgd_support.sweep.validation`` (``invalid config at a.b[i]: value; allowed: ...``).
 """
 
 import copy
@@ -13,7 +15,9 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake, snakemake_command, tiny_config
 
+from sgd_support.errors import UserError
 from sgd_support.sweep.validation import ConfigError, check_config, duplicate_keys
+from sgd_support.sweep.workflow_config import load_config
 
 DELETE = object()
 
@@ -37,34 +41,83 @@ def edited(edits: dict) -> dict:
 SWEEP = "sweeps.tiny"
 # (case id, edits, text the error must contain: the key path)
 SCHEMA_CASES = [
-    ("lr-zero", {f"{SWEEP}.lrs": [0]}, "instance['sweeps']['tiny']['lrs'][0]"),
-    ("lr-negative", {f"{SWEEP}.lrs": [0.1, -0.5]}, "instance['sweeps']['tiny']['lrs'][1]"),
-    ("batch-zero", {f"{SWEEP}.batches": [0, 16]}, "instance['sweeps']['tiny']['batches'][0]"),
-    ("r-zero", {"datasets.linear.r": 0}, "instance['datasets']['linear']['r']"),
-    ("steps-zero", {"optimizers.gd.steps": 0}, "instance['optimizers']['gd']['steps']"),
-    ("steps-negative", {"optimizers.sgd.steps": -5}, "instance['optimizers']['sgd']['steps']"),
+    ("lr-zero", {f"{SWEEP}.lrs": [0]}, "invalid config at sweeps.tiny.lrs[0]"),
+    ("lr-negative", {f"{SWEEP}.lrs": [0.1, -0.5]}, "invalid config at sweeps.tiny.lrs[1]"),
+    ("batch-zero", {f"{SWEEP}.batches": [0, 16]}, "invalid config at sweeps.tiny.batches[0]"),
+    ("r-zero", {"datasets.linear.r": 0}, "invalid config at datasets.linear.r"),
+    ("steps-zero", {"optimizers.gd.steps": 0}, "invalid config at optimizers.gd.steps"),
+    ("steps-negative", {"optimizers.sgd.steps": -5}, "invalid config at optimizers.sgd.steps"),
     (
         "weight-decay-negative",
         {"optimizers.gd_wd.weight_decay": -0.1},
-        "instance['optimizers']['gd_wd']['weight_decay']",
+        "invalid config at optimizers.gd_wd.weight_decay",
     ),
-    ("noise-negative", {"datasets.linear.noise": -0.001}, "instance['datasets']['linear']['noise']"),
-    ("unknown-target", {"datasets.linear.target": "cubic"}, "instance['datasets']['linear']['target']"),
-    ("unknown-kind", {"datasets.linear.kind": "imagenet"}, "instance['datasets']['linear']['kind']"),
-    ("unknown-engine", {"training.engine": "jax"}, "instance['training']['engine']"),
-    ("unknown-activation", {"models.lin.activation": "tanh"}, "instance['models']['lin']['activation']"),
-    ("empty-lrs", {f"{SWEEP}.lrs": []}, "instance['sweeps']['tiny']['lrs']"),
-    ("empty-init-seeds", {f"{SWEEP}.init_seeds": []}, "instance['sweeps']['tiny']['init_seeds']"),
-    ("empty-dataset-list", {f"{SWEEP}.datasets": []}, "instance['sweeps']['tiny']['datasets']"),
-    ("negative-seed", {f"{SWEEP}.order_seeds": [-1]}, "instance['sweeps']['tiny']['order_seeds'][0]"),
-    ("typo-top-level-key", {"sweep": {}}, "'sweep' was unexpected"),
-    ("typo-recording-key", {"recording.snapshot": [5]}, "'snapshot' was unexpected"),
-    ("typo-dataset-key", {"datasets.linear.noize": 0.1}, "'noize' was unexpected"),
-    ("typo-model-key", {"models.lin.activaton": "relu"}, "'activaton' was unexpected"),
-    ("model-weights-key", {"models.lin.weights": "weights/resnet18.pt"}, "'weights' was unexpected"),
-    ("typo-optimizer-key", {"optimizers.sgd.wieght_decay": 0.1}, "'wieght_decay' was unexpected"),
-    ("typo-sweep-key", {f"{SWEEP}.order_seed": [1]}, "'order_seed' was unexpected"),
+    ("noise-negative", {"datasets.linear.noise": -0.001}, "invalid config at datasets.linear.noise"),
+    ("unknown-target", {"datasets.linear.target": "cubic"}, "invalid config at datasets.linear.target"),
+    ("unknown-kind", {"datasets.linear.kind": "imagenet"}, "invalid config at datasets.linear.kind"),
+    ("unknown-engine", {"training.engine": "jax"}, "invalid config at training.engine"),
+    ("unknown-activation", {"models.lin.activation": "tanh"}, "invalid config at models.lin.activation"),
+    ("empty-lrs", {f"{SWEEP}.lrs": []}, "invalid config at sweeps.tiny.lrs"),
+    ("empty-init-seeds", {f"{SWEEP}.init_seeds": []}, "invalid config at sweeps.tiny.init_seeds"),
+    ("empty-dataset-list", {f"{SWEEP}.datasets": []}, "invalid config at sweeps.tiny.datasets"),
+    ("negative-seed", {f"{SWEEP}.order_seeds": [-1]}, "invalid config at sweeps.tiny.order_seeds[0]"),
+    ("typo-top-level-key", {"sweep": {}}, "unknown key 'sweep'"),
+    ("typo-recording-key", {"recording.snapshot": [5]}, "unknown key 'snapshot'"),
+    ("typo-dataset-key", {"datasets.linear.noize": 0.1}, "unknown key 'noize'"),
+    ("typo-model-key", {"models.lin.activaton": "relu"}, "unknown key 'activaton'"),
+    ("model-weights-key", {"models.lin.weights": "weights/resnet18.pt"}, "unknown key 'weights'"),
+    ("typo-optimizer-key", {"optimizers.sgd.wieght_decay": 0.1}, "unknown key 'wieght_decay'"),
+    ("typo-sweep-key", {f"{SWEEP}.order_seed": [1]}, "unknown key 'order_seed'"),
+    # a misspelt required key is reported by name, not as the right one missing
+    (
+        "misspelt-required-key",
+        {"optimizers.sgd.stpes": 300, "optimizers.sgd.steps": DELETE},
+        "unknown key 'stpes' (config.yaml line",
+    ),
+    ("wrong-type", {"optimizers.sgd.steps": "many"}, "invalid config at optimizers.sgd.steps: 'many'"),
+    # limits (issue 23 item 7): each maximum is documented in the schema's description
+    (
+        "steps-above-int64",
+        {"optimizers.sgd.steps": 10**19},
+        "optimizers.sgd.steps: 10000000000000000000 (config.yaml line",
+    ),
+    ("n-above-max", {"datasets.linear.n": 10**8}, "invalid config at datasets.linear.n: 100000000"),
+    ("d-above-max", {"datasets.linear.d": 10**6}, "invalid config at datasets.linear.d: 1000000"),
+    (
+        "width-above-max",
+        {"models.lin.widths": [4, 100_000]},
+        "invalid config at models.lin.widths[1]: 100000",
+    ),
+    ("batch-above-max", {f"{SWEEP}.batches": [16, 10**9]}, "sweeps.tiny.batches[1]: 1000000000"),
+    (
+        "optimizer-batch-above-max",
+        {"optimizers.sgd.batches": [10**9]},
+        "optimizers.sgd.batches[0]: 1000000000",
+    ),
+    ("init-seed-above-max", {f"{SWEEP}.init_seeds": [2**32]}, "sweeps.tiny.init_seeds[0]: 4294967296"),
+    (
+        "data-seed-above-max",
+        {"datasets.linear.seed": 2**32},
+        "invalid config at datasets.linear.seed: 4294967296",
+    ),
 ]
+# Names become folders and wildcards: a data set, model, optimizer or sweep named
+# ../x, a/b, x=y or with a space is refused by the schema, naming the key.
+BAD_NAMES = ["../x", "a/b", "x=y", "a b"]
+NAME_SECTIONS = {"datasets": "linear", "models": "lin", "optimizers": "sgd", "sweeps": "tiny"}
+
+
+def renamed(section: str, name: str) -> dict:
+    """tiny_config() with one entry of ``section`` renamed ``name`` (references too)."""
+    config = tiny_config()
+    old = NAME_SECTIONS[section]
+    config[section][name] = config[section].pop(old)
+    if section != "sweeps":
+        refs = config["sweeps"]["tiny"][section]
+        refs[refs.index(old)] = name
+    return config
+
+
 SEMANTIC_CASES = [
     (
         "unknown-dataset-name",
@@ -151,15 +204,78 @@ SEMANTIC_CASES = [
 CASES = SCHEMA_CASES + SEMANTIC_CASES
 
 
+def assert_one_line(out: str, key: str) -> None:
+    """The error is one line naming ``key``: no traceback, no schema dump."""
+    assert key in out, out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out and "Failed validating" not in out, (
+        out
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("edits, key", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, edits, key):
     proc = run_snakemake(tmp_path, edited(edits), "-n", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
-    assert key in out, out
+    assert_one_line(out, key)
     assert "Job stats" not in out and "Building DAG" not in out  # failed while parsing
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("edits, key", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_in_process_naming_the_key(tmp_path, monkeypatch, edits, key):
+    monkeypatch.chdir(tmp_path)  # relative root/weights paths resolve here, as in a job
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(edited(edits), sort_keys=False))
+    with pytest.raises(UserError) as err:
+        load_config("config.yaml")
+    assert_one_line(str(err.value), key)
+
+
+def test_the_nearest_valid_key_is_suggested(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        yaml.safe_dump(edited({"optimizers.sgd.stpes": 300, "optimizers.sgd.steps": DELETE}))
+    )
+    with pytest.raises(
+        UserError, match="unknown key 'stpes' .*; did you mean 'steps'\\? allowed keys: batch, "
+    ):
+        load_config(tmp_path / "c.yaml")
+
+
+@pytest.mark.parametrize("section", NAME_SECTIONS)
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_that_are_no_folder_names_are_refused(tmp_path, section, name):
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(renamed(section, name)))
+    with pytest.raises(UserError) as err:
+        load_config(tmp_path / "c.yaml")
+    assert_one_line(str(err.value), f"invalid config at {section}: name {name!r}")
+    assert "names become folder and file names" in str(err.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("section, name", [("datasets", "../x"), ("models", "a b")])
+def test_bad_names_stop_snakemake_at_parse_time(tmp_path, section, name):
+    proc = run_snakemake(tmp_path, renamed(section, name), "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "MissingInputException" not in out, out
+    assert_one_line(out, f"invalid config at {section}: name {name!r}")
+
+
+@pytest.mark.slow
+def test_default_config_missing_or_not_yaml_is_one_line(tmp_path):
+    """Without --configfile the workflow reads config.yaml of its folder: a missing file and
+    a YAML syntax error (file, line, column) print one line. (A --configfile Snakemake
+    reads itself before the workflow starts; `sgd-support check` names those.)"""
+    cmd, env = snakemake_command(tmp_path, {}, "-n")
+    cmd = [c for c in cmd if c not in ("--configfile", str(tmp_path / "config.yaml"))]
+    (tmp_path / "config.yaml").unlink()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert_one_line(proc.stdout + proc.stderr, "config file config.yaml not found")
+    (tmp_path / "config.yaml").write_text("datasets:\n  linear: {kind: synthetic\n  sine: 1\n")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert_one_line(proc.stdout + proc.stderr, "config.yaml, line 3, column 7: not valid YAML")
 
 
 # A data set block pasted twice under one name: plain YAML keeps the second silently.
@@ -179,6 +295,7 @@ def test_duplicate_key_in_a_config_file_fails_at_parse_time(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
     assert "invalid config at datasets.linear: 'given twice in" in out and "(lines 3 and 4)" in out, out
+    assert_one_line(out, "each key once per mapping")
     assert "Building DAG" not in out and not (tmp_path / "results").exists()
 
 

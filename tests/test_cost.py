@@ -8,10 +8,12 @@ import subprocess
 import sys
 import tomllib
 
+import numpy as np
 import pytest
 import yaml
 from conftest import REPO, tiny_config
 
+from sgd_support import checkpoint_file
 from sgd_support.cli import command
 from sgd_support.config import expand_runs
 from sgd_support.storage import write_trajectory, write_weights
@@ -75,20 +77,74 @@ def write_benchmark(root, run, cpu_s):
     path.write_text(f"s\th:m:s\tmax_rss\tcpu_time\n{cpu_s * 1.2}\t0:00:01\t700\t{cpu_s}\n")
 
 
+def finish(results, run, device="cpu"):
+    """The run's trajectory as a training job leaves it: the metadata names its device."""
+    folder = results / RUN_DIR.format(**run)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_trajectory(folder / "trajectory.parquet", [{"step": 0}], "completed", {"device": device})
+
+
 def test_finished_runs_scale_their_stratum_and_the_rest(config, tmp_path):
     runs = expand_runs(config)
     gd = next(r for r in runs if r["optimizer"] == "gd")
     write_benchmark(tmp_path, gd, 3 * cost.run_cost(config, gd).cpu_s)  # took 3x the estimate
-    pairs = cost.measured(config, tmp_path / "benchmarks")
-    assert len(pairs) == 1
-    ratios = cost.ratios(pairs)
-    assert ratios[cost.run_cost(config, gd).stratum] == pytest.approx(3.0) and ratios[None] == pytest.approx(
-        3.0
-    )
+    assert cost.measured(config, tmp_path) == []  # no trajectory: where it ran is not known
+    finish(tmp_path, gd)
+    found = cost.measured(config, tmp_path)
+    assert [m.device for m in found] == ["cpu"]
+    ratios = cost.ratios(found)
+    stratum = cost.run_cost(config, gd).stratum
+    assert ratios["cpu", stratum] == pytest.approx(3.0) and ratios["cpu", None] == pytest.approx(3.0)
     for run in runs:  # no other stratum measured: all scaled by the overall ratio
         assert cost.refined(cost.run_cost(config, run), ratios).cpu_s == pytest.approx(
             3 * cost.run_cost(config, run).cpu_s
         )
+
+
+def test_benchmarks_scale_only_the_estimates_of_their_kind_of_device(tmp_path):
+    """A GPU-kind run (torch on images) measured on a local CPU scales the CPU estimates,
+    never its GPU-node estimate; one measured on a GPU scales the GPU-node estimate only.
+    (Comparing CPU seconds with the GPU estimate made the default config's plan go from
+    390 s to 880 s after a local run, against 501 s measured.)"""
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(
+        yaml.safe_dump(
+            tiny_config(
+                datasets={"m5k": {"kind": "mnist_bundled"}},
+                models={"mlp": {"widths": [128, 32], "activation": "relu"}},
+                sweeps={
+                    "img": {
+                        "datasets": ["m5k"],
+                        "models": ["mlp"],
+                        "optimizers": ["sgd"],
+                        "lrs": [0.1],
+                        "batches": [16],
+                        "init_seeds": [0],
+                        "order_seeds": [0, 1],
+                    }
+                },
+            )
+        )
+    )
+    config = load_config(configfile)
+    on_cpu, on_gpu = expand_runs(config)
+    estimate = cost.run_cost(config, on_cpu)
+    assert estimate.gpu and estimate.engine == "torch" and estimate.node_s != estimate.cpu_s
+    write_benchmark(tmp_path, on_cpu, 2 * estimate.cpu_s)  # twice the CPU estimate, on a CPU
+    finish(tmp_path, on_cpu, device="cpu")
+    scaled = cost.refined(estimate, cost.ratios(cost.measured(config, tmp_path)))
+    assert scaled.cpu_s == pytest.approx(2 * estimate.cpu_s)
+    assert scaled.node_s == pytest.approx(estimate.node_s)  # the GPU estimate stays
+    # now the other run measured on a GPU at 5x its GPU-node estimate (wall seconds, column s)
+    path = tmp_path / "benchmarks" / (RUN_DIR.format(**on_gpu) + ".tsv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"s\th:m:s\tmax_rss\tcpu_time\n{5 * estimate.node_s}\t0:00:01\t700\t0.5\n")
+    finish(tmp_path, on_gpu, device="cuda")
+    found = cost.measured(config, tmp_path)
+    assert sorted(m.device for m in found) == ["cpu", "gpu"]
+    scaled = cost.refined(estimate, cost.ratios(found))
+    assert scaled.cpu_s == pytest.approx(2 * estimate.cpu_s)
+    assert scaled.node_s == pytest.approx(5 * estimate.node_s)
 
 
 def test_submissions_follow_the_profiles_bundling():
@@ -115,33 +171,41 @@ def test_console_script_is_the_commands_main():
     assert getattr(importlib.import_module(module), func) is command.main
 
 
-def test_status_reads_each_runs_state_from_the_parquet_metadata(tmp_path):
+def test_status_reads_each_runs_state_and_repair_moves_damaged_files_aside(tmp_path):
     configfile = tmp_path / "config.yaml"
     configfile.write_text(yaml.safe_dump(tiny_config()))
     runs = expand_runs(load_config(configfile))  # gd, gd_wd, sgd x 2 batches x 2 orders: 6
     results = tmp_path / "results"
-    for run, status in zip(runs, ["completed", "completed", "diverged"]):
-        folder = results / RUN_DIR.format(**run)
-        folder.mkdir(parents=True)
-        write_trajectory(folder / "trajectory.parquet", [{"step": 0, "full_loss": 1.0}], status, {})
-        write_weights(folder / "weights.parquet", [], {})
-    checkpoint = results / CHECKPOINT.format(**runs[3])
-    checkpoint.parent.mkdir(parents=True)
-    checkpoint.write_bytes(b"")
-    # as a user types it (this checkout's package, as the workflow's jobs import it)
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    cmd = [
-        sys.executable,
-        "-m",
-        "sgd_support.cli.command",
-        "status",
-        "--configfile",
-        str(configfile),
-        "--results",
-        str(results),
-    ]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    assert "total: 2 done, 1 diverged, 1 checkpoint, 2 missing, 0 stale" in out, out
+    for run, status in zip(runs, ["completed", "completed", "diverged", None, None, "completed"]):
+        if status is not None:
+            folder = results / RUN_DIR.format(**run)
+            folder.mkdir(parents=True)
+            write_trajectory(folder / "trajectory.parquet", [{"step": 0, "full_loss": 1.0}], status, {})
+            write_weights(folder / "weights.parquet", [], {})
+    checkpoint, cut = (results / CHECKPOINT.format(**run) for run in runs[3:5])
+    checkpoint_file.write(checkpoint, {"key": "k", "step": 10}, {"w0": np.zeros(2)})
+    checkpoint_file.write(cut, {"key": "k", "step": 10}, {"w0": np.zeros(2)})
+    os.truncate(cut, 100)  # a checkpoint cut short
+    trajectory = results / RUN_DIR.format(**runs[5]) / "trajectory.parquet"
+    os.truncate(trajectory, 100)  # a finished run's trajectory cut short
+
+    def sgd_support(*args: str) -> str:
+        # as a user types it (this checkout's package, as the workflow's jobs import it)
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        cmd = [sys.executable, "-m", "sgd_support.cli.command", *args, "--results", str(results)]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+
+    out = sgd_support("status", "--configfile", str(configfile))
+    assert "total: 2 done, 1 diverged, 1 checkpoint, 0 missing, 0 stale, 2 damaged" in out, out
+    assert f"  {cut}: BadZipFile: " in out and f"  {trajectory}: ArrowInvalid: " in out, out
+    out = sgd_support("repair")
+    assert "moved 2 damaged file(s) into" in out, out
+    assert not cut.exists() and not trajectory.exists()
+    (moved,) = (results / ".damaged").iterdir()  # one folder per repair, same relative paths
+    assert (moved / trajectory.relative_to(results)).exists() and (moved / cut.relative_to(results)).exists()
+    out = sgd_support("status", "--configfile", str(configfile))
+    assert "total: 2 done, 1 diverged, 1 checkpoint, 2 missing, 0 stale, 0 damaged" in out, out
+    assert "no damaged files under" in sgd_support("repair")
 
 
 @pytest.mark.slow

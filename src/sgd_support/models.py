@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sgd_support.atomic import atomic_path
+from sgd_support.errors import reading
 
 ACTIVATIONS = ("identity", "relu")
 INITS = ("kaiming_normal", "kaiming_uniform")
@@ -70,6 +71,7 @@ def save_weights(weights: Sequence[np.ndarray], path: str | os.PathLike) -> None
 
 
 def load_weights(path: str | os.PathLike) -> list[np.ndarray]:
-    """Read weights written by :func:`save_weights`, in layer order."""
-    with np.load(path) as f:
+    """Read weights written by :func:`save_weights`, in layer order (DamagedFileError if
+    they do not read)."""
+    with reading(path), np.load(path) as f:
         return [f[f"w{i}"] for i in range(len(f.files))]

@@ -19,13 +19,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sgd_support.atomic import atomic_path
+from sgd_support.errors import DamagedFileError, UserError, reading
 
 SCHEMA_VERSION = 1
 META_KEY = b"sgd_support"
 PARTITIONS = ("dataset", "model", "optimizer", "lr", "batch", "init", "order")
 
 
-class SchemaVersionError(RuntimeError):
+class SchemaVersionError(RuntimeError, UserError):
     """A file was written by an incompatible version of this package."""
 
 
@@ -80,31 +81,42 @@ def write_weights(path: str | os.PathLike, snapshots: list[tuple[int, list[np.nd
     _write(table, path, meta)
 
 
-def read_metadata(path: str | os.PathLike) -> dict:
-    """The file's ``sgd_support`` metadata; raises SchemaVersionError on a mismatch."""
-    raw = pq.read_schema(path).metadata or {}
-    if META_KEY not in raw:
-        raise SchemaVersionError(f"{path}: not written by sgd_support (no '{META_KEY.decode()}' metadata)")
-    meta = json.loads(raw[META_KEY])
-    version = meta.get("schema_version")
+def read_schema(path: str | os.PathLike) -> pa.Schema:
+    """The Arrow schema of a file this package wrote, its ``sgd_support`` metadata checked.
+    Raises DamagedFileError where the file does not open as Parquet or lacks the
+    metadata, SchemaVersionError where another schema version wrote it."""
+    with reading(path):
+        schema = pq.read_schema(path)
+        raw = schema.metadata or {}
+        if META_KEY not in raw:
+            raise DamagedFileError(path, f"no '{META_KEY.decode()}' metadata: not written by this pipeline")
+        version = json.loads(raw[META_KEY]).get("schema_version")
     if version != SCHEMA_VERSION:
         raise SchemaVersionError(
             f"{path}: schema version {version}, this sgd_support reads version {SCHEMA_VERSION}; "
             "rerun the jobs that wrote it (delete the file) or use the matching release"
         )
-    return meta
+    return schema
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """The file's ``sgd_support`` metadata (checked as by :func:`read_schema`)."""
+    return json.loads(read_schema(path).metadata[META_KEY])
 
 
 def read_trajectory(path: str | os.PathLike):
     """The trajectory as a pandas DataFrame (schema version checked)."""
     read_metadata(path)
-    return pq.read_table(path).to_pandas()
+    with reading(path):
+        table = pq.read_table(path)
+    return table.to_pandas()
 
 
 def read_weights(path: str | os.PathLike) -> dict[int, list[np.ndarray]]:
     """Snapshots as {step: [W0, W1, ...]} with each W of shape (out, in)."""
     read_metadata(path)
-    table = pq.read_table(path).to_pylist()
+    with reading(path):
+        table = pq.read_table(path).to_pylist()
     out: dict[int, list[np.ndarray]] = {}
     for row in sorted(table, key=lambda r: (r["step"], r["layer"])):
         w = np.asarray(row["values"], dtype=np.float32).reshape(row["rows"], row["cols"])
@@ -114,16 +126,18 @@ def read_weights(path: str | os.PathLike) -> dict[int, list[np.ndarray]]:
 
 def open_sweep(root: str | os.PathLike, name: str = "trajectory.parquet"):
     """All runs under ``root`` as one ``pyarrow.dataset`` with the partition columns
-    (dataset, model, optimizer, lr, batch, init, order) read as strings."""
+    (dataset, model, optimizer, lr, batch, init, order) read as strings. Its schema is
+    the union of the files' (a column only some runs record, such as the image runs'
+    ``test_accuracy`` or the toy model's parameters, is null in the others)."""
     import pyarrow.dataset as pads  # imports pandas (~0.8 s): not for training jobs
 
     files = sorted(str(p) for p in Path(root).rglob(name))
-    for f in files:
-        read_metadata(f)
-    schema = pa.schema([(p, pa.string()) for p in PARTITIONS])
+    partitions = pa.schema([(p, pa.string()) for p in PARTITIONS])
+    schema = pa.unify_schemas([*(read_schema(f).remove_metadata() for f in files), partitions])
     return pads.dataset(
         files,
+        schema=schema,
         format="parquet",
-        partitioning=pads.partitioning(schema, flavor="hive"),
+        partitioning=pads.partitioning(partitions, flavor="hive"),
         partition_base_dir=str(root),
     )

@@ -1,14 +1,7 @@
 # Helpers shared by the rules: the sweep's runs and each job's parameters, from
-# the sgd_support package (which the jobs import too, through PYTHONPATH).
+# the sgd_support package (put on the path by package.smk; the jobs import it too).
 import json
 import os
-import sys
-
-SRC = os.path.join(workflow.basedir, "src")
-sys.path.insert(0, SRC)
-# Jobs import the package from this checkout, whatever is installed (cluster jobs
-# re-read this file, so they get it too). Any PYTHONPATH of the caller is replaced.
-os.environ.update(PYTHONPATH=SRC)
 
 from sgd_support.config import expand_runs, run_spec, train_groups
 from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
@@ -16,7 +9,7 @@ from sgd_support.data.registry import FEATURE_KINDS
 from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
 from sgd_support.reporting.run_paths import RUN_DIR, RUN_PARTS
-from sgd_support.sweep.validation import check_config, check_config_files
+from sgd_support.sweep.validation import check_config
 from sgd_support.sweep.targets import (
     aggregate_files,
     all_targets,
@@ -40,11 +33,9 @@ from sgd_support.experiments.synthetic.targets import (
 from sgd_support.experiments.toy.targets import landscapes, point_runs, points, toy_runs
 from sgd_support.experiments.analyses.theorem1 import start_runs
 
-# YAML merges a key given twice (the last wins): re-read the config files strictly.
-check_config_files(workflow.configfiles)
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
-# clear error naming the key, before any job and before the runs are expanded.
-check_config(config)
+# line naming the key, before any job and before the runs are expanded.
+one_line_errors(check_config)(config)
 
 # Editing package code does not rerun jobs by itself: results depend on it, so the
 # rules carry its hash in their params and Snakemake reruns them when it changes.

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.reporting.checklist import write_checklist
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("claims", nargs="*")

@@ -15,9 +15,11 @@ import logging
 import time
 
 from sgd_support.atomic import atomic_path
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.analyses.decay_rate_report import write_decay_rate
 from sgd_support.experiments.analyses.report import ReportPaths
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trajectories", nargs="+", required=True, help="trajectory.parquet of every run")

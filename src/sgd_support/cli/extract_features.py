@@ -10,11 +10,13 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.data.features import build_features
 from sgd_support.data.store import load_dataset, save_dataset
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", required=True, help="the source image data set (.npz)")

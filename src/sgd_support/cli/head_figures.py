@@ -11,11 +11,13 @@ Usage: ``python -m sgd_support.cli.head_figures --data D.npz --weights W.parquet
 
 from __future__ import annotations
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.image_figures import comparison_parser
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.head.report import write_e9
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = comparison_parser(__doc__, {"svd-gram": "PNG: |V^T W1^T W1| per run"})
     args = parser.parse_args(argv)

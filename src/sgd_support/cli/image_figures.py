@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.images.report import write_e7
 
@@ -37,6 +38,7 @@ def comparison_parser(doc: str, figures: dict[str, str]) -> argparse.ArgumentPar
     return parser
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = comparison_parser(
         __doc__,

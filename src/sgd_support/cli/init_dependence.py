@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.analyses.init_dependence_report import write_init_dependence
 from sgd_support.experiments.analyses.report import ReportPaths
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weights", nargs="+", required=True, help="weights.parquet of every run")

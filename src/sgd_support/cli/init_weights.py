@@ -9,11 +9,13 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.data.store import load_dataset
 from sgd_support.models import given_weights, init_weights, layer_shapes, save_weights
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)

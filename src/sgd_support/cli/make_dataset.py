@@ -9,11 +9,13 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.data.registry import build_dataset
 from sgd_support.data.store import save_dataset
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True, help="the data set's config entry, as JSON")

@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.synthetic.norm_curves import norm_curves_figure
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quantiles", required=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.synthetic.weight_grids import GRIDS, weight_grid_figure
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("weights", nargs="+")

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.analyses.report import ReportPaths
 from sgd_support.experiments.analyses.theorem1_report import write_theorem1
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weights", nargs="*", default=[], help="weights.parquet of the GD runs")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.toy.report import draw_ab, draw_landscape, write_rates
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -16,6 +16,7 @@ import logging
 import os
 from pathlib import Path
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.config import spec_from_dict
 from sgd_support.data.store import load_dataset
@@ -25,6 +26,7 @@ from sgd_support.storage import write_trajectory, write_weights
 from sgd_support.training import train
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)

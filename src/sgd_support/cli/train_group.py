@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 
+from sgd_support.cli.errors import one_line_errors
 from sgd_support.cli.logs import setup_logging
 from sgd_support.cli.train import write_run
 from sgd_support.config import spec_from_dict
@@ -57,6 +58,7 @@ def run_group(
     )
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sgd_support.atomic import atomic_path
+from sgd_support.errors import reading
 
 
 @dataclass
@@ -67,8 +68,9 @@ def save_dataset(ds: Dataset, path: str | os.PathLike) -> None:
 
 
 def load_dataset(path: str | os.PathLike) -> Dataset:
-    """Read a data set written by :func:`save_dataset`."""
-    with np.load(path) as f:
+    """Read a data set written by :func:`save_dataset` (DamagedFileError if it does not
+    read as one)."""
+    with reading(path), np.load(path) as f:
         optional = {k: f[k] for k in ("labels", "x_test", "y_test", "labels_test") if k in f}
         return Dataset(
             x=f["x"],

@@ -6,10 +6,13 @@ as the training job decides), the device and the work of a step: rows per step
 (the batch, or all training rows for full batch) times the model's weights. It
 is interpolated in the calibration table ``cost_calibration.yaml`` (measured by
 ``benchmarks/calibrate.py``; the machine is recorded there). Snakemake benchmark
-files of finished runs (``results/benchmarks/runs/...``) refine it: per stratum
-(data set kind, model weights, batch, engine), estimates are scaled by the median
-ratio of measured to estimated seconds (all strata's median where a stratum has
-no finished run yet), so the estimate improves as a sweep runs.
+files of finished runs (``results/benchmarks/runs/...``) refine it, each only the
+estimates of its kind of device (its trajectory's metadata says where the run
+trained): a run measured on a CPU scales the CPU seconds (``cpu_s``), one measured on
+a GPU the GPU-node seconds of GPU runs (``node_s``). Per device kind and stratum (data
+set kind, model weights, batch, engine), estimates are scaled by the median ratio of
+measured to estimated seconds (all strata's median where a stratum has no finished
+run on that kind yet), so the estimate improves as a sweep runs.
 
 A training run goes to a GPU node on a cluster only where its engine uses a GPU
 (:func:`sgd_support.sweep.placement.run_uses_gpu`: torch on an image or features kind);
@@ -33,6 +36,9 @@ import yaml
 from sgd_support.config import FULL, run_spec
 from sgd_support.data.registry import io_sizes
 from sgd_support.engines import pick_engine
+from sgd_support.errors import UserError
+from sgd_support.reporting.run_paths import RUN_PARTS
+from sgd_support.storage import read_metadata
 from sgd_support.sweep.placement import engine_uses_gpu, model_weights
 from sgd_support.sweep.validation import KINDS
 
@@ -59,16 +65,12 @@ class RunCost:
     node_s: float
     mem_mb: float
 
-    def scaled(self, ratio: float) -> RunCost:
-        return RunCost(
-            self.stratum,
-            self.steps,
-            self.engine,
-            self.gpu,
-            self.cpu_s * ratio,
-            self.node_s * ratio,
-            self.mem_mb,
-        )
+    def scaled(self, cpu_ratio: float, gpu_ratio: float) -> RunCost:
+        """The CPU seconds times ``cpu_ratio``; the node seconds times ``gpu_ratio`` on a
+        GPU node, else as the CPU seconds (the node is a CPU)."""
+        cpu_s = self.cpu_s * cpu_ratio
+        node_s = self.node_s * gpu_ratio if self.gpu else cpu_s
+        return RunCost(self.stratum, self.steps, self.engine, self.gpu, cpu_s, node_s, self.mem_mb)
 
 
 @cache
@@ -123,40 +125,68 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
 BENCH_KEYS = re.compile(r"(dataset|model|optimizer|lr|batch|init|order)=([^/]+?)(?:\.tsv)?(?=/|$)")
 
 
-def measured(config: dict, bench_root: str | os.PathLike) -> list[tuple[RunCost, float]]:
-    """(estimate, measured seconds) of every finished run of ``config`` that has a
-    Snakemake benchmark file under ``bench_root`` (``results/benchmarks``). Measured:
-    the job's CPU seconds, or its wall seconds for runs on a GPU."""
+@dataclass(frozen=True)
+class Measurement:
+    """A finished run's benchmark: its estimate, the kind of device it trained on
+    ("cpu" or "gpu") and its seconds there (CPU seconds on a CPU, wall seconds on a GPU)."""
+
+    cost: RunCost
+    device: str
+    seconds: float
+
+    @property
+    def ratio(self) -> float:
+        """Measured over estimated seconds, on the device it ran on."""
+        return self.seconds / (self.cost.node_s if self.device == "gpu" else self.cost.cpu_s)
+
+
+def measured(config: dict, results: str | os.PathLike) -> list[Measurement]:
+    """Every finished run of ``config`` with a Snakemake benchmark file under
+    ``results/benchmarks`` and a readable trajectory (whose metadata says the device).
+    A run on a GPU that its estimate puts on a CPU node is left out: no estimate of
+    those seconds exists."""
     out = []
-    for path in sorted(Path(bench_root).glob("runs/**/*.tsv")):
+    for path in sorted(Path(results, "benchmarks").glob("runs/**/*.tsv")):
         run = dict(BENCH_KEYS.findall(path.as_posix()))
         named = (("dataset", "datasets"), ("model", "models"), ("optimizer", "optimizers"))
         if len(run) != 7 or any(run[key] not in config[section] for key, section in named):
             continue  # another config's run
         with open(path) as fh:
             row = next(csv.DictReader(fh, delimiter="\t"), None)
+        trajectory = Path(results, "runs", RUN_PARTS.format(**run), "trajectory.parquet")
+        try:
+            device = str(read_metadata(trajectory).get("device", "cpu"))
+        except (UserError, FileNotFoundError):
+            continue  # rerun since (or damaged): its device is not known
         if row is None:
             continue
         cost = run_cost(config, run)
-        seconds = float(row["s"]) if cost.gpu and cost.engine == "torch" else float(row["cpu_time"])
-        out.append((cost, seconds))
+        if device.startswith("cuda"):
+            if cost.gpu:
+                out.append(Measurement(cost, "gpu", float(row["s"])))
+        else:
+            out.append(Measurement(cost, "cpu", float(row["cpu_time"])))
     return out
 
 
-def ratios(pairs: list[tuple[RunCost, float]]) -> dict:
-    """Median measured/estimated ratio per stratum, and under key None over all runs."""
-    by_stratum: dict = {}
-    for cost, seconds in pairs:
-        by_stratum.setdefault(cost.stratum, []).append(seconds / cost.node_s)
-    out = {key: statistics.median(values) for key, values in by_stratum.items()}
-    if pairs:
-        out[None] = statistics.median(r for values in by_stratum.values() for r in values)
-    return out
+def ratios(found: list[Measurement]) -> dict:
+    """Median measured/estimated ratio per (device kind, stratum), and per (device kind,
+    None) over all strata of that kind."""
+    by_key: dict = {}
+    for m in found:
+        by_key.setdefault((m.device, m.cost.stratum), []).append(m.ratio)
+        by_key.setdefault((m.device, None), []).append(m.ratio)
+    return {key: statistics.median(values) for key, values in by_key.items()}
 
 
-def refined(cost: RunCost, stratum_ratios: dict) -> RunCost:
-    """``cost`` scaled by its stratum's measured ratio (or all strata's, or none)."""
-    return cost.scaled(stratum_ratios.get(cost.stratum, stratum_ratios.get(None, 1.0)))
+def refined(cost: RunCost, device_ratios: dict) -> RunCost:
+    """``cost`` scaled, on each kind of device, by its stratum's measured ratio there (or
+    all strata's, or none)."""
+
+    def ratio(device: str) -> float:
+        return device_ratios.get((device, cost.stratum), device_ratios.get((device, None), 1.0))
+
+    return cost.scaled(ratio("cpu"), ratio("gpu"))
 
 
 # --- SLURM requests ----------------------------------------------------------------

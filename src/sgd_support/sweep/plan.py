@@ -140,19 +140,19 @@ def plan_report(configfile: Path, cores: int, results: Path) -> list[str]:
     config = load_config(configfile)
     runs = expand_runs(config)
     costs = [run_cost(config, run) for run in runs]
-    finished = measured(config, results / "benchmarks")
+    finished = measured(config, results)
     scale = ratios(finished)
     costs = [refined(c, scale) for c in costs]
     table = strata(costs)
-    for estimate, _ in finished:
-        if estimate.stratum in table:
-            table[estimate.stratum].calibrated_by += 1
+    for m in finished:
+        if m.cost.stratum in table:
+            table[m.cost.stratum].calibrated_by += 1
     counts = job_counts(configfile)
     jobs = sum(n for rule, n in counts.items() if rule != TARGET_RULE)
     lines.append(
         f"# {configfile}: {len(runs)} training runs, {jobs} jobs; per-step costs of "
         f"{load_calibration()['machine']['cpu']}; {len(finished)} finished runs' benchmarks "
-        f"under {results / 'benchmarks'} scale the estimates"
+        f"under {results / 'benchmarks'} scale the estimates of their kind of device (CPU or GPU)"
     )
     lines.append(
         f"{'kind':<18} {'weights':>8} {'batch':>5} {'engine':<6} {'runs':>5} {'steps':>13} "

@@ -13,8 +13,8 @@ checked for every kind by :func:`_file_keys`.
 
 Two checks look past the parsed config: :func:`_finite` rejects ``.inf``/``.nan``
 anywhere (YAML reads them as floats and the schema's bounds let ``inf`` through), and
-:func:`check_config_files` re-reads the config files with a loader that refuses a
-key given twice in one mapping (plain YAML keeps the last one silently).
+:func:`duplicate_keys` finds a key given twice in one mapping of a config file (plain
+YAML keeps the last one silently; ``config_check.read_config_file`` refuses it).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from sgd_support.data.registry import BUILDERS, FEATURE_KINDS
+from sgd_support.errors import UserError
 
 KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
 
@@ -38,7 +39,7 @@ class Problem:
     allowed: str
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, UserError):
     """The config asks for something the pipeline cannot run."""
 
     def __init__(self, problem: Problem) -> None:
@@ -299,7 +300,7 @@ def check_config(config: dict) -> None:
         raise ConfigError(problem)
 
 
-# --- the config files themselves ---------------------------------------------------
+# --- the config files themselves (read by config_check.read_config_file) -------------
 
 
 def duplicate_keys(node, path: str = "") -> Iterator[tuple[str, int, int]]:
@@ -317,15 +318,3 @@ def duplicate_keys(node, path: str = "") -> Iterator[tuple[str, int, int]]:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             yield from duplicate_keys(item, f"{path}[{i}]")
-
-
-def check_config_files(paths: list) -> None:
-    """Raise :class:`ConfigError` for a key given twice in one mapping of a config file
-    (a data set block pasted twice under one name would otherwise merge silently)."""
-    for path in paths:
-        for key, first, again in duplicate_keys(yaml.compose(Path(path).read_text(), Loader=yaml.SafeLoader)):
-            raise ConfigError(
-                Problem(
-                    key, f"given twice in {path} (lines {first} and {again})", "each key once per mapping"
-                )
-            )
