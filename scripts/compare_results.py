@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 # Columns that measure how long a job took, not what it computed
 TIMING = ("wall_time_s", "steps_per_s", "elapsed_s")
 TEXT = (".tsv", ".rst")
-# Folders whose files time or log the jobs rather than hold results
-SKIPPED = ("benchmarks", "checkpoints")
+# Folders whose files time or log the jobs rather than hold results, and the damaged
+# files `sgd-support repair` moved aside
+SKIPPED = ("benchmarks", "checkpoints", ".damaged")
 
 
 def result_files(root: Path) -> set[str]:

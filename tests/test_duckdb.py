@@ -39,3 +39,18 @@ def test_readme_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
         }
     )
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_readme_duckdb_source_keeps_columns_only_some_runs_have(tmp_path, monkeypatch):
+    """The README's read_parquet(...) over a synthetic run and an image run: test_accuracy,
+    which only the image run records, is there (without union_by_name DuckDB takes the
+    first file's columns and fails with a Binder Error)."""
+    monkeypatch.chdir(tmp_path)
+    (source,) = re.findall(r"read_parquet\([^)]*\)", readme_query())
+    synthetic = tmp_path / RUN_DIR.format(optimizer="gd", batch="full", order=0) / "trajectory.parquet"
+    image = tmp_path / RUN_DIR.format(optimizer="sgd", batch="16", order=0).replace("linear", "mnist5k")
+    image = image / "trajectory.parquet"
+    write_trajectory(synthetic, [{"step": 0, "irrelevant_norm": 1.0}], "completed", {})
+    write_trajectory(image, [{"step": 0, "irrelevant_norm": 2.0, "test_accuracy": 0.9}], "completed", {})
+    got = duckdb.sql(f"SELECT dataset, test_accuracy FROM {source} ORDER BY dataset").fetchall()
+    assert got == [("linear", None), ("mnist5k", 0.9)]

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sgd_support import storage
+from sgd_support.errors import DamagedFileError
 from sgd_support.storage import (
     SchemaVersionError,
     read_trajectory,
@@ -64,8 +65,8 @@ def test_incompatible_schema_version_is_a_clear_error(tmp_path):
     _stamp(path, 999)
     with pytest.raises(SchemaVersionError, match="schema version 999"):
         read_trajectory(path)
-    pq.write_table(table.replace_schema_metadata({}), path)
-    with pytest.raises(SchemaVersionError, match="not written by sgd_support"):
+    pq.write_table(table.replace_schema_metadata({}), path)  # a Parquet file of someone else's
+    with pytest.raises(DamagedFileError, match="no 'sgd_support' metadata: not written by this pipeline"):
         read_trajectory(path)
 
 
@@ -89,3 +90,15 @@ def test_open_sweep_refuses_a_sweep_holding_an_incompatible_file(tmp_path, name)
     _stamp(stale, 0)
     with pytest.raises(SchemaVersionError, match=r"order=1.*schema version 0"):
         storage.open_sweep(tmp_path, name)
+
+
+def test_open_sweep_keeps_columns_only_some_runs_have(tmp_path):
+    """Image runs record test accuracy, the toy model its parameters: the sweep's table
+    has every column, null where a run has none (it used to take the first file's)."""
+    plain = tmp_path / "dataset=a/model=m/optimizer=gd/lr=0.1/batch=full/init=0/order=0/trajectory.parquet"
+    image = tmp_path / "dataset=b/model=m/optimizer=gd/lr=0.1/batch=full/init=0/order=0/trajectory.parquet"
+    write_trajectory(plain, ROWS, "completed", {})
+    write_trajectory(image, [{**row, "test_accuracy": 0.9} for row in ROWS], "completed", {})
+    table = storage.open_sweep(tmp_path).to_table().to_pandas().sort_values(["dataset", "step"])
+    assert table.loc[table["dataset"] == "b", "test_accuracy"].tolist() == [0.9] * len(ROWS)
+    assert table.loc[table["dataset"] == "a", "test_accuracy"].isna().all()
