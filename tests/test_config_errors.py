@@ -72,14 +72,14 @@ SCHEMA_CASES = [
     (
         "misspelt-required-key",
         {"optimizers.sgd.stpes": 300, "optimizers.sgd.steps": DELETE},
-        "unknown key 'stpes' (config.yaml line",
+        "unknown key 'stpes' (",
     ),
     ("wrong-type", {"optimizers.sgd.steps": "many"}, "invalid config at optimizers.sgd.steps: 'many'"),
     # limits (issue 23 item 7): each maximum is documented in the schema's description
     (
         "steps-above-int64",
         {"optimizers.sgd.steps": 10**19},
-        "optimizers.sgd.steps: 10000000000000000000 (config.yaml line",
+        "optimizers.sgd.steps: 10000000000000000000 (",
     ),
     ("n-above-max", {"datasets.linear.n": 10**8}, "invalid config at datasets.linear.n: 100000000"),
     ("d-above-max", {"datasets.linear.d": 10**6}, "invalid config at datasets.linear.d: 1000000"),
@@ -237,7 +237,8 @@ def test_the_nearest_valid_key_is_suggested(tmp_path):
         yaml.safe_dump(edited({"optimizers.sgd.stpes": 300, "optimizers.sgd.steps": DELETE}))
     )
     with pytest.raises(
-        UserError, match="unknown key 'stpes' .*; did you mean 'steps'\\? allowed keys: batch, "
+        UserError,
+        match=r"unknown key 'stpes' \(\S*c\.yaml line \d+\); did you mean 'steps'\? allowed keys: batch, ",
     ):
         load_config(tmp_path / "c.yaml")
 

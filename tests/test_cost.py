@@ -216,6 +216,7 @@ def test_plan_prints_the_cost_per_stratum_and_in_total(tmp_path, capsys, monkeyp
     config = load_config(configfile)
     gd = next(r for r in expand_runs(config) if r["optimizer"] == "gd")
     write_benchmark(tmp_path / "results", gd, 2.0)
+    finish(tmp_path / "results", gd)  # its trajectory says where it trained
     command.main(["plan", "--configfile", str(configfile), "--cores", "2"])
     out = capsys.readouterr().out
     assert "6 training runs" in out and "1 finished runs' benchmarks" in out, out
