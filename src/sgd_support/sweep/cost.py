@@ -153,13 +153,13 @@ def measured(config: dict, results: str | os.PathLike) -> list[Measurement]:
             continue  # another config's run
         with open(path) as fh:
             row = next(csv.DictReader(fh, delimiter="\t"), None)
+        if row is None:
+            continue
         trajectory = Path(results, "runs", RUN_PARTS.format(**run), "trajectory.parquet")
         try:
             device = str(read_metadata(trajectory).get("device", "cpu"))
         except (UserError, FileNotFoundError):
-            continue  # rerun since (or damaged): its device is not known
-        if row is None:
-            continue
+            continue  # removed since (or damaged): where it trained is not known
         cost = run_cost(config, run)
         if device.startswith("cuda"):
             if cost.gpu:
