@@ -23,6 +23,8 @@ POINTS = [[100, 1.0], [10_000, 10.0], [1_000_000, 1000.0]]
 
 
 def test_step_cost_interpolates_log_log_and_extends_the_last_slope():
+    # float64 log-log interpolation and sums: measured deviation 0 in this file (AMD EPYC);
+    # approx's default 1e-6 is far above rounding, far below a wrong point or slope
     assert cost.step_us(POINTS, 10_000) == pytest.approx(10.0)
     assert cost.step_us(POINTS, 1_000) == pytest.approx(10**0.5)  # halfway in log space
     assert cost.step_us(POINTS, 10) == 1.0  # flat below the first point
