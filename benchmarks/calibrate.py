@@ -31,15 +31,15 @@ from sgd_support.sweep.cost import CALIBRATION  # noqa: E402
 
 HEADER = """\
 # Calibration of the cost model (sgd_support.sweep.cost), written by benchmarks/calibrate.py
-# from the outputs of engine_speed.py, job_start.py and cuda_step.py (README
-# "Performance"). step_us: per device and engine, points [work, microseconds per
+# from the outputs of engine_speed.py, job_start.py and cuda_step.py
+# (docs/performance.md). step_us: per device and engine, points [work, microseconds per
 # step], work = rows per step (batch, or all rows for full batch) x model weights.
 # job_start_s: CPU seconds of a job besides its steps (cuda: not measured, torch's
 # plus a CUDA context). base_mb: peak memory before the data set (numba: 560-740 MB
 # max_rss in the default config's benchmarks; torch and cuda: estimates).
 # overhead_s_per_job: one core's seconds per job of any rule besides training steps
 # (Snakemake, data/init/figure jobs, waiting), fitted to benchmarks/pipeline.py's
-# default pipeline (1.8 s/job) and paper sample (4.3 s/job) in the README.
+# default pipeline (1.8 s/job) and paper sample (4.3 s/job) in docs/performance.md.
 """
 DEFAULTS = {
     "job_start_s": {"cuda": 8.0},

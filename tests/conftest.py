@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,25 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv that runs the tests also runs the jobs
+
+
+def in_git_checkout(path: Path = REPO) -> bool:
+    """Whether ``path`` lies in a git working tree (False from a source tarball, or
+    where git is not installed): then provenance records a commit and a dirty flag."""
+    if shutil.which("git") is None:
+        return False
+    proc = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=path, capture_output=True, text=True
+    )
+    return proc.returncode == 0 and proc.stdout.strip() == "true"
+
+
+IN_CHECKOUT = in_git_checkout()
+# For the tests that read the repository through git (its tracked files): skipped,
+# with this reason, when the tests run from an unpacked source tarball.
+needs_checkout = pytest.mark.skipif(not IN_CHECKOUT, reason="needs a git checkout of the repository")
+# For the tests that make their own repository: they need only the git program.
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program")
 
 
 def tiny_config(**overrides) -> dict:

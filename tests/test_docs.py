@@ -8,7 +8,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import REPO
+from conftest import REPO, needs_checkout
 
 DOCS = sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]
 # What the workflow writes: output paths and names are checked against these texts.
@@ -99,15 +99,17 @@ def problems(doc, tracked: set[str], workflow: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sources():
+def sources():  # the bare file names are checked against git's tracked files
     return tracked_names(), "\n".join(p.read_text() for p in WORKFLOW_TEXTS)
 
 
+@needs_checkout
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_every_named_path_exists(doc, sources):
     assert problems(doc, *sources) == []
 
 
+@needs_checkout
 def test_a_stale_path_is_caught(tmp_path, sources):
     doc = tmp_path / "stale.md"
     doc.write_text(

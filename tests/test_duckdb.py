@@ -1,4 +1,5 @@
-"""The README's DuckDB query runs on a sweep's Parquet files and gives what pandas gives."""
+"""The DuckDB query of docs/results-and-queries.md runs on a sweep's Parquet files and gives
+what pandas gives."""
 
 import re
 
@@ -13,13 +14,14 @@ RUN_DIR = (
 )
 
 
-def readme_query() -> str:
-    """The README's one ```sql block, as printed there."""
-    (query,) = re.findall(r"```sql\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+def doc_query() -> str:
+    """The one ```sql block of docs/results-and-queries.md, as printed there."""
+    doc = (REPO / "docs" / "results-and-queries.md").read_text()
+    (query,) = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
     return query
 
 
-def test_readme_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
+def test_the_docs_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the query's path is relative to where the results are
     finals = {("gd", "full", 0): 4.0, ("sgd", "16", 0): 2.0, ("sgd", "16", 1): 3.0, ("sgd", "1", 0): 1.0}
     for (optimizer, batch, order), final in finals.items():
@@ -27,7 +29,7 @@ def test_readme_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
         path = tmp_path / RUN_DIR.format(optimizer=optimizer, batch=batch, order=order) / "trajectory.parquet"
         path.parent.mkdir(parents=True)
         write_trajectory(path, rows, "completed", {})
-    got = duckdb.sql(readme_query()).df()
+    got = duckdb.sql(doc_query()).df()
     # batch is text ("full" is no number), so ORDER BY sorts it as text
     expected = pd.DataFrame(
         {

@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import numpy as np  # noqa: F401  (loads the BLAS that threadpoolctl reports)
+from conftest import needs_git
 
 from sgd_support import provenance
 from sgd_support.provenance import code_meaning
@@ -17,6 +18,7 @@ def test_blas_library_and_threads_are_recorded():
     assert all("internal_api" in lib and "version" in lib for lib in blas)
 
 
+@needs_git  # a repository of its own in tmp_path: runs from a source tarball too
 def test_dirty_flag_follows_the_working_tree(tmp_path, monkeypatch):
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)

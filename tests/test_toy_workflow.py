@@ -56,6 +56,8 @@ def test_toy_sweep_makes_table_claims_and_figures(tmp_path):
     assert (start.w1_0_0 == 4.0).all() and (start.w0_0_0 == 1.0).all()
     table = pd.read_csv(tmp_path / "results" / "toy" / "rates.tsv", sep="\t")
     assert list(table.schedule) == ["GD", "SGD b=1 in order"]  # no wd, only the data set with labels 0
+    # the claim's RATE_TOL (experiments/toy/analysis.py: float32 rounding of b plus a's motion
+    # in the window); measured 1.7e-7 (GD) and 7.3e-8 (SGD) per epoch here (AMD EPYC)
     assert (table.max_abs_error <= 1e-5).all()
     claims = pd.read_parquet(tmp_path / "results" / "claims" / "toy.parquet")
     assert len(claims) == 5 and set(claims.experiment) == {"E6"}
