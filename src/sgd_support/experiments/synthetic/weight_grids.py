@@ -41,9 +41,12 @@ def weight_grid_figure(
     final_path: str | os.PathLike,
     path: str | os.PathLike,
     caption_path: str | os.PathLike,
+    shared_path: str | os.PathLike | None = None,
 ) -> None:
-    """The ``grid`` (one of GRIDS) of one (data set, model, lr, init seed) to ``path`` and
-    its numbers to ``caption_path`` (reStructuredText).
+    """The ``grid`` (one of GRIDS) of one (data set, model, lr, init seed) to ``path`` (a
+    colour scale per panel, as the paper), its numbers to ``caption_path``
+    (reStructuredText) and, given ``shared_path``, the same grid on one colour scale
+    per row there.
 
     weight_paths: the group's weights.parquet files (one per optimizer, batch size and
     order seed); each optimizer / batch size shows its completed run with the smallest
@@ -65,6 +68,8 @@ def weight_grid_figure(
         layers = list(range(1, len(init) - 1))
         rows, text = [("gram", k) for k in layers], deep_numbers(init, ends, layers)
     plot_weight_grid(init, ends, rows, path, title)
+    if shared_path is not None:
+        plot_weight_grid(init, ends, rows, shared_path, title + " (one colour scale per row)", scale="row")
     with atomic_path(caption_path) as tmp:
         tmp.write_text(text)
 
@@ -106,20 +111,24 @@ def plot_weight_grid(
     rows: list[tuple[str, int]],
     path: str | os.PathLike,
     title: str,
+    scale: str = "panel",
 ) -> None:
     """Draw the grid.
 
     init: the weights at step 0 (list of (out, in) arrays); ends: label -> weights
     at the end, or None for a label whose runs all diverged (drawn as a note);
-    rows: (kind, layer index) per row, kind "abs" or "gram".
+    rows: (kind, layer index) per row, kind "abs" or "gram"; scale: "panel" (each
+    panel 0 to its own maximum, a colour bar each, as the paper) or "row" (0 to the
+    row's maximum, one colour bar per row).
     """
+    if scale not in ("panel", "row"):
+        raise ValueError(f"scale must be 'panel' or 'row', not {scale!r}")
     columns = [("init", init), *ends.items()]
-    fig, axes = plt.subplots(
-        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, ROW_HEIGHT * len(rows)), squeeze=False
-    )
+    width = (2.75 if scale == "panel" else 2.3) * len(columns) + 0.8
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(width, ROW_HEIGHT * len(rows)), squeeze=False)
     for i, (kind, layer) in enumerate(rows):
         images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
-        vmax = max(float(im.max()) for im in images if im is not None)
+        row_max = max(float(im.max()) for im in images if im is not None)
         for j, ((label, _), image) in enumerate(zip(columns, images)):
             ax = axes[i, j]
             ax.set_xticks([]), ax.set_yticks([])
@@ -135,11 +144,22 @@ def plot_weight_grid(
                     transform=ax.transAxes,
                 )
             else:
+                vmax = panel_max(image) if scale == "panel" else row_max
                 mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
+                if scale == "panel":
+                    bar = fig.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, ticks=[0, vmax])
+                    bar.ax.set_yticklabels(["0", f"{vmax:.2g}"], fontsize=7)
             ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
-        fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
+        if scale == "row":
+            fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
     fig.suptitle(title, y=fig.subplotpars.top + TITLE_GAP / (ROW_HEIGHT * len(rows)))
     save_figure(fig, path)
+
+
+def panel_max(image: np.ndarray) -> float:
+    """The top of a panel's own colour scale: its maximum (a positive floor for an
+    all-zero panel, which imshow cannot scale)."""
+    return max(float(image.max()), 1e-300)
 
 
 def support_share(w1: np.ndarray, support: np.ndarray) -> float:
