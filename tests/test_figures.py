@@ -8,9 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 
+from sgd_support.experiments.analyses import plots as analysis_plots
+from sgd_support.experiments.analyses import theorem1_plot
 from sgd_support.experiments.images import plots as image_plots
 from sgd_support.experiments.images.analysis import numerical_zero
 from sgd_support.experiments.synthetic import norm_curves, weight_grids
@@ -22,6 +25,7 @@ from sgd_support.experiments.synthetic.weight_grids import (
     support_share,
     w1_numbers,
 )
+from sgd_support.experiments.toy import figures as toy_figures
 from sgd_support.reporting.figure_style import PAPER_COLOURS, colour_hex, colours, run_colour
 from sgd_support.reporting.tables import Table, write_html_page
 
@@ -299,3 +303,137 @@ def test_table_marks_each_run_with_its_colour(tmp_path):
         write_html_page(
             tmp_path / "u.html", "T", [Table(frame, swatches=["#000000"], swatch_column="optimizer")]
         )
+
+
+def rendered(fig):
+    """Draw a saved (closed) figure again on an Agg canvas; its renderer, for the
+    display-space boxes of its texts."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def overlaps(a, b) -> bool:
+    """Whether two display-space boxes share more than a pixel."""
+    return a.x0 < b.x1 - 1 and b.x0 < a.x1 - 1 and a.y0 < b.y1 - 1 and b.y0 < a.y1 - 1
+
+
+def theorem1_inputs():
+    """A per-step table, fits and D(t) curves as theorem1.analyse returns them: two
+    (dataset, model) rows of panels, D ~ lr^2/b per step, SGD-512's curve noisy around 0."""
+    rng = np.random.default_rng(0)
+    rows, fits, curves = [], [], {}
+    for dataset in ("linear", "sine"):
+        for snap in (1000, 10000):
+            for b in (8, 32, 128, 512):
+                for lr in (0.00625, 0.0125, 0.025):
+                    per = 3e-3 * lr**2 / b
+                    rows.append(
+                        {
+                            "dataset": dataset,
+                            "model": "m",
+                            "snapshot": snap,
+                            "lr": lr,
+                            "batch": b,
+                            "excess_per_step": per,
+                            "se_per_step": per / 20,
+                            "population_factor": 1.0,
+                            "finite": True,
+                            "predicted_per_step": per * 1.3,
+                        }
+                    )
+                    d = per * np.arange(21) + (b == 512) * rng.normal(scale=3 * per, size=21)
+                    curves[(dataset, "m", snap, lr, b)] = np.where(np.arange(21) == 0, 0.0, d)
+            fits.append({"dataset": dataset, "model": "m", "snapshot": snap, "alpha": 2.0, "beta": 1.0})
+    return pd.DataFrame(rows), pd.DataFrame(fits), curves
+
+
+def test_theorem1_figure_labels_do_not_overlap(tmp_path, drawn):
+    """E10's per-step figure: no two y tick labels of the symlog D(t) axis overlap (0 and
+    +-linthresh did), no x label runs into the next row's titles, and the snapshots'
+    markers of one cell sit side by side in the batch size's colour."""
+    table, fits, curves = theorem1_inputs()
+    figures = drawn(theorem1_plot)
+    theorem1_plot.plot_theorem1(table, fits, curves, tmp_path / "t.png")
+    (fig,) = figures
+    renderer = rendered(fig)
+    axes = np.array(fig.axes[:4]).reshape(2, 2)
+    for ax in axes[:, 0]:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+        assert len(boxes) >= 3
+        assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    for top, bottom in zip(axes[0], axes[1]):
+        assert not overlaps(
+            top.xaxis.label.get_window_extent(renderer), bottom.title.get_window_extent(renderer)
+        )
+    measured = [
+        line for line in axes[0, 1].get_lines() if line.get_marker() in "os" and len(line.get_xdata())
+    ]
+    by_batch = {}
+    for line in measured:
+        by_batch.setdefault(to_rgb(line.get_color()), set()).update(
+            np.round(np.asarray(line.get_xdata(), float), 12)
+        )
+    assert to_rgb("orange") in by_batch and to_rgb("deeppink") in by_batch  # SGD-512, SGD-8
+    # the two snapshots' markers of a cell are 12% apart in x, not on top of each other
+    assert len(by_batch[to_rgb("orange")]) == 2 * 3
+
+
+def test_full_batch_points_of_gd_and_gd_wd_differ(tmp_path, drawn):
+    """E11: GD and GD+wd share the 'full' x position, so they need their own markers."""
+    base = {"dataset": "linear", "model": "m", "lr": "0.1", "n_inits": 2}
+    stats = {
+        "cos_init": 0.5,
+        "rel_dist": 0.4,
+        "gram_agreement": 0.6,
+        "gram_agreement_init": 0.3,
+        "block_share": 0.7,
+        "block_share_init": 0.2,
+    }
+    table = pd.DataFrame(
+        [
+            {**base, **stats, "optimizer": "gd", "batch": "full", "batch_size": 10000, "weight_decay": 0.0},
+            {
+                **base,
+                **stats,
+                "optimizer": "gd_wd",
+                "batch": "full",
+                "batch_size": 10000,
+                "weight_decay": 0.1,
+            },
+            {**base, **stats, "optimizer": "sgd", "batch": "32", "batch_size": 32, "weight_decay": 0.0},
+            {**base, **stats, "optimizer": "sgd", "batch": "1", "batch_size": 1, "weight_decay": 0.0},
+        ]
+    )
+    figures = drawn(analysis_plots)
+    analysis_plots.plot_init_dependence(table, tmp_path / "e11.png")
+    ax = figures[0].axes[0]
+    full = {c.get_label(): c.lines[0] for c in ax.containers if list(c.lines[0].get_xdata()) == [2]}
+    gd, gd_wd = full["gd lr 0.1"], full["gd_wd lr 0.1"]
+    assert gd.get_marker() != gd_wd.get_marker()
+    assert to_rgb(gd.get_markeredgecolor()) == to_rgb("red")
+    assert to_rgb(gd_wd.get_markeredgecolor()) == to_rgb("brown")
+
+
+def test_toy_landscape_legend_leaves_the_plot_free(tmp_path, drawn):
+    """The legend sits below the axes: inside, it covered the start point."""
+    from sgd_support.experiments.toy.analysis import ToyRun
+
+    steps = np.arange(50)
+    runs = [
+        ToyRun(
+            {"dataset": "toy_landscape"},
+            {"batch": batch, "lr": 0.01, "shuffle": False, "weight_decay": 0.0},
+            pd.DataFrame({"step": steps, "a": 4 - steps * shrink, "b": 2 - steps * shrink / 2}),
+        )
+        for batch, shrink in ((None, 0.05), (1, 0.06))
+    ]
+    figures = drawn(toy_figures)
+    toy_figures.landscape_figure(tmp_path / "l.png", np.ones(10), np.ones(10), runs)
+    fig = figures[0]
+    renderer = rendered(fig)
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y1 < ax.get_window_extent(renderer).y0  # below the axes
+    colours_drawn = {line.get_label(): line.get_color() for line in ax.get_lines()}
+    assert colours_drawn["GD"] == "red" and colours_drawn["SGD b=1 in order"] == "purple"
