@@ -6,8 +6,8 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import ticker
 import pandas as pd
+from matplotlib import ticker
 
 from sgd_support.experiments.analyses.plots import thin_log_labels
 from sgd_support.reporting.figure_style import colours, save_figure
