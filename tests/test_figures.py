@@ -437,3 +437,23 @@ def test_toy_landscape_legend_leaves_the_plot_free(tmp_path, drawn):
     assert legend.y1 < ax.get_window_extent(renderer).y0  # below the axes
     colours_drawn = {line.get_label(): line.get_color() for line in ax.get_lines()}
     assert colours_drawn["GD"] == "red" and colours_drawn["SGD b=1 in order"] == "purple"
+
+
+def test_image_grids_leave_no_empty_slot(tmp_path, drawn):
+    """Five panels, three per row: the last row's two are centred, no blank axes."""
+    rng = np.random.default_rng(0)
+    figures = drawn(image_plots)
+    image_plots.eigen_histograms([(f"p{i}", rng.random(50), "") for i in range(5)], tmp_path / "h.png")
+    image_plots.image_panels([(f"p{i}", rng.random((4, 4))) for i in range(5)], tmp_path / "f.png")
+    for fig in figures:
+        panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+        assert len(panels) == 5 and all(ax.get_visible() for ax in panels)
+        top = sorted(ax.get_position().x0 for ax in panels[:3])
+        bottom = sorted(ax.get_position().x0 for ax in panels[3:])
+        # centred: the short row starts half a panel in, and is as far from either edge
+        assert bottom[0] > top[0] + 0.1
+        left_gap = bottom[0] - top[0]
+        right_gap = max(ax.get_position().x1 for ax in panels[:3]) - max(
+            ax.get_position().x1 for ax in panels[3:]
+        )
+        assert left_gap == pytest.approx(right_gap, abs=0.02)

@@ -18,13 +18,18 @@ from sgd_support.reporting.figure_style import save_figure
 
 
 def _grid(count: int, width: float, height: float, columns: int = 3):
-    """A figure with ``count`` axes, ``columns`` per row; unused axes hidden."""
+    """A figure with ``count`` axes, ``columns`` per row, a short last row centred (no
+    empty slot at its end): a grid of half-columns, each axes two of them wide."""
     rows = -(-count // columns)
     cols = min(count, columns)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    for ax in axes.ravel()[count:]:
-        ax.set_visible(False)
-    return fig, axes.ravel()[:count]
+    fig = plt.figure(figsize=(width * cols, height * rows))
+    spec = fig.add_gridspec(rows, 2 * cols)
+    axes = []
+    for i in range(count):
+        row, col = divmod(i, cols)
+        offset = cols - min(cols, count - row * cols)  # half-columns left free in a short row
+        axes.append(fig.add_subplot(spec[row, offset + 2 * col : offset + 2 * col + 2]))
+    return fig, axes
 
 
 def _histogram(ax, eigenvalues: np.ndarray, title: str, bins: int) -> None:
