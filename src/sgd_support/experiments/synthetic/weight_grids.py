@@ -3,8 +3,11 @@
 The paper's Fig. 1, 10, 13, 15, 16 (rows |W1| and |Gram(W1)|) and Fig. 12 (rows
 |Gram(W2)|, |Gram(W3)|): one column for the init, then one per optimizer / batch
 size (GD, SGD from the largest batch down, GD+wd). Gram(W) = |W^T W|, the absolute
-value as the authors plot it. All panels of a row share one colour scale (0 to the
-row's maximum) so brightness compares across optimizers.
+value as the authors plot it. As in the paper, each panel has its own colour scale
+(0 to that panel's maximum, on its own colour bar): a shared scale let the largest
+Gram block (SGD-1's) black out every other panel of its row. ``scale="row"`` draws
+the shared-scale companion (0 to the row's maximum), where brightness compares
+across optimizers.
 """
 
 from __future__ import annotations
