@@ -13,6 +13,7 @@ from sgd_support.experiments.analyses.plots import thin_log_labels
 from sgd_support.reporting.figure_style import colours, save_figure
 
 DODGE = 1.12  # x factor between the snapshots' markers of one cell on the right panel
+FIT_STYLES = ("-", "--", "-.")  # the fitted line of each snapshot, in the order of the markers
 
 
 def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: str | os.PathLike) -> None:
@@ -21,7 +22,8 @@ def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: s
     report's colour of SGD-b), with the line D(k) t/k a per-step effect would follow
     (dotted). Right: D(k)/k against lr^2/b (log-log), a marker shape per snapshot in its
     batch size's colour with its +-2 s.e. (the snapshots side by side), the fitted
-    lr^alpha b^-beta (solid) and Theorem 1's W1-only prediction (hollow grey)."""
+    lr^alpha b^-beta (black; solid, dashed: the first, second snapshot) and Theorem 1's
+    W1-only prediction (hollow grey)."""
     pairs = list(table.groupby(["dataset", "model"], sort=True))
     fig, axes = plt.subplots(
         len(pairs), 2, figsize=(12, 4.6 * len(pairs)), squeeze=False, layout="constrained"
@@ -78,7 +80,8 @@ def plot_theorem1(table: pd.DataFrame, fits: pd.DataFrame, curves: dict, path: s
                 ax_f.plot(
                     (x / dodge).to_numpy()[order],
                     (scale * model_y).to_numpy()[order],
-                    "k-",
+                    color="k",
+                    ls=FIT_STYLES[i % len(FIT_STYLES)],
                     lw=0.8,
                     label=f"fit step {snap}: lr^{f['alpha']:.2f} b^-{f['beta']:.2f}",
                 )
