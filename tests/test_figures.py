@@ -256,7 +256,7 @@ def test_norm_curves_band_only_where_several_runs_and_gd_held_flat(tmp_path, dra
     plot_norm_curves(single, final, tmp_path / "d.png", "title")
     fig = figures[-1]
     assert not [c for ax in fig.axes for c in ax.collections if isinstance(c, PolyCollection)]
-    assert "band" not in fig.legends[0].get_title().get_text()
+    assert fig.legends[0].get_title().get_text() == "one run per line"
 
 
 def test_html_table_escapes_formats_and_colours(tmp_path):

@@ -136,7 +136,7 @@ def plot_norm_curves(
         ncol=max(min(len(labels), 6), 1),
         frameon=False,
         bbox_to_anchor=(0.5, -0.04),
-        title="median across order seeds" + (", band: 10-90% (where n > 1)" if banded else ""),
+        title="median across order seeds, band: 10-90% (where n > 1)" if banded else "one run per line",
     )
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
