@@ -130,8 +130,14 @@ def test_weight_grid_scales_each_panel_on_its_own(tmp_path, drawn):
                 assert high == pytest.approx(data.max())
         if shared:  # one top per row: the row's maximum
             assert len({im.get_clim()[1] for im in images}) == 2
+    titles = [ax.get_title() for ax in per_panel.axes if ax.get_label() != "<colorbar>"]
+    assert "SGD-32 (~0)" not in titles  # 1e-4 of the row's maximum: small, not zero
     colour_bars = [ax for ax in per_panel.axes if ax.get_label() == "<colorbar>"]
     assert len(colour_bars) == 6  # one per panel
+    gone = [w.copy() for w in init]
+    gone[0] *= 1e-20  # weight decay took the layer to rounding level
+    plot_weight_grid(init, {"GD+wd": gone}, [("abs", 0)], tmp_path / "z.png", "t")
+    assert [ax.get_title() for ax in figures[-1].axes[:2]] == ["|W1| at init", "GD+wd (~0)"]
     with pytest.raises(ValueError, match="scale"):
         plot_weight_grid(init, ends, [("abs", 0)], tmp_path / "x.png", "t", scale="global")
 

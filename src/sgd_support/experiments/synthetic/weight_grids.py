@@ -32,6 +32,10 @@ ROW_HEIGHT = 2.4  # inches per row of panels
 # places it on a two-row grid; a default-placed title overlaps the panel titles of a
 # one-row grid (a model with one hidden-to-hidden layer), whose figure is half as high.
 TITLE_GAP = 0.48
+# A panel whose largest entry is below this share of its row's is marked "~0" in its title:
+# GD+wd can decay a layer to ~1e-22 (sine target), which its own colour scale stretches
+# into a picture.
+NEGLIGIBLE = 1e-9
 # The grids a rule asks for: |W1| and |Gram(W1)|, or |Gram| of the hidden-to-hidden layers.
 GRIDS = ("w1", "deep")
 
@@ -152,7 +156,10 @@ def plot_weight_grid(
                 if scale == "panel":
                     bar = fig.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, ticks=[0, vmax])
                     bar.ax.set_yticklabels(["0", f"{vmax:.2g}"], fontsize=7)
-            ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
+            name = f"{row_title(kind, layer)} at init" if j == 0 else label
+            if image is not None and scale == "panel" and image.max() < NEGLIGIBLE * row_max:
+                name += " (~0)"  # its own scale would show rounding noise as structure
+            ax.set_title(name, fontsize=10)
         if scale == "row":
             fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
     fig.suptitle(title, y=fig.subplotpars.top + TITLE_GAP / (ROW_HEIGHT * len(rows)))
