@@ -45,8 +45,8 @@ def norm_curves_figure(
     ``caption_path`` (reStructuredText).
 
     setup: the config's datasets, models, optimizers and training blocks; with it, runs
-    that a table of the paper applies to get its values as markers and a "paper vs this
-    run" table in the caption.
+    that a table of reference values applies to get them as markers ("authors' code,
+    re-run") and an "authors' code, re-run vs this run" table in the caption.
     """
     quantiles = pd.read_parquet(quantiles_path)
     final = pd.read_parquet(final_path)

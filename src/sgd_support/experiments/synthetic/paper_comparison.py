@@ -1,8 +1,10 @@
-"""Paper vs this run: the paper's irrelevant-norm values beside this run's quantiles.
+"""Authors' code, re-run vs this run: the reference irrelevant-norm values (measured with
+the authors' training loop, :mod:`~sgd_support.experiments.synthetic.paper_values`)
+beside this run's quantiles.
 
 For every (lr, run label) of one (data set, model, init seed) that a table of
 :mod:`sgd_support.experiments.synthetic.paper_values` applies to, and each of its steps this run reached:
-the paper's value, this run's median [10%, 90%] across order seeds at that step (the
+the reference value, this run's median [10%, 90%] across order seeds at that step (the
 nearest recorded step, shown when it differs) and the difference median - paper.
 """
 
