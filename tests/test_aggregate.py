@@ -155,7 +155,13 @@ def test_two_optimizers_of_one_kind_get_their_names(tmp_path):
         ({"kind": "synthetic", "target": "staircase"}, {}, 0, "E3"),
         ({"kind": "synthetic", "target": "sine"}, {}, 3, "E4"),
         ({"kind": "synthetic", "target": "linear"}, {"activation": "relu"}, 3, "E5"),
-        ({"kind": "digits"}, {}, 0, "other"),
+        ({"kind": "digits"}, {}, 0, "E7"),
+        # an MNIST MLP with ReLU is E7, not E5 (the data set's kind decides first)
+        ({"kind": "mnist_bundled"}, {"activation": "relu"}, 0, "E7"),
+        ({"kind": "mnist"}, {"activation": "relu"}, 2, "E7"),
+        ({"kind": "resnet18_features"}, {"activation": "relu"}, 0, "E9"),
+        ({"kind": "toy_points"}, {}, 0, "E6"),
+        ({"kind": "something_else"}, {"activation": "relu"}, 0, "other"),
     ],
 )
 def test_experiment_ids(dataset, model, init, expected):

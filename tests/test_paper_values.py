@@ -58,4 +58,7 @@ def test_comparison_takes_the_nearest_recorded_step_and_skips_unreached_ones():
     assert abs(row["difference"] - (2.0 - 2.06)) < 1e-12  # float64 of the same subtraction: 0 measured
     text = comparison_rst(table)
     assert "2.01-2.11" in text and "2 [1.99, 2.01] (step 9989)" in text and "-0.06" in text
+    assert "authors' code, re-run" in text  # what the reference values are, not "paper"
     assert comparison_rst(table.iloc[:0]) == ""
+    one_run = table.assign(q10=table["median"], q90=table["median"])  # GD: one run, no spread
+    assert "2 (step 9989)" in comparison_rst(one_run)

@@ -65,12 +65,19 @@ def test_every_figure_of_the_sweep_is_built(built):
     names = {p.relative_to(built / "results" / "figures").as_posix() for p in figure_paths(built)}
     linear = "dataset=linear/model=lin"
     expected = {f"{linear}/init=0/irrelevant_norm.png"}
-    expected |= {f"{linear}/lr=0.1/init=0/{kind}.png" for kind in ("w1_gram", "deep_gram")}
+    expected |= {f"{linear}/lr=0.1/init=0/{kind}.png" for kind in ("w1_gram", "w1_gram_shared", "deep_gram")}
     expected |= {"dataset=stair/model=relu/init=0/irrelevant_norm.png"}
-    expected |= {f"dataset=stair/model=relu/lr={lr}/init=0/w1_gram.png" for lr in ("0.1", repr(DIVERGING_LR))}
+    expected |= {
+        f"dataset=stair/model=relu/lr={lr}/init=0/{kind}.png"
+        for lr in ("0.1", repr(DIVERGING_LR))
+        for kind in ("w1_gram", "w1_gram_shared")
+    }
     assert names == expected
     for png in figure_paths(built):  # every figure has its generated caption numbers
-        assert "**This run**" in png.with_suffix(".rst").read_text()
+        numbers = png.with_name(png.name.replace("_shared", "")).with_suffix(
+            ".rst"
+        )  # the companion shares them
+        assert "**This run**" in numbers.read_text()
 
 
 def test_aggregates_mark_diverged_runs_and_skip_them(built):

@@ -1,6 +1,7 @@
 # Figures of the synthetic experiments (E1-E5), one rule per kind, for every
 # (dataset, model) of the sweeps on synthetic data: irrelevant-norm curves per init
-# seed, and |W1| / Gram heatmap grids per (lr, init seed). Which of them a config
+# seed, and |W1| / Gram heatmap grids per (lr, init seed) (a colour scale per panel, as
+# the paper; the W1 grid also on one scale per row). Which of them a config
 # makes, and which runs each reads: sgd_support.experiments.synthetic.targets.
 
 
@@ -60,6 +61,18 @@ rule plot_w1_grid:
                 "init seed": "{init}",
             },
         ),
+        shared=report(
+            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram_shared.png",
+            caption="../../report/w1_gram_shared.rst",
+            category=experiment_category,
+            subcategory="W1 and Gram(W1), one colour scale per row",
+            labels={
+                "data set": "{dataset}",
+                "model": "{model}",
+                "lr": "{lr}",
+                "init seed": "{init}",
+            },
+        ),
         numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.rst",
     log:
         "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.log",
@@ -71,7 +84,8 @@ rule plot_w1_grid:
         code=CODE,
     shell:
         "python -m sgd_support.cli.plot_weight_grid --rows w1 --data {input.data} --init-weights {input.init}"
-        " --final {input.final} --out {output.figure} --caption {output.numbers} {input.weights} > {log} 2>&1"
+        " --final {input.final} --out {output.figure} --caption {output.numbers}"
+        " --shared-out {output.shared} {input.weights} > {log} 2>&1"
 
 
 rule plot_deep_grid:

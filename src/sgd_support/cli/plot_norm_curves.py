@@ -5,8 +5,8 @@ Usage: ``python -m sgd_support.cli.plot_norm_curves --quantiles Q --final F --in
 [--setup JSON]``
 
 ``--setup``: the config's datasets, models, optimizers and training blocks as JSON; with
-it, runs that a table of the paper applies to get its values as markers and a "paper vs
-this run" table in the caption.
+it, runs that a table of reference values applies to get them as markers ("authors' code,
+re-run") and an "authors' code, re-run vs this run" table in the caption.
 """
 
 from __future__ import annotations

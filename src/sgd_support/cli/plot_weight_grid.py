@@ -2,7 +2,9 @@
 (:func:`sgd_support.experiments.synthetic.weight_grids.weight_grid_figure`).
 
 Usage: ``python -m sgd_support.cli.plot_weight_grid --rows w1|deep --data D.npz --init-weights I.npz
---final F.parquet --out PNG --caption RST W1.parquet ...`` (W*: the group's weights.parquet files).
+--final F.parquet --out PNG --caption RST [--shared-out PNG] W1.parquet ...`` (W*: the group's
+weights.parquet files). ``--out`` has a colour scale per panel (as the paper), ``--shared-out``
+one per row.
 For each optimizer / batch size the completed run with the smallest order seed is shown.
 """
 
@@ -30,10 +32,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--final", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--caption", required=True)
+    parser.add_argument("--shared-out", help="PNG: the same grid on one colour scale per row")
     args = parser.parse_args(argv)
     setup_logging()
     weight_grid_figure(
-        args.rows, args.weights, args.data, args.init_weights, args.final, args.out, args.caption
+        args.rows,
+        args.weights,
+        args.data,
+        args.init_weights,
+        args.final,
+        args.out,
+        args.caption,
+        args.shared_out,
     )
 
 

@@ -7,6 +7,8 @@ columns as the paper does: GD, SGD from the largest batch to the smallest, GD+wd
 
 from __future__ import annotations
 
+from sgd_support.data.registry import FEATURE_KINDS, IMAGE_KINDS
+
 # The experiment ids of the synthetic runs (docs/experiments.md lists E1-E11).
 TITLES = {
     "E1": "E1 linear target",
@@ -21,19 +23,26 @@ TARGET_EXPERIMENT = {"linear": "E1", "sine": "E2", "staircase": "E3"}
 def experiment_id(dataset: dict, model: dict, init: int | str, first_init: int | str) -> str:
     """The experiment a (data set, model, init seed) belongs to.
 
-    ReLU networks are E5 whatever the target; otherwise init seeds after the sweep's
-    first are the init-seed ablation E4 (Fig. 15); otherwise the target decides
-    (linear E1, sine E2, staircase E3). Non-synthetic data sets give "other".
+    The data set's kind decides first: image data sets are E7 (MNIST/digits first
+    layers), frozen-backbone features E9 (the CIFAR10 head), the toy model's points
+    E6, any other non-synthetic kind "other" (whatever the network's activation: an
+    MNIST MLP with ReLU is not E5). On synthetic data, ReLU networks are E5 whatever
+    the target; otherwise init seeds after the sweep's first are the init-seed
+    ablation E4 (Fig. 15); otherwise the target decides (linear E1, sine E2,
+    staircase E3).
     """
+    kind = dataset.get("kind")
+    if kind != "synthetic":
+        if kind in IMAGE_KINDS:
+            return "E7"
+        if kind in FEATURE_KINDS:
+            return "E9"
+        return "E6" if kind in ("toy_points", "toy_landscape") else "other"
     if model.get("activation", "identity") == "relu":
         return "E5"
     if int(init) != int(first_init):
         return "E4"
-    return (
-        TARGET_EXPERIMENT.get(dataset.get("target", ""), "other")
-        if dataset.get("kind") == "synthetic"
-        else "other"
-    )
+    return TARGET_EXPERIMENT.get(dataset.get("target", ""), "other")
 
 
 def experiment_title(experiment: str) -> str:

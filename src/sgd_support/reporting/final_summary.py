@@ -9,6 +9,7 @@ import os
 import pandas as pd
 
 from sgd_support.reporting.aggregate import final_summary, median_spread, read_final_states, sort_runs
+from sgd_support.reporting.figure_style import colour_hex
 from sgd_support.reporting.tables import Table, write_html_page, write_parquet
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 TITLE = "Final state of every optimizer / batch size"
 INTRO = (
     "Median across completed order seeds, [10%, 90%] where there are several; diverged runs "
-    "are counted, not included. Norms are Frobenius norms of W1's irrelevant / relevant columns."
+    "are counted, not included. Norms are Frobenius norms of W1's irrelevant / relevant columns. "
+    "The bar beside each optimizer is its colour in the figures."
 )
 # The summary's quantile columns shown, with the decimals each is shown to.
 SPREADS = {
@@ -33,7 +35,10 @@ def write_final_summary(
     paper's row order) into ``parquet`` and its report table into ``html``."""
     summary = sort_runs(final_summary(read_final_states(final_paths)))
     write_parquet(summary, parquet)
-    write_html_page(html, TITLE, [Table(summary_table(summary))], INTRO)
+    swatches = [colour_hex(label) for label in summary["label"]]
+    write_html_page(
+        html, TITLE, [Table(summary_table(summary), swatches=swatches, swatch_column="optimizer")], INTRO
+    )
     log.info("%d groups -> %s, %s", len(summary), parquet, html)
 
 

@@ -5,7 +5,8 @@ one writer of the tables the rules read back, as Parquet (``write_parquet``).
 Every table of the report (the claims checklist, the final summary, the analyses'
 tables and claims, the image experiments' metrics) is written here, so they share
 one look: numbers to 4 significant digits, empty cells for missing values, text
-escaped, and a claim's verdict cell coloured by its class (``VERDICT_CLASSES``).
+escaped, a claim's verdict cell coloured by its class (``VERDICT_CLASSES``), and a
+run's name marked with its colour in the figures where a table lists runs.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class Table:
     heading: str = ""
     verdicts: list[str] | None = None
     verdict_column: str | None = None
+    # A colour per row ('#rrggbb'; '' for none) shown as a bar at the left of the cells of
+    # ``swatch_column``: a run's colour in the figures (figure_style.colour_hex).
+    swatches: list[str] | None = None
+    swatch_column: str | None = None
 
 
 def format_cell(value) -> str:
@@ -65,6 +70,11 @@ def table_html(table: Table, table_id: str = "table") -> str:
         classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
         classes[table.verdict_column] = table.verdicts
         styler = styler.set_td_classes(classes)
+    if table.swatches is not None:
+        if len(table.swatches) != len(frame) or table.swatch_column not in frame.columns:
+            raise ValueError("swatches need one colour per row and a swatch_column of the frame")
+        bars = [f"border-left: 10px solid {c}" if c else "" for c in table.swatches]
+        styler = styler.apply(lambda _: bars, subset=[table.swatch_column], axis=0)
     return styler.to_html()
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import LogLocator
 
-from sgd_support.reporting.figure_style import save_figure
+from sgd_support.reporting.figure_style import colours, run_colour, save_figure
 
 E11_PANELS = (
     ("cos_init", "cos(W1 end, W1 init)", None),
@@ -17,6 +17,11 @@ E11_PANELS = (
     ("gram_agreement", "|Gram(W1 end)| agreement across inits", "gram_agreement_init"),
     ("block_share", "|Gram(W1 end)| mass in r x r block", "block_share_init"),
 )
+
+
+# Full-batch points at the right of the E11 panels: GD a square, GD+wd a diamond (both at
+# the same x), edged in the paper's colour of that optimizer.
+FULL_BATCH_MARKERS = {False: "s", True: "D"}
 
 
 def thin_log_labels(axis) -> None:
@@ -43,31 +48,35 @@ def placeholder(path: str | os.PathLike, message: str) -> None:
 
 def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """One row of panels per (dataset, model): each statistic against batch size,
-    a line per (optimizer, lr) with +-1 std across runs, full batch as its own point
-    at the right; dashed: the same statistic between the inits themselves."""
+    a line per (optimizer, lr) with +-1 std across runs (colour: lr; dotted: weight
+    decay), full batch as its own point at the right (GD a square edged red, GD+wd a
+    diamond edged brown); dashed: the same statistic between the inits themselves."""
     cases = list(table.groupby(["dataset", "model"], sort=True))
     fig, axes = plt.subplots(
         len(cases), len(E11_PANELS), figsize=(4.2 * len(E11_PANELS), 3.4 * len(cases)), squeeze=False
     )
     lrs = sorted(table["lr"].unique(), key=float)
-    colours = lr_colours(lrs)
+    lr_palette = lr_colours(lrs)
     for row_axes, ((dataset, model), case) in zip(axes, cases):
         batches = sorted(case.loc[case["batch"] != "full", "batch_size"].unique())
         xpos = {b: i for i, b in enumerate(batches)}
         full_x = len(batches)
         for ax, (column, label, baseline) in zip(row_axes, E11_PANELS):
             for (optimizer, lr), group in case.groupby(["optimizer", "lr"], sort=False):
-                style = {"color": colours[lr], "ls": "-" if group["weight_decay"].iloc[0] == 0 else ":"}
+                style = {"color": lr_palette[lr], "ls": "-" if group["weight_decay"].iloc[0] == 0 else ":"}
                 err = group.get(column + "_std")
                 if (group["batch"] == "full").all():
+                    decayed = group["weight_decay"].iloc[0] > 0
                     ax.errorbar(
                         [full_x],
                         group[column],
                         yerr=err,
-                        fmt="s",
-                        ms=7,
+                        fmt=FULL_BATCH_MARKERS[decayed],
+                        ms=8,
+                        mew=2,
                         capsize=3,
-                        color=colours[lr],
+                        color=lr_palette[lr],
+                        mec=run_colour("GD+wd" if decayed else "GD"),
                         label=f"{optimizer} lr {lr}",
                     )
                 else:
@@ -99,16 +108,18 @@ def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
 
 def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLike) -> None:
     """One panel per (dataset, model, optimizer) of plain SGD: rate/lr against lr/b on
-    log-log axes (colour: lr; marker: batch size), the fitted line with its slope and
-    interval, a slope-1 guide (Theorem 1's second-order term) and GD's rate/lr per lr
-    (dashed; where GD plateaus instead, a note)."""
+    log-log axes (colour: batch size, the report's colour of SGD-b; marker: lr), the
+    fitted line with its slope and interval, a slope-1 guide (Theorem 1's second-order
+    term) and GD's rate/lr per lr (GD's red, a line style per lr; where GD plateaus
+    instead, a note)."""
     from sgd_support.experiments.analyses.decay_rate import sgd_fits
 
     fitted = sgd_fits(rates)
     fig, axes = plt.subplots(1, len(slopes), figsize=(6 * len(slopes), 4.6), squeeze=False)
     lrs = sorted(rates["lr_value"].unique())
-    colours = lr_colours(lrs)
-    markers = dict(zip(sorted(fitted["batch_size"].unique()), "os^Dv<>ph*"))
+    markers = dict(zip(lrs, "os^Dv<>ph*"))
+    gd_styles = dict(zip(lrs, ("--", (0, (5, 1, 1, 1)), (0, (8, 3)), (0, (2, 2)))))
+    batch_colours = colours([f"SGD-{int(b)}" for b in fitted["batch_size"].unique()])
     for ax, fit in zip(axes[0], slopes.itertuples()):
         mine = fitted[
             (fitted["dataset"] == fit.dataset)
@@ -119,8 +130,8 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
             ax.scatter(
                 group["lr_over_b"],
                 group["rate_per_lr"],
-                color=colours[lr],
-                marker=markers.get(b, "o"),
+                color=batch_colours[f"SGD-{int(b)}"],
+                marker=markers.get(lr, "o"),
                 label=f"lr {lr:g}, b {int(b)}",
                 zorder=3,
             )
@@ -169,8 +180,8 @@ def plot_rates(rates: pd.DataFrame, slopes: pd.DataFrame, path: str | os.PathLik
             if len(decaying):
                 ax.axhline(
                     decaying["rate_per_lr"].median(),
-                    color=colours.get(lr, "grey"),
-                    ls="--",
+                    color=run_colour("GD"),
+                    ls=gd_styles.get(lr, "--"),
                     lw=1,
                     label=f"GD lr {lr:g} ({len(decaying)}/{len(group)} decaying)",
                 )

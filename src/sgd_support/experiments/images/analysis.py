@@ -77,6 +77,15 @@ def covariance_spectrum(cov: np.ndarray) -> np.ndarray:
     return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
+def numerical_zero(eigenvalues: np.ndarray) -> float:
+    """The level below which eigenvalues of a covariance matrix are zero to rounding:
+    the largest times the matrix size times float64's epsilon (numpy's ``matrix_rank``
+    tolerance). A never-lit pixel's variance is exactly 0, but eigvalsh returns its
+    eigenvalue as rounding noise (down to 1e-35 on MNIST) rather than 0."""
+    eig = np.asarray(eigenvalues, dtype=np.float64)
+    return float(eig.max(initial=0.0)) * len(eig) * np.finfo(np.float64).eps
+
+
 def components_for_variance(eigenvalues: np.ndarray, share: float = 0.9) -> int:
     """The number of leading eigenvalues that explain ``share`` of the total variance."""
     eig = np.sort(np.asarray(eigenvalues, dtype=np.float64))[::-1]

@@ -12,18 +12,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from sgd_support.experiments.images.analysis import numerical_zero
 from sgd_support.experiments.images.focus_order import share_bands
 from sgd_support.reporting.figure_style import save_figure
 
 
 def _grid(count: int, width: float, height: float, columns: int = 3):
-    """A figure with ``count`` axes, ``columns`` per row; unused axes hidden."""
+    """A figure with ``count`` axes, ``columns`` per row, a short last row centred (no
+    empty slot at its end): a grid of half-columns, each axes two of them wide."""
     rows = -(-count // columns)
     cols = min(count, columns)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    for ax in axes.ravel()[count:]:
-        ax.set_visible(False)
-    return fig, axes.ravel()[:count]
+    fig = plt.figure(figsize=(width * cols, height * rows))
+    spec = fig.add_gridspec(rows, 2 * cols)
+    axes = []
+    for i in range(count):
+        row, col = divmod(i, cols)
+        offset = cols - min(cols, count - row * cols)  # half-columns left free in a short row
+        axes.append(fig.add_subplot(spec[row, offset + 2 * col : offset + 2 * col + 2]))
+    return fig, axes
 
 
 def _histogram(ax, eigenvalues: np.ndarray, title: str, bins: int) -> None:
@@ -89,7 +95,8 @@ def focus_share_plot(
 ) -> None:
     """Effective pixel share of each run's focus map against its batch size (GD at the
     data size), one line per (lr, weight decay): the median over order seeds with the
-    10-90% band; the init's share dashed. Lower = more concentrated."""
+    10-90% band where a batch size has several runs; the init's share dashed. Lower =
+    more concentrated."""
     fig, ax = plt.subplots(figsize=(8.8, 4.2))  # room for the legend beside the axes
     groups = sorted({(r["lr"], r["weight_decay"]) for r in runs}, key=lambda g: (g[1], float(g[0])))
     for lr, wd in groups:
@@ -100,11 +107,19 @@ def focus_share_plot(
         ]
         bands = share_bands(np.array([b for b, _ in pts]), np.array([s for _, s in pts]))
         batches, q10, med, q90 = (bands[c].to_numpy() for c in ("batch", "q10", "median", "q90"))
+        several = bands["runs"].to_numpy() > 1  # one run (GD: one per init) has no spread
         label = f"lr {lr}" + (f", wd {wd:g}" if wd else "")
         line = ax.plot(batches, med, "o-", label=f"{label}: median")[0]
-        ax.fill_between(
-            batches, q10, q90, color=line.get_color(), alpha=0.2, label=f"{label}: 10-90% of seeds"
-        )
+        if several.any():
+            ax.fill_between(
+                batches,
+                q10,
+                q90,
+                where=several,
+                color=line.get_color(),
+                alpha=0.2,
+                label=f"{label}: 10-90% of seeds (where n > 1)",
+            )
         ax.scatter([b for b, _ in pts], [s for _, s in pts], s=10, color=line.get_color(), alpha=0.6)
     ax.axhline(init_share, color="grey", ls="--", label="init")
     ticks = sorted({r["effective_batch"] for r in runs})
@@ -134,12 +149,20 @@ def covariance_heatmap(cov: np.ndarray, title: str, path: str | os.PathLike) -> 
 
 def spectrum_plot(eigenvalues: np.ndarray, title: str, note: str, path: str | os.PathLike) -> None:
     """Histogram of the covariance eigenvalues (the paper's Fig. 7) next to the
-    sorted eigenvalues on a log scale."""
+    sorted eigenvalues on a log scale, down to the numerical zero
+    (:func:`~sgd_support.experiments.images.analysis.numerical_zero`, dotted): the
+    eigenvalues below it are rounding noise, counted in the note, not drawn."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
     _histogram(left, eigenvalues, title, bins=60)
-    positive = eigenvalues[eigenvalues > 0]
-    right.semilogy(np.arange(1, len(positive) + 1), positive, ".-", ms=3)
+    floor = numerical_zero(eigenvalues)
+    shown = np.sort(eigenvalues[eigenvalues > floor])[::-1]
+    right.semilogy(np.arange(1, len(shown) + 1), shown, ".-", ms=3)
+    right.axhline(floor, color="grey", ls=":", lw=1)
     right.set(title="sorted eigenvalues", xlabel="rank", ylabel="eigenvalue")
-    _note(right, note, "lower left")
+    zeros = len(eigenvalues) - len(shown)
+    right.set_xlim(0, len(eigenvalues) + 1)
+    if floor > 0:  # an all-zero spectrum has no log scale to bound
+        right.set_ylim(bottom=floor / 10)
+    _note(right, f"{note}\n{zeros} zero to rounding (< {floor:.1g}, dotted): not drawn", "lower left")
     fig.tight_layout()
     save_figure(fig, path)

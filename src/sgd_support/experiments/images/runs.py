@@ -13,6 +13,7 @@ from sgd_support.atomic import atomic_path
 from sgd_support.data.store import load_dataset
 from sgd_support.experiments.images.analysis import gram_eigenvalues
 from sgd_support.reporting.claims import Claim
+from sgd_support.reporting.figure_style import colour_hex
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import Table, write_html_page
 from sgd_support.storage import read_metadata, read_trajectory, read_weights
@@ -105,7 +106,8 @@ def write_tables(table: pd.DataFrame, heading: str, html: str, tsv: str) -> None
     """A metrics table as HTML (for the report) and as TSV (for reading back)."""
     with atomic_path(tsv) as tmp:
         table.to_csv(tmp, sep="\t", index=False)
-    write_html_page(html, heading, [Table(table)])
+    swatches = ["" if run == "init" else colour_hex(run) for run in table["run"]]
+    write_html_page(html, heading, [Table(table, swatches=swatches, swatch_column="run")])
 
 
 def load_figure_inputs(data_path: str, weights: list[str], trajectories: list[str]):

@@ -1,9 +1,12 @@
 """Irrelevant norm ||W1[:, ~support]||_F (and full-data loss) against step, log x.
 
 The paper's Fig. 3, 11, 14: one line per optimizer / batch size (median across
-order seeds) with its 10-90% band, one column per learning rate. A second row
-shows the full-data loss the same way, so one can see that the runs fit equally
-well while their irrelevant norms part.
+order seeds, in the paper's colour of that optimizer) with its 10-90% band where it
+has several runs, one column per learning rate. A second row shows the full-data
+loss the same way, so one can see that the runs fit equally well while their
+irrelevant norms part. Where GD stopped before the SGD runs (the paper-scale configs
+train GD for 20k steps, SGD for 200k), its last irrelevant norm is drawn on, dashed,
+to the last SGD step, as the paper draws GD's plateau.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ PANELS = (
     ("irrelevant_norm", "irrelevant norm $\\|W_1[:, r:]\\|_F$", "linear"),
     ("full_loss", "full-data loss (MSE)", "log"),
 )
+# The metric whose GD plateau is drawn on to the end of the SGD runs (the paper's curves
+# show it; GD's loss is not a plateau the paper draws).
+HELD = "irrelevant_norm"
+REFERENCE_LABEL = "authors' code, re-run"
 
 
 def norm_curves_figure(
@@ -38,8 +45,8 @@ def norm_curves_figure(
     ``caption_path`` (reStructuredText).
 
     setup: the config's datasets, models, optimizers and training blocks; with it, runs
-    that a table of the paper applies to get its values as markers and a "paper vs this
-    run" table in the caption.
+    that a table of reference values applies to get them as markers ("authors' code,
+    re-run") and an "authors' code, re-run vs this run" table in the caption.
     """
     quantiles = pd.read_parquet(quantiles_path)
     final = pd.read_parquet(final_path)
@@ -70,6 +77,8 @@ def plot_norm_curves(
     lrs = sorted(final["lr"].unique(), key=float)
     order = sort_runs(final.drop_duplicates(["optimizer", "batch"]))["label"].tolist()
     palette = colours(order)
+    kinds = dict(zip(final["label"], final["kind"]))
+    banded = False
     fig, axes = plt.subplots(
         len(PANELS),
         len(lrs),
@@ -82,22 +91,29 @@ def plot_norm_curves(
         at_lr = quantiles[quantiles["lr"] == lr]
         for i, (metric, ylabel, yscale) in enumerate(PANELS):
             ax = axes[i, j]
+            end = at_lr.loc[at_lr["step"] > 0, "step"].max()
             for label in order:
                 q = at_lr[(at_lr["label"] == label) & (at_lr["step"] > 0)]  # log x: the init is step 0
                 if q.empty:
                     continue
-                style = "--" if label.startswith("GD+wd") else "-"
+                n = int(q["n_runs"].iloc[0])
                 ax.plot(
-                    q["step"],
-                    q[f"{metric}_q50"],
-                    style,
-                    color=palette[label],
-                    lw=1.6,
-                    label=f"{label} (n={int(q['n_runs'].iloc[0])})",
+                    q["step"], q[f"{metric}_q50"], "-", color=palette[label], lw=1.6, label=f"{label} (n={n})"
                 )
-                ax.fill_between(
-                    q["step"], q[f"{metric}_q10"], q[f"{metric}_q90"], color=palette[label], alpha=0.25, lw=0
-                )
+                if n > 1:  # one run has no spread: its 10% and 90% are itself
+                    ax.fill_between(
+                        q["step"],
+                        q[f"{metric}_q10"],
+                        q[f"{metric}_q90"],
+                        color=palette[label],
+                        alpha=0.25,
+                        lw=0,
+                    )
+                    banded = True
+                if metric == HELD and kinds.get(label) == "gd" and q["step"].iloc[-1] < end:
+                    _hold_flat(
+                        ax, q["step"].iloc[-1], q[f"{metric}_q50"].iloc[-1], end, palette[label], label
+                    )
             if i == 0 and paper is not None:
                 _paper_markers(ax, paper[paper["lr"] == lr], palette)
             ax.set_xscale("log")
@@ -120,11 +136,24 @@ def plot_norm_curves(
         ncol=max(min(len(labels), 6), 1),
         frameon=False,
         bbox_to_anchor=(0.5, -0.04),
-        title="median across order seeds, band: 10-90%",
+        title="median across order seeds, band: 10-90% (where n > 1)" if banded else "one run per line",
     )
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     save_figure(fig, path)
+
+
+def _hold_flat(ax, last: int, value: float, end: int, colour, label: str) -> None:
+    """GD's last value drawn on, dashed, from its last step to ``end`` (the SGD runs' last)."""
+    ax.plot(
+        [last, end],
+        [value, value],
+        "--",
+        color=colour,
+        lw=1.3,
+        alpha=0.8,
+        label=f"{label} held flat after step {int(last)}",
+    )
 
 
 def _paper_markers(ax, paper: pd.DataFrame, palette: dict) -> None:
@@ -141,7 +170,7 @@ def _paper_markers(ax, paper: pd.DataFrame, palette: dict) -> None:
             zorder=5,
         )
     if len(paper):
-        ax.plot([], [], "D", color="w", mec="k", label="paper (reference values)")
+        ax.plot([], [], "D", color="w", mec="k", label=REFERENCE_LABEL)
 
 
 def _note_diverged(ax, final: pd.DataFrame) -> None:
@@ -155,7 +184,8 @@ def _note_diverged(ax, final: pd.DataFrame) -> None:
 
 def caption_numbers(final: pd.DataFrame) -> str:
     """This run's numbers for the caption (reStructuredText): per lr, the final
-    irrelevant norm of each optimizer, median [10%, 90%] across order seeds."""
+    irrelevant norm of each optimizer, median [10%, 90%] across order seeds (just the
+    value where there is one run)."""
     lines = [f"**This run** (initial irrelevant norm {final['init_irrelevant_norm'].iloc[0]:.3f}):", ""]
     for lr in sorted(final["lr"].unique(), key=float):
         at_lr = sort_runs(final[final["lr"] == lr])

@@ -1,8 +1,10 @@
-"""Paper vs this run: the paper's irrelevant-norm values beside this run's quantiles.
+"""Authors' code, re-run vs this run: the reference irrelevant-norm values (measured with
+the authors' training loop, :mod:`~sgd_support.experiments.synthetic.paper_values`)
+beside this run's quantiles.
 
 For every (lr, run label) of one (data set, model, init seed) that a table of
 :mod:`sgd_support.experiments.synthetic.paper_values` applies to, and each of its steps this run reached:
-the paper's value, this run's median [10%, 90%] across order seeds at that step (the
+the reference value, this run's median [10%, 90%] across order seeds at that step (the
 nearest recorded step, shown when it differs) and the difference median - paper.
 """
 
@@ -62,7 +64,9 @@ def comparison_rst(table: pd.DataFrame) -> str:
     if table.empty:
         return ""
     lines = [
-        "**Paper vs this run** (irrelevant norm; this run: median [10%, 90%] across order seeds):",
+        "**Authors' code, re-run vs this run** (irrelevant norm; the reference values of "
+        "``paper_values``, measured with the authors' training loop; this run: median "
+        "[10%, 90%] across order seeds):",
         "",
         ".. list-table::",
         "   :header-rows: 1",
@@ -70,7 +74,7 @@ def comparison_rst(table: pd.DataFrame) -> str:
         "   * - lr",
         "     - run",
         "     - step",
-        "     - paper",
+        "     - authors' code, re-run",
         "     - this run",
         "     - difference",
     ]
@@ -79,12 +83,13 @@ def comparison_rst(table: pd.DataFrame) -> str:
             f"{r.paper_low:.4g}" if r.paper_low == r.paper_high else f"{r.paper_low:.4g}-{r.paper_high:.4g}"
         )
         at = "" if r.recorded_step == r.step else f" (step {r.recorded_step})"
+        spread = "" if r.q10 == r.q90 else f" [{r.q10:.4g}, {r.q90:.4g}]"  # one run: no spread
         lines += [
             f"   * - {r.lr}",
             f"     - {r.label}",
             f"     - {r.step}",
             f"     - {paper}",
-            f"     - {r.median:.4g} [{r.q10:.4g}, {r.q90:.4g}]{at}",
+            f"     - {r.median:.4g}{spread}{at}",
             f"     - {r.difference:+.3g}",
         ]
     return "\n".join(lines) + "\n"

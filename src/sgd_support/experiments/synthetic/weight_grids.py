@@ -3,8 +3,11 @@
 The paper's Fig. 1, 10, 13, 15, 16 (rows |W1| and |Gram(W1)|) and Fig. 12 (rows
 |Gram(W2)|, |Gram(W3)|): one column for the init, then one per optimizer / batch
 size (GD, SGD from the largest batch down, GD+wd). Gram(W) = |W^T W|, the absolute
-value as the authors plot it. All panels of a row share one colour scale (0 to the
-row's maximum) so brightness compares across optimizers.
+value as the authors plot it. As in the paper, each panel has its own colour scale
+(0 to that panel's maximum, on its own colour bar): a shared scale let the largest
+Gram block (SGD-1's) black out every other panel of its row. ``scale="row"`` draws
+the shared-scale companion (0 to the row's maximum), where brightness compares
+across optimizers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ ROW_HEIGHT = 2.4  # inches per row of panels
 # places it on a two-row grid; a default-placed title overlaps the panel titles of a
 # one-row grid (a model with one hidden-to-hidden layer), whose figure is half as high.
 TITLE_GAP = 0.48
+# A panel whose largest entry is below this share of its row's is marked "~0" in its title:
+# GD+wd can decay a layer to ~1e-22 (sine target), which its own colour scale stretches
+# into a picture.
+NEGLIGIBLE = 1e-9
 # The grids a rule asks for: |W1| and |Gram(W1)|, or |Gram| of the hidden-to-hidden layers.
 GRIDS = ("w1", "deep")
 
@@ -41,9 +48,12 @@ def weight_grid_figure(
     final_path: str | os.PathLike,
     path: str | os.PathLike,
     caption_path: str | os.PathLike,
+    shared_path: str | os.PathLike | None = None,
 ) -> None:
-    """The ``grid`` (one of GRIDS) of one (data set, model, lr, init seed) to ``path`` and
-    its numbers to ``caption_path`` (reStructuredText).
+    """The ``grid`` (one of GRIDS) of one (data set, model, lr, init seed) to ``path`` (a
+    colour scale per panel, as the paper), its numbers to ``caption_path``
+    (reStructuredText) and, given ``shared_path``, the same grid on one colour scale
+    per row there.
 
     weight_paths: the group's weights.parquet files (one per optimizer, batch size and
     order seed); each optimizer / batch size shows its completed run with the smallest
@@ -65,6 +75,8 @@ def weight_grid_figure(
         layers = list(range(1, len(init) - 1))
         rows, text = [("gram", k) for k in layers], deep_numbers(init, ends, layers)
     plot_weight_grid(init, ends, rows, path, title)
+    if shared_path is not None:
+        plot_weight_grid(init, ends, rows, shared_path, title + " (one colour scale per row)", scale="row")
     with atomic_path(caption_path) as tmp:
         tmp.write_text(text)
 
@@ -106,20 +118,24 @@ def plot_weight_grid(
     rows: list[tuple[str, int]],
     path: str | os.PathLike,
     title: str,
+    scale: str = "panel",
 ) -> None:
     """Draw the grid.
 
     init: the weights at step 0 (list of (out, in) arrays); ends: label -> weights
     at the end, or None for a label whose runs all diverged (drawn as a note);
-    rows: (kind, layer index) per row, kind "abs" or "gram".
+    rows: (kind, layer index) per row, kind "abs" or "gram"; scale: "panel" (each
+    panel 0 to its own maximum, a colour bar each, as the paper) or "row" (0 to the
+    row's maximum, one colour bar per row).
     """
+    if scale not in ("panel", "row"):
+        raise ValueError(f"scale must be 'panel' or 'row', not {scale!r}")
     columns = [("init", init), *ends.items()]
-    fig, axes = plt.subplots(
-        len(rows), len(columns), figsize=(2.3 * len(columns) + 0.8, ROW_HEIGHT * len(rows)), squeeze=False
-    )
+    width = (2.75 if scale == "panel" else 2.3) * len(columns) + 0.8
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(width, ROW_HEIGHT * len(rows)), squeeze=False)
     for i, (kind, layer) in enumerate(rows):
         images = [panel(kind, ws[layer]) if ws is not None else None for _, ws in columns]
-        vmax = max(float(im.max()) for im in images if im is not None)
+        row_max = max(float(im.max()) for im in images if im is not None)
         for j, ((label, _), image) in enumerate(zip(columns, images)):
             ax = axes[i, j]
             ax.set_xticks([]), ax.set_yticks([])
@@ -135,11 +151,25 @@ def plot_weight_grid(
                     transform=ax.transAxes,
                 )
             else:
+                vmax = panel_max(image) if scale == "panel" else row_max
                 mappable = ax.imshow(image, cmap=CMAPS[kind], vmin=0, vmax=vmax, interpolation="nearest")
-            ax.set_title(f"{row_title(kind, layer)} at init" if j == 0 else label, fontsize=10)
-        fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
+                if scale == "panel":
+                    bar = fig.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, ticks=[0, vmax])
+                    bar.ax.set_yticklabels(["0", f"{vmax:.2g}"], fontsize=7)
+            name = f"{row_title(kind, layer)} at init" if j == 0 else label
+            if image is not None and scale == "panel" and image.max() < NEGLIGIBLE * row_max:
+                name += " (~0)"  # its own scale would show rounding noise as structure
+            ax.set_title(name, fontsize=10)
+        if scale == "row":
+            fig.colorbar(mappable, ax=list(axes[i]), fraction=0.015, pad=0.01, label=row_title(kind, layer))
     fig.suptitle(title, y=fig.subplotpars.top + TITLE_GAP / (ROW_HEIGHT * len(rows)))
     save_figure(fig, path)
+
+
+def panel_max(image: np.ndarray) -> float:
+    """The top of a panel's own colour scale: its maximum (a positive floor for an
+    all-zero panel, which imshow cannot scale)."""
+    return max(float(image.max()), 1e-300)
 
 
 def support_share(w1: np.ndarray, support: np.ndarray) -> float:

@@ -18,8 +18,9 @@ MINIMA_COLOUR = "black"  # the manifold of minima lies in the lightest part of t
 
 
 def run_styles(runs: list[ToyRun]) -> dict[str, dict]:
-    """Line style per run label: its colour in the report's palette (the same label has
-    the same colour in every panel); shuffled SGD dashed (it overlaps SGD in order)."""
+    """Line style per run label: its colour in the report's one mapping (GD red, GD+wd
+    brown, batch-1 SGD purple, shuffled a lighter purple; the same label has the same
+    colour in every panel); shuffled SGD dashed (it overlaps SGD in order)."""
     labels = sorted({run.label for run in runs})
     palette = colours(labels)
     return {label: {"color": palette[label], "ls": "--" if "shuffled" in label else "-"} for label in labels}
@@ -57,7 +58,8 @@ def landscape_figure(path, x: np.ndarray, y: np.ndarray, runs: list[ToyRun]) -> 
         ylim=(lo[1], hi[1]),
         title=f"f(x) = a b x on {runs[0].coords['dataset']} (lr {runs[0].spec['lr']:g})",
     )
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    # below the axes: inside, any corner covers a trajectory or the start point
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
     save_figure(fig, path)
 
 
