@@ -12,8 +12,8 @@ import pytest
 from conftest import run_snakemake, tiny_config
 from test_faults import start_snakemake, wait_for
 
-from sgd_support.config import expand_runs
 from sgd_support.storage import read_metadata, read_trajectory, read_weights
+from sgd_support.sweep.runs import expand_runs
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,13 @@ differences grow to 1e-3 within a few hundred steps."""
 import numpy as np
 import pytest
 from reference_loop import irrelevant_norm, reference_run
+from specs import make_spec
 
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.engines import make_engine, pick_engine
 from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 SHAPES = layer_shapes(15, [15, 15, 15], 1)
 
@@ -31,7 +32,7 @@ def final_metrics(data, init, engine, batch, steps, **kw):
     """(irrelevant norm, full loss) after ``steps`` steps of ``engine`` through the driver,
     on the CPU (the torch engine would pick a GPU where there is one; tests/test_torch_cuda.py
     compares the devices with tolerances for that)."""
-    spec = RunSpec(
+    spec = make_spec(
         lr=kw.pop("lr", 0.1),
         batch=batch,
         steps=steps,

@@ -8,11 +8,11 @@ rule claims_checklist:
         TARGETS.claims,
     output:
         html=report(
-            "results/report/claims_checklist.html",
+            sweep.CHECKLIST,
             caption="../../report/claims_checklist.rst",
             category="Claims checklist",
         ),
-        numbers="results/report/claims_checklist.rst",
+        numbers=sweep.CHECKLIST_CAPTION,
     log:
         "logs/report/claims_checklist.log",
     benchmark:

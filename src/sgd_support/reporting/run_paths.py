@@ -14,10 +14,23 @@ from pathlib import Path
 
 from sgd_support.storage import PARTITIONS
 
+FULL = "full"  # the batch coordinate of full-batch runs (GD)
+
 # "dataset={dataset}/model={model}/.../order={order}": a run's folders, to .format(**run)
 RUN_PARTS = "/".join(f"{key}={{{key}}}" for key in PARTITIONS)
 RUN_DIR = f"results/runs/{RUN_PARTS}"
 DATASET_FILE = "results/data/dataset={dataset}.npz"
+INIT_FILE = "results/init/dataset={dataset}/model={model}/init={init}.npz"  # a model's initial weights
+
+
+def format_lr(lr: float) -> str:
+    """The lr as it appears in paths: shortest round-trip form (0.1, 0.5, 1e-05)."""
+    return repr(float(lr))
+
+
+def parse_lr(text: str) -> float:
+    """The lr of a path's ``lr=`` folder (the inverse of :func:`format_lr`)."""
+    return float(text)
 
 
 def run_file(run: Mapping[str, str], name: str) -> str:

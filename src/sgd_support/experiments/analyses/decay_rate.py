@@ -59,7 +59,14 @@ import pandas as pd
 
 from sgd_support.experiments.analyses.runs import batch_size
 from sgd_support.experiments.analyses.scopes import relu_rows
-from sgd_support.experiments.analyses.slope_fits import LEVEL, exponent_fit, loglog_slope
+from sgd_support.experiments.analyses.slope_fits import (
+    LEVEL,
+    MIN_RUNS,
+    exponent_fit,
+    loglog_slope,
+    points_of,
+    seed_units,
+)
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 
@@ -264,9 +271,10 @@ def slope_table(rates: pd.DataFrame) -> pd.DataFrame:
             {
                 f"{k}": v
                 for k, v in exponent_fit(
-                    used["lr_value"], used["batch_size"], used["rate"], _seeds(used)
+                    points_of(used["lr_value"], used["batch_size"], used["rate"]),
+                    seed_units(_seeds(used)),
+                    MIN_RUNS,
                 ).items()
-                if k != "n"
             }
         )
         row.update(
