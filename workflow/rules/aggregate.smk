@@ -23,7 +23,7 @@ rule aggregate_runs:
 
 
 rule final_summary:
-    """The final state of every (dataset, model)'s run groups, one table."""
+    """The final state of every (dataset, model)'s series (runs but their order seeds), one table."""
     input:
         aggregate_files(pairs(config, RUNS), sweep.FINAL_RUNS),
     output:
@@ -32,7 +32,7 @@ rule final_summary:
             sweep.FINAL_SUMMARY,
             caption="../../report/final_summary.rst",
             category="Summary",
-            subcategory="Final state of every run group",
+            subcategory="Final state of every series",
         ),
     log:
         "logs/aggregate/final_summary.log",

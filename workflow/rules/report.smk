@@ -1,4 +1,4 @@
-# The claims checklist: every claims table of the config (sgd_support.sweep.targets)
+# The claims checklist: every claims table of the config (sgd_support.experiments.families)
 # as one HTML table in the report.
 
 

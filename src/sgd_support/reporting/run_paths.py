@@ -38,14 +38,17 @@ def run_file(run: Mapping[str, str], name: str) -> str:
     return f"{RUN_DIR}/{name}".format(**run)
 
 
-def coordinates(path: str | os.PathLike) -> dict[str, str]:
-    """The run's coordinates (strings, in PARTITIONS order) from the Hive folders of
-    one of its files; a path without all of them is an error naming the missing ones."""
+def coordinates(path: str | os.PathLike) -> dict[str, str | float]:
+    """The run's coordinates (in PARTITIONS order) from the Hive folders of one of its
+    files, the one place they are parsed: lr as a number (:func:`parse_lr`; its text is
+    the path's, :func:`format_lr`, so ``str`` of it gives the folder back), the others
+    as the path's text (names, and batch "full" or a size). A path without all of them
+    is an error naming the missing ones."""
     parts = dict(p.split("=", 1) for p in Path(path).parent.parts if "=" in p)
     missing = [k for k in PARTITIONS if k not in parts]
     if missing:
         raise ValueError(f"{path}: no {', '.join(missing)} folder(s) in the path")
-    return {k: parts[k] for k in PARTITIONS}
+    return {k: parse_lr(parts[k]) if k == "lr" else parts[k] for k in PARTITIONS}
 
 
 def dataset_name(path: str | os.PathLike) -> str:

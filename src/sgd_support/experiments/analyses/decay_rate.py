@@ -210,7 +210,7 @@ def rate_table(records: list[dict]) -> pd.DataFrame:
             fit = fit_decay(
                 traj["step"].to_numpy(), traj["full_loss"].to_numpy(), traj["irrelevant_norm"].to_numpy()
             )
-        lr, b = float(rec["lr"]), batch_size(rec["batch"])
+        lr, b = rec["lr"], batch_size(rec["batch"])
         reference = gd.get((rec["dataset"], rec["model"], rec["lr"], rec["init"]))
         gd_rate = float("nan")
         if np.isfinite(b) and np.isfinite(fit.rate) and reference is not None:
@@ -304,8 +304,8 @@ def decay_rate_claims(slopes: pd.DataFrame, rates: pd.DataFrame) -> list[Claim]:
     """E10's checklist rows: the rate grows with lr/b (slope's interval above 0) and
     it is linear in lr/b (interval contains 1); ``passed=None`` without >= 2 lr/b values.
 
-    Two rows for the linear networks' groups (Theorem 1's scope) and, when the sweep's
-    ReLU groups decide them, two more for those, scoped "not claimed by the paper".
+    Two rows for the linear networks' fits (Theorem 1's scope) and, when the sweep's
+    ReLU fits decide them, two more for those, scoped "not claimed by the paper".
     """
     grows = (
         "The irrelevant norm's phase-2 decay rate grows with lr/b (Theorem 1)",

@@ -88,7 +88,7 @@ def reference(setup: dict, dataset: str, model: str, optimizer: str, label: str,
         label not in table
         or any(ds.get(k) != v for k, v in DATASET.items())
         or any(net.get(k) != v for k, v in MODEL.items())
-        or float(lr) != LR
+        or lr != LR
         or int(init) != INIT_SEED
         or not _optimizer_matches(opt, setup["training"]["clip_grad_norm"])
     ):
