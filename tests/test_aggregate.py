@@ -71,7 +71,7 @@ def test_coordinates_come_from_the_hive_folders(sweep):
         "dataset": "lin",
         "model": "m",
         "optimizer": "sgd",
-        "lr": "0.1",
+        "lr": 0.1,
         "batch": "4",
         "init": "0",
         "order": "0",

@@ -7,7 +7,7 @@ import pytest
 from sgd_support.experiments.analyses import decay_rate as dr
 from sgd_support.experiments.analyses import init_dependence as idep
 from sgd_support.grid import record_steps
-from sgd_support.reporting.run_paths import coordinates
+from sgd_support.reporting.run_paths import coordinates, format_lr
 
 D, R = 6, 2
 SUPPORT = np.arange(D) < R
@@ -51,7 +51,7 @@ def _records(batch, ends, inits, diverged=()):
             "dataset": "lin",
             "model": "m",
             "optimizer": "gd" if batch == "full" else "sgd",
-            "lr": "0.1",
+            "lr": 0.1,
             "batch": batch,
             "init": str(i),
             "order": "0",
@@ -92,7 +92,7 @@ def _table(cos_by_batch, n_inits=4, gd_cos=0.95):
             "dataset": "lin",
             "model": "m",
             "optimizer": "sgd",
-            "lr": "0.1",
+            "lr": 0.1,
             "batch": str(b),
             "batch_size": b,
             "weight_decay": 0.0,
@@ -108,7 +108,7 @@ def _table(cos_by_batch, n_inits=4, gd_cos=0.95):
             "dataset": "lin",
             "model": "m",
             "optimizer": "gd",
-            "lr": "0.1",
+            "lr": 0.1,
             "batch": "full",
             "batch_size": np.inf,
             "weight_decay": 0.0,
@@ -147,16 +147,18 @@ def test_relu_groups_are_decided_apart_as_not_claimed():
 
 
 def test_coordinates_from_a_run_path():
-    path = "results/runs/dataset=a/model=b/optimizer=sgd/lr=0.1/batch=32/init=3/order=0/weights.parquet"
+    """lr comes back as a number whose text is the path's (format_lr)."""
+    path = "results/runs/dataset=a/model=b/optimizer=sgd/lr=1e-05/batch=32/init=3/order=0/weights.parquet"
     assert coordinates(path) == {
         "dataset": "a",
         "model": "b",
         "optimizer": "sgd",
-        "lr": "0.1",
+        "lr": 1e-05,
         "batch": "32",
         "init": "3",
         "order": "0",
     }
+    assert format_lr(coordinates(path)["lr"]) == "1e-05"
     with pytest.raises(ValueError):
         coordinates("results/other/weights.parquet")
 
@@ -229,7 +231,7 @@ def _rate_records(rate_of, lrs=(0.1, 0.2, 0.5), batches=(1, 32, 128, 512), inits
                         "dataset": "lin",
                         "model": "m",
                         "optimizer": "sgd",
-                        "lr": repr(lr),
+                        "lr": lr,
                         "batch": str(b),
                         "init": str(i),
                         "order": "0",
@@ -285,7 +287,7 @@ def test_excess_over_gd_isolates_the_second_order_term():
                     "dataset": "lin",
                     "model": "m",
                     "optimizer": "gd",
-                    "lr": repr(lr),
+                    "lr": lr,
                     "batch": "full",
                     "init": str(i),
                     "order": "0",

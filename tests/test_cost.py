@@ -15,9 +15,9 @@ from conftest import REPO, tiny_config
 
 from sgd_support import checkpoint_file
 from sgd_support.cli import command
-from sgd_support.config import expand_runs
 from sgd_support.storage import write_trajectory, write_weights
 from sgd_support.sweep import cost, plan
+from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import CHECKPOINT, RUN_DIR
 from sgd_support.sweep.workflow_config import load_config
 
@@ -63,7 +63,7 @@ def test_slurm_limits_grow_with_the_run_and_the_attempt(config, monkeypatch):
     monkeypatch.delenv("SGD_SLURM_MIN_RUNTIME", raising=False)
     run = expand_runs(config)[0]
     short = cost.run_cost(config, run)
-    optimizers = {**config["optimizers"], "gd": {"batch": "full", "steps": 10**8}}
+    optimizers = {**config["optimizers"], "gd": {**config["optimizers"]["gd"], "steps": 10**8}}
     long = cost.run_cost({**config, "optimizers": optimizers}, run)
     assert cost.slurm_runtime_min(short) == cost.MIN_RUNTIME_MIN  # the floor
     assert cost.slurm_runtime_min(long) == math.ceil(cost.SAFETY * long.node_s / 60) > cost.MIN_RUNTIME_MIN

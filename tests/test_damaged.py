@@ -12,13 +12,14 @@ import sys
 import numpy as np
 import pytest
 from conftest import REPO, run_snakemake, tiny_config
+from specs import make_spec
 
 from sgd_support.data.store import Dataset, load_dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.errors import DamagedFileError
 from sgd_support.models import init_weights, layer_shapes, load_weights
 from sgd_support.storage import read_trajectory, write_trajectory
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 sys.path.insert(0, str(REPO / "scripts"))
 from compare_results import compare  # noqa: E402
@@ -83,7 +84,7 @@ def test_a_job_on_a_damaged_file_prints_one_line_and_exits_2(tmp_path):
 def test_a_damaged_checkpoint_is_discarded_and_training_starts_over(tmp_path, caplog):
     x, y = make_synthetic(50, 6, 2, 0.001, "linear", 0)
     data, init = Dataset(x=x, y=y, support=support_mask(6, 2)), init_weights(layer_shapes(6, [4, 4], 1), 0)
-    spec = RunSpec(lr=0.1, batch=7, steps=300, dense_until=10, per_decade=10, engine="torch")
+    spec = make_spec(lr=0.1, batch=7, steps=300, dense_until=10, per_decade=10, engine="torch")
     checkpoint = tmp_path / "ckpt.npz"
     checkpoint.write_bytes(b"PK\x03\x04" + bytes(50))  # a checkpoint cut short
     with caplog.at_level(logging.WARNING):

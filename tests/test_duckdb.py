@@ -43,12 +43,12 @@ def test_the_docs_duckdb_query_on_a_tiny_sweep(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
-def test_readme_duckdb_source_keeps_columns_only_some_runs_have(tmp_path, monkeypatch):
+def test_the_docs_duckdb_source_keeps_columns_only_some_runs_have(tmp_path, monkeypatch):
     """The README's read_parquet(...) over a synthetic run and an image run: test_accuracy,
     which only the image run records, is there (without union_by_name DuckDB takes the
     first file's columns and fails with a Binder Error)."""
     monkeypatch.chdir(tmp_path)
-    (source,) = re.findall(r"read_parquet\([^)]*\)", readme_query())
+    (source,) = re.findall(r"read_parquet\([^)]*\)", doc_query())
     synthetic = tmp_path / RUN_DIR.format(optimizer="gd", batch="full", order=0) / "trajectory.parquet"
     image = tmp_path / RUN_DIR.format(optimizer="sgd", batch="16", order=0).replace("linear", "mnist5k")
     image = image / "trajectory.parquet"

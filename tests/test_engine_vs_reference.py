@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from envelopes import bars, relative_deviation, rounding_twin
 from reference_loop import irrelevant_norm, reference_run
+from specs import make_spec
 
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def problem():
 def compare(problem, engine, batch, steps, activation="identity"):
     data, init = problem
     # on the CPU, as the reference loop: a GPU's float32 sums differ at ~1e-5 (tests/test_torch_cuda.py)
-    spec = RunSpec(
+    spec = make_spec(
         lr=0.1,
         batch=batch,
         steps=steps,

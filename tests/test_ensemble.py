@@ -6,11 +6,12 @@ and init, and a diverged member is frozen while the others go on."""
 import numpy as np
 import pytest
 from envelopes import assert_rows_like_twin, assert_weights_like_twin, rounding_twin
+from specs import make_spec
 from test_numba_engine import SHAPES, synthetic  # the linear target d=15 r=5, MLP 15-15-15-15-1
 
 from sgd_support.group import ensembles, train_ensemble, train_group
 from sgd_support.models import init_weights
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def data():
 
 def spec(**kw):
     base = dict(lr=0.1, batch=32, steps=1000, engine="torch", device="cpu", dense_until=10, per_decade=5)
-    return RunSpec(**{**base, **kw})
+    return make_spec(**{**base, **kw})
 
 
 def assert_same_run(ours, theirs, data, init, spec):

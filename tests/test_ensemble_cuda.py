@@ -8,12 +8,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from specs import make_spec  # noqa: E402
+
 from sgd_support.batches import BatchStream  # noqa: E402
 from sgd_support.data.store import Dataset  # noqa: E402
 from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
 from sgd_support.group import _take, train_ensemble  # noqa: E402
 from sgd_support.models import init_weights, layer_shapes  # noqa: E402
-from sgd_support.training import RunSpec  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -33,7 +34,7 @@ def test_cuda_members_match_cpu_members(batch, norm_rtol, loss_rtol):
     data = linear_data()
     specs = {
         device: [
-            RunSpec(
+            make_spec(
                 lr=lr,
                 batch=batch,
                 steps=1000,
@@ -109,7 +110,7 @@ def test_cuda_graph_replays_match_eager_updates_cross_entropy():
 def test_a_diverged_member_is_frozen_on_cuda():
     data = linear_data()
     specs = [
-        RunSpec(
+        make_spec(
             lr=lr, batch=32, steps=300, engine="torch", device="cuda", clip=clip, dense_until=10, per_decade=5
         )
         for lr, clip in ((0.1, 1.0), (50.0, None))

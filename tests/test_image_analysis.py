@@ -3,6 +3,7 @@ and the E7 claim rows."""
 
 import numpy as np
 import pytest
+from specs import make_spec
 
 from sgd_support.data.store import Dataset
 from sgd_support.experiments.images import focus_order
@@ -19,7 +20,7 @@ from sgd_support.experiments.images.analysis import (
 )
 from sgd_support.experiments.images.claims import focus_claims, prop5_claim
 from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 
 def test_gram_eigenvalues_are_squared_singular_values():
@@ -83,7 +84,9 @@ def test_never_lit_columns_do_not_move_without_weight_decay(batch):
     init = init_weights(layer_shapes(9, [6], 3), seed=0)
     dead = never_lit(x)
     for wd, moved in ((0.0, False), (0.1, True)):
-        result = train(data, init, RunSpec(lr=0.5, batch=batch, steps=50, weight_decay=wd, activation="relu"))
+        result = train(
+            data, init, make_spec(lr=0.5, batch=batch, steps=50, weight_decay=wd, activation="relu")
+        )
         w1 = result.snapshots[-1][1][0]
         assert (column_change(init[0], w1, dead) > 0) == moved
         assert column_change(init[0], w1, ~dead) > 0

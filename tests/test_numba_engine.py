@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from envelopes import assert_within, bars, one_ulp_away, one_ulp_up, relative_deviation, rounding_twin
 from reference_loop import irrelevant_norm, reference_run
+from specs import make_spec
 
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.engines import make_engine, pick_engine
 from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 SHAPES = layer_shapes(15, [15, 15, 15], 1)
 
@@ -32,7 +33,7 @@ def final_metrics(data, init, engine, batch, steps, **kw):
     """(irrelevant norm, full loss) after ``steps`` steps of ``engine`` through the driver,
     on the CPU (the torch engine would pick a GPU where there is one; tests/test_torch_cuda.py
     compares the devices with tolerances for that)."""
-    spec = RunSpec(
+    spec = make_spec(
         lr=kw.pop("lr", 0.1),
         batch=batch,
         steps=steps,
@@ -51,7 +52,7 @@ def trajectory(data, init, engine, batch, steps, **kw):
     """The rows of ``steps`` steps of ``engine`` (lr 0.1 unless given, on the CPU), recorded on a
     sparse grid (10 dense steps, then 5 per decade), and the run's spec."""
     grid = dict(dense_until=10, per_decade=5, device="cpu")
-    spec = RunSpec(**{"lr": 0.1, **kw}, batch=batch, steps=steps, engine=engine, **grid)
+    spec = make_spec(**{"lr": 0.1, **kw}, batch=batch, steps=steps, engine=engine, **grid)
     return train(data, init, spec).rows, spec
 
 

@@ -3,27 +3,28 @@
 import copy
 
 import pandas as pd
-import yaml
 from conftest import REPO
 
 from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
 from sgd_support.experiments.synthetic.paper_values import TABLES, reference
+from sgd_support.sweep.workflow_config import load_config
 
-SETUP = {k: v for k, v in yaml.safe_load((REPO / "config.yaml").read_text()).items() if k != "sweeps"}
+# the blocks rule plot_norm_curves hands over, from the default config as the workflow sees it
+SETUP = {k: v for k, v in load_config(REPO / "config.yaml").items() if k != "sweeps"}
 
 
 def test_reference_applies_to_the_default_runs_only():
-    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", "0.1", "0") == TABLES["linear"]["SGD-32"]
-    assert reference(SETUP, "sine", "linear3x15", "gd_wd", "GD+wd", "0.1", "0") == TABLES["sine"]["GD+wd"]
-    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", "0.2", "0") == {}  # other lr
-    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", "0.1", "1") == {}  # other init seed
-    assert reference(SETUP, "digits", "digits_mlp", "digits_sgd", "SGD-32", "2.0", "0") == {}
+    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", 0.1, "0") == TABLES["linear"]["SGD-32"]
+    assert reference(SETUP, "sine", "linear3x15", "gd_wd", "GD+wd", 0.1, "0") == TABLES["sine"]["GD+wd"]
+    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", 0.2, "0") == {}  # other lr
+    assert reference(SETUP, "linear", "linear3x15", "sgd", "SGD-32", 0.1, "1") == {}  # other init seed
+    assert reference(SETUP, "digits", "digits_mlp", "digits_sgd", "SGD-32", 2.0, "0") == {}
     relu = copy.deepcopy(SETUP)
     relu["models"]["linear3x15"]["activation"] = "relu"
-    assert reference(relu, "linear", "linear3x15", "sgd", "SGD-32", "0.1", "0") == {}
+    assert reference(relu, "linear", "linear3x15", "sgd", "SGD-32", 0.1, "0") == {}
     unclipped = copy.deepcopy(SETUP)
     unclipped["training"]["clip_grad_norm"] = None
-    assert reference(unclipped, "linear", "linear3x15", "gd", "GD", "0.1", "0") == {}
+    assert reference(unclipped, "linear", "linear3x15", "gd", "GD", 0.1, "0") == {}
 
 
 def _quantiles(label, optimizer, steps, values):
@@ -32,7 +33,7 @@ def _quantiles(label, optimizer, steps, values):
             "dataset": "sine",
             "model": "linear3x15",
             "optimizer": optimizer,
-            "lr": "0.1",
+            "lr": 0.1,
             "init": "0",
             "label": label,
             "step": steps,

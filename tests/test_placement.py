@@ -2,33 +2,46 @@
 features data set ask for a GPU (sgd_support.sweep.placement)."""
 
 import pytest
+from specs import with_defaults
 
 from sgd_support.sweep.placement import gpu_datasets, model_weights, run_uses_gpu
 
 
 def config(engine="auto", loss="mse"):
-    return {
-        "datasets": {
-            "lin": {"kind": "synthetic", "d": 15, "r": 5, "n": 100, "target": "linear"},
-            "digits": {"kind": "digits"},
-            "mnist5k": {"kind": "mnist_bundled"},
-            "c10": {"kind": "cifar10", "root": "x"},
-            "feat": {"kind": "resnet18_features", "source": "c10"},
-        },
-        "models": {
-            "small": {
-                "widths": [64, 32],
-                "activation": "relu",
-            },  # 6,464 weights on digits: numba
-            "wide": {
-                "widths": [128, 32],
-                "activation": "relu",
-            },  # 105,728 on MNIST: torch
-        },
-        "optimizers": {"sgd": {"steps": 10}},
-        "training": {"engine": engine, "loss": loss},
-        "recording": {"dense_until": 10, "per_decade": 0},
-    }
+    """A config with the schema's defaults filled in, as the workflow hands it over."""
+    return with_defaults(
+        {
+            "datasets": {
+                "lin": {"kind": "synthetic", "d": 15, "r": 5, "n": 100, "target": "linear"},
+                "digits": {"kind": "digits"},
+                "mnist5k": {"kind": "mnist_bundled"},
+                "c10": {"kind": "cifar10", "root": "x"},
+                "feat": {"kind": "resnet18_features", "source": "c10"},
+            },
+            "models": {
+                "small": {
+                    "widths": [64, 32],
+                    "activation": "relu",
+                },  # 6,464 weights on digits: numba
+                "wide": {
+                    "widths": [128, 32],
+                    "activation": "relu",
+                },  # 105,728 on MNIST: torch
+            },
+            "optimizers": {"sgd": {"steps": 10}},
+            "training": {"engine": engine, "loss": loss},
+            "recording": {"dense_until": 10, "per_decade": 0},
+            "sweeps": {
+                "s": {
+                    "datasets": ["lin"],
+                    "models": ["small"],
+                    "optimizers": ["sgd"],
+                    "lrs": [0.1],
+                    "init_seeds": [0],
+                }
+            },
+        }
+    )
 
 
 def run(dataset, model):

@@ -72,3 +72,15 @@ def test_meaning_digests_parse_a_source_once_and_follow_edits(tmp_path):
     assert provenance.meaning_digests([module], cache)[module] == first
     module.write_text(MODULE.replace("w - lr", "w + lr"))
     assert provenance.meaning_digests([module], cache)[module] != first
+
+
+def test_training_code_leaves_out_the_sweep_side():
+    """Expanding and grouping runs (sweep/runs.py) reaches training jobs through their paths
+    and params, so editing it must not change the training hash (and rerun every run)."""
+    from sgd_support.provenance import PACKAGE_DIR, TRAINING_CODE
+
+    roots = [PACKAGE_DIR / p for p in TRAINING_CODE]
+    files = [f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))]
+    hashed = {f.relative_to(PACKAGE_DIR).parts for f in files}
+    assert ("config.py",) in hashed and ("training.py",) in hashed
+    assert not [f for f in hashed if f[0] in ("sweep", "reporting", "experiments")]

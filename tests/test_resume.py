@@ -3,12 +3,13 @@ and a checkpoint of another run (spec, data, init) is never resumed."""
 
 import numpy as np
 import pytest
+from specs import make_spec
 
 from sgd_support import training
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import RunSpec, train
+from sgd_support.training import train
 
 
 class Preempted(Exception):
@@ -21,7 +22,7 @@ def _data(noise=0.001) -> Dataset:
 
 
 def _spec(batch):
-    return RunSpec(
+    return make_spec(
         lr=0.1,
         batch=batch,
         steps=600,
@@ -86,7 +87,7 @@ def test_checkpoint_of_another_run_is_ignored(tmp_path, monkeypatch, caplog):
 
 def test_diverged_run_writes_no_checkpoint(tmp_path):
     data, init = _data(), init_weights(layer_shapes(6, [4, 4], 1), 0)
-    spec = RunSpec(lr=50.0, batch=None, steps=600, clip=None, engine="torch")
+    spec = make_spec(lr=50.0, batch=None, steps=600, clip=None, engine="torch")
     ckpt = tmp_path / "ckpt.npz"
     result = train(data, init, spec, checkpoint=ckpt, checkpoint_every_s=0)
     assert result.status == "diverged" and result.diverged_step == result.rows[-1]["step"] < 600

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from conftest import BIN, REPO, run_snakemake, tiny_config
 
-from sgd_support.config import expand_runs
 from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import RUN_DIR
 from sgd_support.sweep.workflow_config import load_config
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from sgd_support.config import expand_runs
+from sgd_support.experiments.families import all_targets
 from sgd_support.experiments.head.targets import figure_runs
-from sgd_support.experiments.synthetic.targets import figure_category, figures, group_runs
+from sgd_support.experiments.synthetic.targets import figure_category, figures, grid_runs
 from sgd_support.experiments.toy import targets as toy
+from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.targets import (
     Targets,
-    all_targets,
     first_init,
     names_pattern,
     seed_runs,
@@ -214,9 +214,9 @@ def test_figure_runs_one_per_optimizer_lr_batch_with_the_first_order_seed():
     assert figure_runs(runs, "linear", "lin") == [runs[3], runs[1], runs[2]]
 
 
-def test_group_runs_are_one_dataset_model_lr_and_init():
+def test_grid_runs_are_one_dataset_model_lr_and_init():
     runs = [run(), run(lr="0.2"), run(init="1"), run(optimizer="gd", batch="full"), run(dataset="sine")]
-    assert group_runs(runs, "linear", "lin", "0.1", "0") == [runs[0], runs[3]]
+    assert grid_runs(runs, "linear", "lin", "0.1", "0") == [runs[0], runs[3]]
 
 
 def test_names_pattern_matches_exactly_the_names():

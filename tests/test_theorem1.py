@@ -10,8 +10,8 @@ import torch
 from sgd_support.experiments.analyses.report import ReportPaths
 from sgd_support.experiments.analyses.theorem1 import (
     excess_curves,
-    exponent_fit,
     network_step,
+    per_step_fit,
     predicted_excess,
     theorem1_claim,
 )
@@ -94,7 +94,7 @@ def test_exponent_fit_recovers_lr_squared_over_b():
             excess = 3.0 * lr**2 / b * factor
             pairs = np.exp(-steps * excess) * (1 + 1e-9 * rng.standard_normal((200, steps + 1)))
             cells.append({"lr": lr, "batch": b, "factor": factor, "gd": np.ones(steps + 1), "pairs": pairs})
-    fit = exponent_fit(cells)
+    fit = per_step_fit(cells)
     assert abs(fit["alpha"] - 2) < 0.02 and abs(fit["beta"] - 1) < 0.02
     assert fit["alpha_low"] <= 2 <= fit["alpha_high"] and fit["beta_low"] <= 1 <= fit["beta_high"]
 

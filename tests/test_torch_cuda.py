@@ -5,10 +5,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from specs import make_spec  # noqa: E402
+
 from sgd_support.data.store import Dataset  # noqa: E402
 from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
 from sgd_support.models import init_weights, layer_shapes  # noqa: E402
-from sgd_support.training import RunSpec, train  # noqa: E402
+from sgd_support.training import train  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -28,7 +30,7 @@ def test_cuda_matches_cpu(batch, norm_rtol, loss_rtol):
     init = init_weights(layer_shapes(15, [15, 15, 15], 1), 0)
     rows = {}
     for device in ("cpu", "cuda"):
-        spec = RunSpec(
+        spec = make_spec(
             lr=0.1, batch=batch, steps=1000, engine="torch", device=device, dense_until=0, per_decade=0
         )
         result = train(data, init, spec)

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from specs import make_spec, with_defaults
 
 from sgd_support.batches import BatchStream
-from sgd_support.config import run_spec
 from sgd_support.data.registry import build_dataset
 from sgd_support.experiments.toy.analysis import (
     RATE_TOL,
@@ -23,7 +23,8 @@ from sgd_support.experiments.toy.analysis import (
 )
 from sgd_support.models import given_weights
 from sgd_support.recording import param_columns
-from sgd_support.training import RunSpec, train
+from sgd_support.sweep.runs import run_spec
+from sgd_support.training import train
 
 D1 = {"kind": "toy_points", "x": [1, 1], "y": [-1, 1]}
 D2 = {"kind": "toy_points", "x": [1, 3], "y": [0, 0]}
@@ -80,12 +81,27 @@ def test_unshuffled_stream_walks_the_samples_in_order():
 
 
 def test_optimizer_overrides_clip_and_shuffle():
-    config = {
-        "optimizers": {"plain": {"steps": 5}, "toy": {"steps": 5, "clip_grad_norm": None, "shuffle": False}},
-        "models": {"m": {"widths": [1]}},
-        "training": {"clip_grad_norm": 1.0},
-        "recording": {"dense_until": 10, "per_decade": 1},
-    }
+    config = with_defaults(
+        {
+            "datasets": {"d": D1},
+            "optimizers": {
+                "plain": {"steps": 5},
+                "toy": {"steps": 5, "clip_grad_norm": None, "shuffle": False},
+            },
+            "models": {"m": {"widths": [1]}},
+            "training": {"clip_grad_norm": 1.0},
+            "recording": {"dense_until": 10, "per_decade": 1},
+            "sweeps": {
+                "s": {
+                    "datasets": ["d"],
+                    "models": ["m"],
+                    "optimizers": ["plain"],
+                    "lrs": [0.1],
+                    "init_seeds": [0],
+                }
+            },
+        }
+    )
     run = {"dataset": "d", "model": "m", "lr": "0.1", "batch": "1", "init": "0", "order": "0"}
     plain = run_spec(config, {**run, "optimizer": "plain"})
     toy = run_spec(config, {**run, "optimizer": "toy"})
@@ -131,7 +147,7 @@ def test_expansion_is_the_papers_eq3_with_eta_twice_lr():
 
 
 def toy_run(data_cfg, batch, shuffle=True, steps=300, lr=1e-3, start=(4.0, 1.0), name="d"):
-    spec = RunSpec(lr=lr, batch=batch, steps=steps, clip=None, shuffle=shuffle, param_columns=16)
+    spec = make_spec(lr=lr, batch=batch, steps=steps, clip=None, shuffle=shuffle, param_columns=16)
     init = given_weights([(1, 1), (1, 1)], [[[start[1]]], [[start[0]]]])
     result = train(build_dataset(data_cfg), init, spec)
     traj = pd.DataFrame(result.rows).rename(columns={"w1_0_0": "a", "w0_0_0": "b"})

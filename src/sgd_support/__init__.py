@@ -8,12 +8,14 @@ tests/test_layers.py):
 - the training core (its files are hashed into the training jobs' params, see
   ``provenance.TRAINING_CODE``): ``data`` (data sets), ``models``, ``engines``,
   ``batches``, ``grid``, ``recording``, ``training`` and ``group`` (the drivers),
-  ``storage`` (trajectories and weights as Parquet), ``config`` (a config's runs);
+  ``storage`` (trajectories and weights as Parquet), ``config`` (a run spec's dict form);
 - ``reporting``: claims, tables, figure style, run paths and run labels every
   experiment shares;
-- ``sweep``: checks, placement, cost, status and targets of a config's sweep
-  (``sweep.targets`` loads each family's targets module by name when called);
-- ``experiments``: one folder per family of the paper's experiments (E1-E11);
+- ``sweep``: a config's runs, specs and training groups (``sweep.runs``, outside the
+  training hash), and its checks, placement, cost, status and shared targets;
+- ``experiments``: one folder per family of the paper's experiments (E1-E11), each
+  with its path patterns and targets, and ``experiments.families``, the registry that
+  imports them (no layer loads a module by name);
 - ``cli``: thin command-line entry points, one per rule of the workflow.
 """
 

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -35,24 +35,28 @@ class RunSpec:
     samples in order every epoch. clip: global gradient-norm bound (None: off).
     param_columns: record each parameter as a column if the model has at most this
     many. divergence_bound: a run whose |weight| exceeds it is stopped.
+
+    No field of the config has a default here: the schema holds them
+    (workflow/schemas/config.schema.yaml) and ``sweep.runs.run_spec`` reads the filled
+    config. device and threads are execution settings, not config.
     """
 
     lr: float
     batch: int | None
     steps: int
-    weight_decay: float = 0.0
-    clip: float | None = 1.0
-    order_seed: int = 0
-    shuffle: bool = True
-    activation: str = "identity"
-    loss: str = "mse"
-    dense_until: int = 100
-    per_decade: int = 40
-    every: int = 0
-    snapshots: list[int] = field(default_factory=list)
-    param_columns: int = 0
-    divergence_bound: float = 1e6
-    engine: str = "auto"
+    weight_decay: float
+    clip: float | None
+    order_seed: int
+    shuffle: bool
+    activation: str
+    loss: str
+    dense_until: int
+    per_decade: int
+    every: int
+    snapshots: list[int]
+    param_columns: int
+    divergence_bound: float
+    engine: str
     device: str = "auto"
     threads: int = 1
 

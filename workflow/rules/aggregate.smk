@@ -7,8 +7,8 @@ rule aggregate_runs:
     input:
         pair_trajectories,
     output:
-        quantiles="results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet",
-        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
+        quantiles=sweep.QUANTILES,
+        final=sweep.FINAL_RUNS,
     log:
         "logs/aggregate/dataset={dataset}/model={model}.log",
     benchmark:
@@ -23,16 +23,16 @@ rule aggregate_runs:
 
 
 rule final_summary:
-    """The final state of every (dataset, model)'s run groups, one table."""
+    """The final state of every (dataset, model)'s series (runs but their order seeds), one table."""
     input:
-        aggregate_files(pairs(config, RUNS), "final_runs.parquet"),
+        aggregate_files(pairs(config, RUNS), sweep.FINAL_RUNS),
     output:
-        parquet="results/aggregate/final_summary.parquet",
+        parquet=sweep.FINAL_SUMMARY_TABLE,
         html=report(
-            "results/aggregate/final_summary.html",
+            sweep.FINAL_SUMMARY,
             caption="../../report/final_summary.rst",
             category="Summary",
-            subcategory="Final state of every run group",
+            subcategory="Final state of every series",
         ),
     log:
         "logs/aggregate/final_summary.log",
@@ -50,12 +50,12 @@ rule final_summary:
 rule synthetic_claims:
     """E1-E5: the synthetic experiments' claims, decided on every synthetic run."""
     input:
-        final=aggregate_files(synthetic_pairs(config, RUNS), "final_runs.parquet"),
+        final=aggregate_files(synthetic_pairs(config, RUNS), sweep.FINAL_RUNS),
         data=sorted(dataset_files({ds for ds, _ in synthetic_pairs(config, RUNS)})),
         # W1 at init and end of every synthetic run: the ReLU claims count its rows
         weights=run_files(synthetic_runs(config, RUNS), "weights.parquet"),
     output:
-        "results/claims/synthetic.parquet",
+        synthetic.CLAIMS,
     log:
         "logs/claims/synthetic.log",
     benchmark:

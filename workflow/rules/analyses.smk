@@ -11,23 +11,23 @@ rule init_dependence:
         weights=run_files(RUNS, "weights.parquet"),
         data=dataset_files(run_datasets(RUNS)),
     output:
-        table="results/analyses/e11_init_dependence.parquet",
+        table=analyses.E11_TABLE,
         html=report(
-            "results/analyses/e11_init_dependence.html",
+            analyses.E11_HTML,
             caption="../../report/e11_table.rst",
             category="E11 init dependence",
             subcategory="statistics",
             labels={"what": "table and claims"},
         ),
         figure=report(
-            "results/analyses/e11_init_dependence.png",
+            analyses.E11_FIGURE,
             caption="../../report/e11_figure.rst",
             category="E11 init dependence",
             subcategory="statistics",
             labels={"what": "statistics vs batch size"},
         ),
-        claims="results/claims/e11_init_dependence.parquet",
-        summary="results/analyses/e11_summary.rst",
+        claims=analyses.E11_CLAIMS,
+        summary=analyses.E11_SUMMARY,
     log:
         "logs/analyses/e11_init_dependence.log",
     benchmark:
@@ -47,24 +47,24 @@ rule decay_rate:
     input:
         run_files(RUNS, "trajectory.parquet"),
     output:
-        rates="results/analyses/e10_rates.parquet",
-        slopes="results/analyses/e10_slopes.parquet",
+        rates=analyses.E10_RATES,
+        slopes=analyses.E10_SLOPES,
         html=report(
-            "results/analyses/e10_decay_rate.html",
+            analyses.E10_HTML,
             caption="../../report/e10_table.rst",
             category="E10 Theorem 1 rate",
             subcategory="rate vs lr/b",
             labels={"what": "table and claims"},
         ),
         figure=report(
-            "results/analyses/e10_rate_vs_lr_over_b.png",
+            analyses.E10_FIGURE,
             caption="../../report/e10_figure.rst",
             category="E10 Theorem 1 rate",
             subcategory="rate vs lr/b",
             labels={"what": "rate vs lr/b"},
         ),
-        claims="results/claims/e10_theorem1_rate.parquet",
-        summary="results/analyses/e10_summary.rst",
+        claims=analyses.E10_CLAIMS,
+        summary=analyses.E10_SUMMARY,
     log:
         "logs/analyses/e10_decay_rate.log",
     benchmark:
@@ -87,24 +87,24 @@ rule theorem1:
         weights=run_files(start_runs(RUNS, config), "weights.parquet"),
         data=dataset_files(run_datasets(start_runs(RUNS, config))),
     output:
-        table="results/analyses/e10_theorem1_cells.parquet",
-        fits="results/analyses/e10_theorem1_fits.parquet",
+        table=analyses.THEOREM1_TABLE,
+        fits=analyses.THEOREM1_FITS,
         html=report(
-            "results/analyses/e10_theorem1.html",
+            analyses.THEOREM1_HTML,
             caption="../../report/e10_theorem1_table.rst",
             category="E10 Theorem 1 rate",
             subcategory="per step from given weights",
             labels={"what": "table and claims"},
         ),
         figure=report(
-            "results/analyses/e10_theorem1.png",
+            analyses.THEOREM1_FIGURE,
             caption="../../report/e10_theorem1_figure.rst",
             category="E10 Theorem 1 rate",
             subcategory="per step from given weights",
             labels={"what": "excess vs lr^2/b"},
         ),
-        claims="results/claims/e10_theorem1_per_step.parquet",
-        summary="results/analyses/e10_theorem1_summary.rst",
+        claims=analyses.THEOREM1_CLAIMS,
+        summary=analyses.THEOREM1_SUMMARY,
     log:
         "logs/analyses/e10_theorem1.log",
     benchmark:

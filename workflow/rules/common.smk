@@ -3,16 +3,16 @@
 import json
 import os
 
-from sgd_support.config import expand_runs, run_spec, train_groups
+from sgd_support.sweep.runs import expand_runs, run_spec, train_groups
 from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.data.registry import FEATURE_KINDS
 from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
-from sgd_support.reporting.run_paths import RUN_DIR, RUN_PARTS
+from sgd_support.reporting.run_paths import DATASET_FILE, INIT_FILE, RUN_DIR, RUN_PARTS
 from sgd_support.sweep.validation import check_config
+from sgd_support.sweep import targets as sweep
 from sgd_support.sweep.targets import (
     aggregate_files,
-    all_targets,
     dataset_files,
     dataset_runs,
     datasets_of,
@@ -23,15 +23,23 @@ from sgd_support.sweep.targets import (
     run_files,
     seed_runs,
 )
+from sgd_support.experiments.families import all_targets
+
+# Each family's targets module: its path patterns (the rules' outputs) and selections.
+from sgd_support.experiments.analyses import targets as analyses
+from sgd_support.experiments.head import targets as head
+from sgd_support.experiments.images import targets as images
+from sgd_support.experiments.synthetic import targets as synthetic
+from sgd_support.experiments.toy import targets as toy
 from sgd_support.experiments.head.targets import figure_runs
 from sgd_support.experiments.synthetic.targets import (
     figure_category,
-    group_runs,
+    grid_runs,
     synthetic_pairs,
     synthetic_runs,
 )
 from sgd_support.experiments.toy.targets import landscapes, point_runs, points, toy_runs
-from sgd_support.experiments.analyses.theorem1 import start_runs
+from sgd_support.experiments.analyses.targets import start_runs
 
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
 # line naming the key, before any job and before the runs are expanded.
@@ -47,7 +55,7 @@ GROUPED = config["training"]["group"] == "cell"
 # data sets with a run on a GPU engine (sgd_support.sweep.placement)
 GPU_DATASETS = gpu_datasets(config, RUNS)
 # What the config makes beyond its runs: the targets of `all`, the claims tables of the
-# checklist (sgd_support.sweep.targets: one function per experiment family).
+# checklist (sgd_support.experiments.families: one targets function per family).
 TARGETS = all_targets(config, RUNS)
 
 
@@ -143,9 +151,9 @@ def figure_trajectories(wildcards):
     return run_files(figure_runs(RUNS, wildcards.dataset, wildcards.model))
 
 
-def group_weights(wildcards):
+def grid_weights(wildcards):
     """E1-E5: weights of every run of one (dataset, model, lr, init seed)."""
-    runs = group_runs(
+    runs = grid_runs(
         RUNS, wildcards.dataset, wildcards.model, wildcards.lr, wildcards.init
     )
     return run_files(runs, "weights.parquet")

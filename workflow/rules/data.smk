@@ -4,7 +4,7 @@
 rule make_dataset:
     """Build a data set from its config entry (every kind but backbone features)."""
     output:
-        "results/data/dataset={dataset}.npz",
+        DATASET_FILE,
     log:
         "logs/data/dataset={dataset}.log",
     benchmark:
@@ -21,9 +21,9 @@ rule make_dataset:
 rule init_weights:
     """Draw a model's initial weights on a data set for one init seed."""
     input:
-        "results/data/dataset={dataset}.npz",
+        DATASET_FILE,
     output:
-        "results/init/dataset={dataset}/model={model}/init={init}.npz",
+        INIT_FILE,
     log:
         "logs/init/dataset={dataset}/model={model}/init={init}.log",
     benchmark:

@@ -13,7 +13,7 @@ rule extract_features:
         source=feature_source,
         weights=feature_weights,
     output:
-        "results/data/dataset={dataset}.npz",
+        DATASET_FILE,
     log:
         "logs/features/dataset={dataset}.log",
     benchmark:
@@ -40,12 +40,12 @@ rule extract_features:
 rule head_figures:
     """E9: the head's first-layer eigenvalues, Gram in the SVD basis, accuracy and claims."""
     input:
-        data="results/data/dataset={dataset}.npz",
+        data=DATASET_FILE,
         weights=figure_weights,
         trajectories=figure_trajectories,
     output:
         histograms=report(
-            "results/figures/e9/dataset={dataset}/model={model}/eigen_histograms.png",
+            head.HISTOGRAMS,
             caption="../../report/e9_eigen_histograms.rst",
             category="E9 CIFAR10 head",
             subcategory="{dataset}",
@@ -56,7 +56,7 @@ rule head_figures:
             },
         ),
         svd_gram=report(
-            "results/figures/e9/dataset={dataset}/model={model}/svd_gram.png",
+            head.SVD_GRAM,
             caption="../../report/e9_svd_gram.rst",
             category="E9 CIFAR10 head",
             subcategory="{dataset}",
@@ -67,14 +67,14 @@ rule head_figures:
             },
         ),
         table=report(
-            "results/figures/e9/dataset={dataset}/model={model}/metrics.html",
+            head.TABLE,
             caption="../../report/e9_metrics.rst",
             category="E9 CIFAR10 head",
             subcategory="{dataset}",
             labels={"data set": "{dataset}", "model": "{model}", "figure": "accuracy"},
         ),
-        table_tsv="results/figures/e9/dataset={dataset}/model={model}/metrics.tsv",
-        claims="results/claims/e9/dataset={dataset}/model={model}.parquet",
+        table_tsv=head.TABLE_TSV,
+        claims=head.CLAIMS,
     log:
         "logs/figures/e9/dataset={dataset}/model={model}.log",
     benchmark:

@@ -8,11 +8,11 @@
 rule plot_norm_curves:
     """E1-E5: the irrelevant weights' norm over training, per optimizer, for one init seed."""
     input:
-        quantiles="results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet",
-        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
+        quantiles=sweep.QUANTILES,
+        final=sweep.FINAL_RUNS,
     output:
         figure=report(
-            "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.png",
+            synthetic.NORM_CURVES,
             caption="../../report/irrelevant_norm.rst",
             category=experiment_category,
             subcategory="Irrelevant norm over training",
@@ -22,7 +22,7 @@ rule plot_norm_curves:
                 "init seed": "{init}",
             },
         ),
-        numbers="results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.rst",
+        numbers=synthetic.NORM_CURVES_CAPTION,
     log:
         "logs/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.log",
     benchmark:
@@ -44,13 +44,13 @@ rule plot_norm_curves:
 rule plot_w1_grid:
     """E1-E5: |W1| and Gram(W1) at init and end of every run of a (dataset, model, lr, init)."""
     input:
-        data="results/data/dataset={dataset}.npz",
-        init="results/init/dataset={dataset}/model={model}/init={init}.npz",
-        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
-        weights=group_weights,
+        data=DATASET_FILE,
+        init=INIT_FILE,
+        final=sweep.FINAL_RUNS,
+        weights=grid_weights,
     output:
         figure=report(
-            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.png",
+            synthetic.W1_GRID,
             caption="../../report/w1_gram.rst",
             category=experiment_category,
             subcategory="W1 and Gram(W1) at init and end",
@@ -62,7 +62,7 @@ rule plot_w1_grid:
             },
         ),
         shared=report(
-            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram_shared.png",
+            synthetic.W1_GRID_SHARED,
             caption="../../report/w1_gram_shared.rst",
             category=experiment_category,
             subcategory="W1 and Gram(W1), one colour scale per row",
@@ -73,7 +73,7 @@ rule plot_w1_grid:
                 "init seed": "{init}",
             },
         ),
-        numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.rst",
+        numbers=synthetic.W1_GRID_CAPTION,
     log:
         "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.log",
     benchmark:
@@ -91,13 +91,13 @@ rule plot_w1_grid:
 rule plot_deep_grid:
     """E1-E5: the deeper layers' Gram matrices at init and end, likewise."""
     input:
-        data="results/data/dataset={dataset}.npz",
-        init="results/init/dataset={dataset}/model={model}/init={init}.npz",
-        final="results/aggregate/dataset={dataset}/model={model}/final_runs.parquet",
-        weights=group_weights,
+        data=DATASET_FILE,
+        init=INIT_FILE,
+        final=sweep.FINAL_RUNS,
+        weights=grid_weights,
     output:
         figure=report(
-            "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.png",
+            synthetic.DEEP_GRID,
             caption="../../report/deep_gram.rst",
             category=experiment_category,
             subcategory="Gram of the deeper layers at init and end",
@@ -108,7 +108,7 @@ rule plot_deep_grid:
                 "init seed": "{init}",
             },
         ),
-        numbers="results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.rst",
+        numbers=synthetic.DEEP_GRID_CAPTION,
     log:
         "logs/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.log",
     benchmark:

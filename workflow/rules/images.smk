@@ -7,12 +7,12 @@
 rule image_figures:
     """E7: first-layer eigenvalues, focus maps, test metrics and claims of a (dataset, model)."""
     input:
-        data="results/data/dataset={dataset}.npz",
+        data=DATASET_FILE,
         weights=seed_weights,
         trajectories=seed_trajectories,
     output:
         histograms=report(
-            "results/figures/e7/dataset={dataset}/model={model}/eigen_histograms.png",
+            images.E7_HISTOGRAMS,
             caption="../../report/e7_eigen_histograms.rst",
             category="E7 MNIST/digits",
             subcategory="{dataset}",
@@ -23,7 +23,7 @@ rule image_figures:
             },
         ),
         focus=report(
-            "results/figures/e7/dataset={dataset}/model={model}/focus_maps.png",
+            images.E7_FOCUS,
             caption="../../report/e7_focus_maps.rst",
             category="E7 MNIST/digits",
             subcategory="{dataset}",
@@ -34,7 +34,7 @@ rule image_figures:
             },
         ),
         shares=report(
-            "results/figures/e7/dataset={dataset}/model={model}/focus_shares.png",
+            images.E7_SHARES,
             caption="../../report/e7_focus_shares.rst",
             category="E7 MNIST/digits",
             subcategory="{dataset}",
@@ -45,7 +45,7 @@ rule image_figures:
             },
         ),
         table=report(
-            "results/figures/e7/dataset={dataset}/model={model}/metrics.html",
+            images.E7_TABLE,
             caption="../../report/e7_metrics.rst",
             category="E7 MNIST/digits",
             subcategory="{dataset}",
@@ -55,8 +55,8 @@ rule image_figures:
                 "figure": "test metrics",
             },
         ),
-        table_tsv="results/figures/e7/dataset={dataset}/model={model}/metrics.tsv",
-        claims="results/claims/e7/dataset={dataset}/model={model}.parquet",
+        table_tsv=images.E7_TABLE_TSV,
+        claims=images.E7_CLAIMS,
     log:
         "logs/figures/e7/dataset={dataset}/model={model}.log",
     benchmark:
@@ -75,23 +75,23 @@ rule image_figures:
 rule data_spectra:
     """E8: an image data set's pixel covariance and its spectrum."""
     input:
-        "results/data/dataset={dataset}.npz",
+        DATASET_FILE,
     output:
         covariance=report(
-            "results/figures/e8/dataset={dataset}/covariance.png",
+            images.E8_COVARIANCE,
             caption="../../report/e8_covariance.rst",
             category="E8 data spectra",
             subcategory="{dataset}",
             labels={"data set": "{dataset}", "figure": "pixel covariance"},
         ),
         spectrum=report(
-            "results/figures/e8/dataset={dataset}/spectrum.png",
+            images.E8_SPECTRUM,
             caption="../../report/e8_spectrum.rst",
             category="E8 data spectra",
             subcategory="{dataset}",
             labels={"data set": "{dataset}", "figure": "covariance spectrum"},
         ),
-        eigenvalues="results/figures/e8/dataset={dataset}/eigenvalues.tsv",
+        eigenvalues=images.E8_EIGENVALUES,
     log:
         "logs/figures/e8/dataset={dataset}.log",
     benchmark:

@@ -1,4 +1,4 @@
-# The claims checklist: every claims table of the config (sgd_support.sweep.targets)
+# The claims checklist: every claims table of the config (sgd_support.experiments.families)
 # as one HTML table in the report.
 
 
@@ -8,11 +8,11 @@ rule claims_checklist:
         TARGETS.claims,
     output:
         html=report(
-            "results/report/claims_checklist.html",
+            sweep.CHECKLIST,
             caption="../../report/claims_checklist.rst",
             category="Claims checklist",
         ),
-        numbers="results/report/claims_checklist.rst",
+        numbers=sweep.CHECKLIST_CAPTION,
     log:
         "logs/report/claims_checklist.log",
     benchmark:

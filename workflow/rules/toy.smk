@@ -12,13 +12,13 @@ rule toy_rates:
         landscape=dataset_files(landscapes(config, RUNS)),
     output:
         table=report(
-            "results/toy/rates.tsv",
+            toy.RATES,
             caption="../../report/toy-rates.rst",
             category="E6 toy model",
             subcategory="Contraction rates",
             labels={"table": "rates of b per epoch, measured vs closed form"},
         ),
-        claims="results/claims/toy.parquet",
+        claims=toy.CLAIMS,
     log:
         "logs/toy/rates.log",
     benchmark:
@@ -35,11 +35,11 @@ rule toy_rates:
 rule toy_landscape_figure:
     """E6, Fig. 9: every optimizer's trajectory over a landscape data set's loss."""
     input:
-        data="results/data/dataset={dataset}.npz",
+        data=DATASET_FILE,
         trajectories=dataset_trajectories,
     output:
         report(
-            "results/toy/landscape/dataset={dataset}.png",
+            toy.LANDSCAPE_FIGURE,
             caption="../../report/toy-landscape.rst",
             category="E6 toy model",
             subcategory="Fig. 9: trajectories over the loss landscape",
@@ -64,7 +64,7 @@ rule toy_ab_figure:
         run_files(point_runs(config, RUNS)),
     output:
         report(
-            "results/toy/ab_over_steps.png",
+            toy.AB_FIGURE,
             caption="../../report/toy-ab.rst",
             category="E6 toy model",
             subcategory="Fig. 4: a and b over steps",

@@ -4,8 +4,8 @@
 rule train_run:
     """Train one run, recording its trajectory and weights (data sets with no GPU run)."""
     input:
-        data="results/data/dataset={dataset}.npz",
-        init="results/init/dataset={dataset}/model={model}/init={init}.npz",
+        data=DATASET_FILE,
+        init=INIT_FILE,
         kernels="results/engine/numba_kernels.json",  # compiled once, not per job
     output:
         trajectory=f"{RUN_DIR}/trajectory.parquet",

@@ -17,13 +17,8 @@ if GROUPED:
             name:
                 f"train_group_{index}"
             input:
-                data=f"results/data/dataset={runs[0]['dataset']}.npz",
-                inits=[
-                    "results/init/dataset={dataset}/model={model}/init={init}.npz".format(
-                        **run
-                    )
-                    for run in runs
-                ],
+                data=DATASET_FILE.format(**runs[0]),
+                inits=[INIT_FILE.format(**run) for run in runs],
                 kernels="results/engine/numba_kernels.json",  # groups of numba runs on CPUs
             output:
                 trajectories=run_files(runs, "trajectory.parquet"),

@@ -17,7 +17,7 @@ from sgd_support.reporting.aggregate import aggregate_runs
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("trajectories", nargs="+", help="trajectory.parquet files (Hive paths)")
-    parser.add_argument("--quantiles", required=True, help="output: 10/50/90%% per group and step")
+    parser.add_argument("--quantiles", required=True, help="output: 10/50/90%% per series and step")
     parser.add_argument("--final", required=True, help="output: one row per run")
     args = parser.parse_args(argv)
     setup_logging()

@@ -3,7 +3,7 @@
 Usage: ``python -m sgd_support.cli.init_dependence --weights W.parquet... --data
 dataset=NAME.npz... --table T.parquet --html T.html --figure F.png --claims C.parquet --summary S.rst``
 
-With too few init seeds for any group it still writes every output: the table
+With too few init seeds for any setting it still writes every output: the table
 (what there is), a figure saying what is missing and claims with ``passed=None``.
 """
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weights", nargs="+", required=True, help="weights.parquet of every run")
     parser.add_argument("--data", nargs="+", required=True, help="results/data/dataset=NAME.npz files")
-    parser.add_argument("--min-inits", type=int, default=2, help="init seeds a group needs for the claims")
+    parser.add_argument("--min-inits", type=int, default=2, help="init seeds a setting needs for the claims")
     for name in ("table", "html", "figure", "claims", "summary"):
         parser.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)

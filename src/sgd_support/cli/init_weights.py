@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     model = json.loads(args.model)
     ds = load_dataset(args.data)
     shapes = layer_shapes(ds.d, model["widths"], ds.outputs)
-    scheme = model.get("init", "kaiming_normal")
+    scheme = model["init"]  # the schema's default filled in
     if scheme == "values":  # explicit start, the same for every init seed
         weights = given_weights(shapes, model["values"])
     else:

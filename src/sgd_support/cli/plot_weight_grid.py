@@ -2,7 +2,7 @@
 (:func:`sgd_support.experiments.synthetic.weight_grids.weight_grid_figure`).
 
 Usage: ``python -m sgd_support.cli.plot_weight_grid --rows w1|deep --data D.npz --init-weights I.npz
---final F.parquet --out PNG --caption RST [--shared-out PNG] W1.parquet ...`` (W*: the group's
+--final F.parquet --out PNG --caption RST [--shared-out PNG] W1.parquet ...`` (W*: the grid's
 weights.parquet files). ``--out`` has a colour scale per panel (as the paper), ``--shared-out``
 one per row.
 For each optimizer / batch size the completed run with the smallest order seed is shown.

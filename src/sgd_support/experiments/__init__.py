@@ -10,6 +10,7 @@ figures and claims:
 - ``analyses``: E10 (Theorem 1's rate, per step and over training) and E11 (init
   dependence by batch size), across every run of a sweep.
 
-Each family's ``targets.py`` says which files a config makes for it
-(:mod:`sgd_support.sweep.targets` adds them up for the workflow).
+Each family's ``targets.py`` types its path patterns (the rules' outputs) and says
+which files a config makes for it; :mod:`sgd_support.experiments.families` registers
+the families and adds them up for the workflow.
 """

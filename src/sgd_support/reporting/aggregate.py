@@ -19,7 +19,9 @@ from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import write_parquet
 from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
 
-GROUP = ["dataset", "model", "optimizer", "lr", "batch", "init"]  # a run without its order seed
+# A series: a run without its order seed, the runs whose trajectories the quantiles
+# summarise ("group" means only training groups, sweep.runs.train_groups)
+SERIES = ["dataset", "model", "optimizer", "lr", "batch", "init"]
 QUANTILES = (0.1, 0.5, 0.9)
 # Metrics summarised when present (image runs also record test loss and accuracies).
 METRICS = (
@@ -99,30 +101,30 @@ def _disambiguate(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def trajectory_quantiles(rows: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per group (a run without its order seed) and step: the 10/50/90% quantiles of
-    each metric across the group's completed runs, on the steps all of them
-    recorded. Columns: GROUP, label, step, n_runs, n_diverged, ``{metric}_q10/q50/q90``.
+    """Per series (a run without its order seed) and step: the 10/50/90% quantiles of
+    each metric across the series' completed runs, on the steps all of them
+    recorded. Columns: SERIES, label, step, n_runs, n_diverged, ``{metric}_q10/q50/q90``.
     """
     done = runs[runs["status"] == "completed"]
-    diverged = runs[runs["status"] != "completed"].groupby(GROUP).size()
+    diverged = runs[runs["status"] != "completed"].groupby(SERIES).size()
     metrics = [m for m in METRICS if m in rows.columns]
     out = []
-    for key, group in rows.merge(done[list(PARTITIONS)], on=list(PARTITIONS)).groupby(GROUP, sort=False):
-        wide = group.pivot_table(index="step", columns="order", values=metrics, aggfunc="first")
-        wide = wide.dropna(how="any", subset=[(metrics[0], o) for o in group["order"].unique()])
+    for key, series in rows.merge(done[list(PARTITIONS)], on=list(PARTITIONS)).groupby(SERIES, sort=False):
+        wide = series.pivot_table(index="step", columns="order", values=metrics, aggfunc="first")
+        wide = wide.dropna(how="any", subset=[(metrics[0], o) for o in series["order"].unique()])
         stats = {"step": wide.index.to_numpy()}
         for m in metrics:
             values = wide[m].to_numpy(dtype=float)
             for q, col in zip(QUANTILES, np.nanquantile(values, QUANTILES, axis=1)):
                 stats[f"{m}_q{round(q * 100):02d}"] = col
         frame = pd.DataFrame(stats).assign(
-            **dict(zip(GROUP, key)),
-            label=group["label"].iloc[0],
-            n_runs=group["order"].nunique(),
+            **dict(zip(SERIES, key)),
+            label=series["label"].iloc[0],
+            n_runs=series["order"].nunique(),
             n_diverged=int(diverged.get(key, 0)),
         )
         out.append(frame)
-    columns = [*GROUP, "label", "step", "n_runs", "n_diverged"]
+    columns = [*SERIES, "label", "step", "n_runs", "n_diverged"]
     if not out:
         return pd.DataFrame(columns=columns)
     table = pd.concat(out, ignore_index=True)
@@ -156,7 +158,7 @@ def final_states(rows: pd.DataFrame, runs: pd.DataFrame, late_fraction: float = 
         }
         row.update({f"final_{m}": float(last[m]) for m in METRICS if m in traj.columns})
         out.append(row)
-    return pd.DataFrame(out).sort_values([*GROUP, "order"], key=_natural).reset_index(drop=True)
+    return pd.DataFrame(out).sort_values([*SERIES, "order"], key=_natural).reset_index(drop=True)
 
 
 def read_final_states(paths: list[str | os.PathLike]) -> pd.DataFrame:
@@ -165,17 +167,17 @@ def read_final_states(paths: list[str | os.PathLike]) -> pd.DataFrame:
 
 
 def final_summary(final: pd.DataFrame) -> pd.DataFrame:
-    """Per group: number of runs, of diverged runs, and median / 10% / 90% across
+    """Per series: number of runs, of diverged runs, and median / 10% / 90% across
     the completed runs' order seeds of the final loss and norms, steps, wall time."""
     rows = []
-    keys = [*GROUP, "experiment", "kind", "label"]
-    for key, group in final.groupby(keys, sort=False):
-        done = group[group["status"] == "completed"]
+    keys = [*SERIES, "experiment", "kind", "label"]
+    for key, series in final.groupby(keys, sort=False):
+        done = series[series["status"] == "completed"]
         row = dict(
             zip(keys, key),
-            n_runs=len(group),
-            n_diverged=len(group) - len(done),
-            steps=int(group["steps"].max()),
+            n_runs=len(series),
+            n_diverged=len(series) - len(done),
+            steps=int(series["steps"].max()),
             wall_time_s=done["wall_time_s"].median(),
         )
         for m in ("final_full_loss", "final_irrelevant_norm", "final_relevant_norm", "final_test_accuracy"):

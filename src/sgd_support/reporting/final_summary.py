@@ -1,4 +1,4 @@
-"""The final-state summary of the sweep: one row per run group (a run without its order
+"""The final-state summary of the sweep: one row per series (a run without its order
 seed), as Parquet for the analyses and as an HTML table for the report."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def write_final_summary(
     write_html_page(
         html, TITLE, [Table(summary_table(summary), swatches=swatches, swatch_column="optimizer")], INTRO
     )
-    log.info("%d groups -> %s, %s", len(summary), parquet, html)
+    log.info("%d series -> %s, %s", len(summary), parquet, html)
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:

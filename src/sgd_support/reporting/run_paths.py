@@ -14,10 +14,23 @@ from pathlib import Path
 
 from sgd_support.storage import PARTITIONS
 
+FULL = "full"  # the batch coordinate of full-batch runs (GD)
+
 # "dataset={dataset}/model={model}/.../order={order}": a run's folders, to .format(**run)
 RUN_PARTS = "/".join(f"{key}={{{key}}}" for key in PARTITIONS)
 RUN_DIR = f"results/runs/{RUN_PARTS}"
 DATASET_FILE = "results/data/dataset={dataset}.npz"
+INIT_FILE = "results/init/dataset={dataset}/model={model}/init={init}.npz"  # a model's initial weights
+
+
+def format_lr(lr: float) -> str:
+    """The lr as it appears in paths: shortest round-trip form (0.1, 0.5, 1e-05)."""
+    return repr(float(lr))
+
+
+def parse_lr(text: str) -> float:
+    """The lr of a path's ``lr=`` folder (the inverse of :func:`format_lr`)."""
+    return float(text)
 
 
 def run_file(run: Mapping[str, str], name: str) -> str:
@@ -25,14 +38,17 @@ def run_file(run: Mapping[str, str], name: str) -> str:
     return f"{RUN_DIR}/{name}".format(**run)
 
 
-def coordinates(path: str | os.PathLike) -> dict[str, str]:
-    """The run's coordinates (strings, in PARTITIONS order) from the Hive folders of
-    one of its files; a path without all of them is an error naming the missing ones."""
+def coordinates(path: str | os.PathLike) -> dict[str, str | float]:
+    """The run's coordinates (in PARTITIONS order) from the Hive folders of one of its
+    files, the one place they are parsed: lr as a number (:func:`parse_lr`; its text is
+    the path's, :func:`format_lr`, so ``str`` of it gives the folder back), the others
+    as the path's text (names, and batch "full" or a size). A path without all of them
+    is an error naming the missing ones."""
     parts = dict(p.split("=", 1) for p in Path(path).parent.parts if "=" in p)
     missing = [k for k in PARTITIONS if k not in parts]
     if missing:
         raise ValueError(f"{path}: no {', '.join(missing)} folder(s) in the path")
-    return {k: parts[k] for k in PARTITIONS}
+    return {k: parse_lr(parts[k]) if k == "lr" else parts[k] for k in PARTITIONS}
 
 
 def dataset_name(path: str | os.PathLike) -> str:

@@ -4,9 +4,10 @@ one writer of the tables the rules read back, as Parquet (``write_parquet``).
 
 Every table of the report (the claims checklist, the final summary, the analyses'
 tables and claims, the image experiments' metrics) is written here, so they share
-one look: numbers to 4 significant digits, empty cells for missing values, text
-escaped, a claim's verdict cell coloured by its class (``VERDICT_CLASSES``), and a
-run's name marked with its colour in the figures where a table lists runs.
+one look: numbers to 4 significant digits (an lr as its run folder writes it), empty
+cells for missing values, text escaped, a claim's verdict cell coloured by its class
+(``VERDICT_CLASSES``), and a run's name marked with its colour in the figures where a
+table lists runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sgd_support.atomic import atomic_path
+from sgd_support.reporting.run_paths import format_lr
 
 # A verdict cell's class -> its colour (the claims checklist's PASS, FAIL, not decided,
 # and FAIL of a claim the paper does not make for those networks)
@@ -59,11 +61,18 @@ def format_cell(value) -> str:
     return "" if value is None or value is pd.NA else str(value)
 
 
+def format_lr_cell(value) -> str:
+    """An ``lr`` cell as its run folder writes it (``run_paths.format_lr``), not to 4 digits."""
+    return format_lr(value) if isinstance(value, float) and not pd.isna(value) else format_cell(value)
+
+
 def table_html(table: Table, table_id: str = "table") -> str:
     """``table`` as an HTML <table> (Styler: escaped text, no index, verdict classes);
     ``table_id`` replaces Styler's random one, so a rerun writes the same bytes."""
     frame = table.frame.reset_index(drop=True)
     styler = frame.style.set_uuid(table_id).hide(axis="index").format(format_cell, escape="html")
+    if "lr" in frame.columns:
+        styler = styler.format(format_lr_cell, subset=["lr"], escape="html")
     if table.verdicts is not None:
         if len(table.verdicts) != len(frame) or table.verdict_column not in frame.columns:
             raise ValueError("verdicts need one class per row and a verdict_column of the frame")

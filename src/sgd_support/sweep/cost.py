@@ -33,13 +33,13 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.config import FULL, run_spec
 from sgd_support.data.registry import io_sizes
 from sgd_support.engines import pick_engine
 from sgd_support.errors import UserError
-from sgd_support.reporting.run_paths import RUN_PARTS
+from sgd_support.reporting.run_paths import FULL, RUN_PARTS
 from sgd_support.storage import read_metadata
 from sgd_support.sweep.placement import engine_uses_gpu, model_weights
+from sgd_support.sweep.runs import run_spec
 from sgd_support.sweep.validation import KINDS
 
 CALIBRATION = Path(__file__).with_name("cost_calibration.yaml")

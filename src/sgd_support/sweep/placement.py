@@ -10,10 +10,10 @@ asks for none even though digits is an image kind.
 
 from __future__ import annotations
 
-from sgd_support.config import run_spec
 from sgd_support.data.registry import GPU_KINDS, io_sizes
 from sgd_support.engines import pick_engine
 from sgd_support.models import layer_shapes
+from sgd_support.sweep.runs import run_spec
 
 
 def model_weights(config: dict, dataset: str, model: str) -> int:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.config import expand_runs
 from sgd_support.sweep.cost import RunCost, load_calibration, measured, ratios, refined, run_cost
+from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.workflow_config import REPO, load_config
 
 PROFILE = REPO / "slurm" / "config.yaml"

@@ -1,17 +1,18 @@
 """What a config makes beyond its training runs: the report's files (the targets of
 ``rule all``) and the claims tables (what the claims checklist collects), as pure
-functions of the config and its runs (``sgd_support.config.expand_runs``: dicts of
+functions of the config and its runs (``sgd_support.sweep.runs.expand_runs``: dicts of
 string coordinates), so that the selection is tested without Snakemake.
 
-Each experiment family says what it makes in ``experiments/<family>/targets.py``, a
-function ``targets(config, runs) -> Targets``; FAMILIES lists them. Adding an experiment
-is writing its targets function and adding it to FAMILIES. The helpers below are the
-selections that more than one family (or the workflow's rules) need.
+Each experiment family says what it makes in ``experiments/<family>/targets.py``: its
+path patterns (the rules' outputs, typed there once) and a function
+``targets(config, runs) -> Targets``; ``sgd_support.experiments.families`` lists them
+and adds them up. This module holds what they share: :class:`Targets`, the paths of
+the sweep-wide outputs (aggregation, final summary, checklist) and the selections
+that more than one family (or the workflow's rules) need.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,19 +21,14 @@ from sgd_support.reporting.run_paths import DATASET_FILE, run_file
 
 Run = dict[str, str]
 
-# The families' targets modules, in the order the claims checklist lists their rows
-# (E7, E9, E1-E5, E6, E10-E11: the order the rule files added them in before the move,
-# kept so that the checklist's page stays the same). Imported by name, as the data set
-# builders are (sgd_support.data.registry): each imports this module for Targets.
-FAMILIES = (
-    "sgd_support.experiments.images.targets",
-    "sgd_support.experiments.head.targets",
-    "sgd_support.experiments.synthetic.targets",
-    "sgd_support.experiments.toy.targets",
-    "sgd_support.experiments.analyses.targets",
-)
-CHECKLIST = "results/report/claims_checklist.html"
+# The sweep-wide outputs (rules aggregate_runs, final_summary, claims_checklist): each
+# path typed here once, the rules' outputs and the targets read it.
+QUANTILES = "results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet"
+FINAL_RUNS = "results/aggregate/dataset={dataset}/model={model}/final_runs.parquet"
+FINAL_SUMMARY_TABLE = "results/aggregate/final_summary.parquet"
 FINAL_SUMMARY = "results/aggregate/final_summary.html"
+CHECKLIST = "results/report/claims_checklist.html"
+CHECKLIST_CAPTION = "results/report/claims_checklist.rst"
 
 
 @dataclass
@@ -48,16 +44,6 @@ class Targets:
             report=list(dict.fromkeys(self.report + other.report)),
             claims=list(dict.fromkeys(self.claims + other.claims)),
         )
-
-
-def all_targets(config: dict, runs: list[Run]) -> Targets:
-    """Every family's targets, in FAMILIES order, then the sweep's summary: the final
-    state of every (dataset, model), its trajectory quantiles and the claims checklist."""
-    combined = Targets()
-    for family in FAMILIES:
-        combined += importlib.import_module(family).targets(config, runs)
-    quantiles = aggregate_files(pairs(config, runs), "trajectory_quantiles.parquet")
-    return combined + Targets(report=[FINAL_SUMMARY, *quantiles, CHECKLIST])
 
 
 def datasets_of(config: dict, kinds: Iterable[str]) -> list[str]:
@@ -106,9 +92,9 @@ def dataset_files(names: Iterable[str]) -> list[str]:
     return [DATASET_FILE.format(dataset=name) for name in names]
 
 
-def aggregate_files(pairs: Iterable[tuple[str, str]], name: str) -> list[str]:
-    """``results/aggregate/dataset=D/model=M/NAME`` of each (D, M): rule aggregate_runs."""
-    return [f"results/aggregate/dataset={dataset}/model={model}/{name}" for dataset, model in pairs]
+def aggregate_files(pairs: Iterable[tuple[str, str]], pattern: str) -> list[str]:
+    """``pattern`` (QUANTILES or FINAL_RUNS: rule aggregate_runs) of each (dataset, model)."""
+    return [pattern.format(dataset=dataset, model=model) for dataset, model in pairs]
 
 
 def names_pattern(names: Iterable[str]) -> str:

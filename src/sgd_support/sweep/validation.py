@@ -207,12 +207,12 @@ def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
         if "batches" in optimizer:
             key, batches = f"optimizers.{opt_name}.batches", optimizer["batches"]
         else:
-            key, batches = f"{path}.batches", sweep.get("batches", [])
+            key, batches = f"{path}.batches", sweep["batches"]
         if not batches:
             yield Problem(
                 key, batches, f"at least one batch size: optimizer {opt_name!r} is SGD (no batch: full)"
             )
-        if not sweep.get("order_seeds", [0]):
+        if not sweep["order_seeds"]:
             yield Problem(
                 f"{path}.order_seeds", [], f"at least one order seed: optimizer {opt_name!r} is SGD"
             )
@@ -233,7 +233,7 @@ def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
         if "loss" in model:
             key, loss = f"models.{model_name}.loss", model["loss"]
         else:
-            key, loss = "training.loss", config["training"].get("loss", "mse")
+            key, loss = "training.loss", config["training"]["loss"]
         if loss != "cross_entropy":
             continue
         for ds_name in sweep["datasets"]:
@@ -249,7 +249,7 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         path = f"optimizers.{name}"
         if not entry["steps"] >= 1:
             yield Problem(f"{path}.steps", entry["steps"], "an integer >= 1")
-        if entry.get("weight_decay", 0.0) < 0:
+        if entry["weight_decay"] < 0:
             yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
         yield from _unique(f"{path}.batches", entry.get("batches", []))
 
@@ -262,18 +262,18 @@ def _recording(config: dict) -> Iterator[Problem]:
     if not steps:
         return
     longest = max(steps, key=steps.get)
-    yield from _unique("recording.snapshots", rec.get("snapshots", []))
-    for i, snap in enumerate(rec.get("snapshots", [])):
+    yield from _unique("recording.snapshots", rec["snapshots"])
+    for i, snap in enumerate(rec["snapshots"]):
         if snap > steps[longest]:
             yield Problem(
                 f"recording.snapshots[{i}]",
                 snap,
                 f"1..{steps[longest]} (the longest run, optimizer {longest!r}, has {steps[longest]} steps)",
             )
-    every = rec.get("every", 0)
+    every = rec["every"]
     if every > steps[longest]:
         yield Problem("recording.every", every, f"0 (off) or 1..{steps[longest]} (the longest run's steps)")
-    if every and rec.get("per_decade", 40) == 0:
+    if every and rec["per_decade"] == 0:
         # an explicit regular grid (no log-spaced part) must land on every run's last step
         for name, n in sorted(steps.items()):
             if n % every:

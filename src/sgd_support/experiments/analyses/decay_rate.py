@@ -59,7 +59,14 @@ import pandas as pd
 
 from sgd_support.experiments.analyses.runs import batch_size
 from sgd_support.experiments.analyses.scopes import relu_rows
-from sgd_support.experiments.analyses.slope_fits import LEVEL, exponent_fit, loglog_slope
+from sgd_support.experiments.analyses.slope_fits import (
+    LEVEL,
+    MIN_RUNS,
+    exponent_fit,
+    loglog_slope,
+    points_of,
+    seed_units,
+)
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 
@@ -203,7 +210,7 @@ def rate_table(records: list[dict]) -> pd.DataFrame:
             fit = fit_decay(
                 traj["step"].to_numpy(), traj["full_loss"].to_numpy(), traj["irrelevant_norm"].to_numpy()
             )
-        lr, b = float(rec["lr"]), batch_size(rec["batch"])
+        lr, b = rec["lr"], batch_size(rec["batch"])
         reference = gd.get((rec["dataset"], rec["model"], rec["lr"], rec["init"]))
         gd_rate = float("nan")
         if np.isfinite(b) and np.isfinite(fit.rate) and reference is not None:
@@ -264,9 +271,10 @@ def slope_table(rates: pd.DataFrame) -> pd.DataFrame:
             {
                 f"{k}": v
                 for k, v in exponent_fit(
-                    used["lr_value"], used["batch_size"], used["rate"], _seeds(used)
+                    points_of(used["lr_value"], used["batch_size"], used["rate"]),
+                    seed_units(_seeds(used)),
+                    MIN_RUNS,
                 ).items()
-                if k != "n"
             }
         )
         row.update(
@@ -296,8 +304,8 @@ def decay_rate_claims(slopes: pd.DataFrame, rates: pd.DataFrame) -> list[Claim]:
     """E10's checklist rows: the rate grows with lr/b (slope's interval above 0) and
     it is linear in lr/b (interval contains 1); ``passed=None`` without >= 2 lr/b values.
 
-    Two rows for the linear networks' groups (Theorem 1's scope) and, when the sweep's
-    ReLU groups decide them, two more for those, scoped "not claimed by the paper".
+    Two rows for the linear networks' fits (Theorem 1's scope) and, when the sweep's
+    ReLU fits decide them, two more for those, scoped "not claimed by the paper".
     """
     grows = (
         "The irrelevant norm's phase-2 decay rate grows with lr/b (Theorem 1)",

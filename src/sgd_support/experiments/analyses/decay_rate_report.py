@@ -13,13 +13,13 @@ from sgd_support.experiments.analyses.decay_rate import (
 )
 from sgd_support.experiments.analyses.plots import plot_rates
 from sgd_support.experiments.analyses.report import ReportPaths, write_report
-from sgd_support.experiments.analyses.runs import GROUP
+from sgd_support.experiments.analyses.runs import SETTING
 from sgd_support.reporting.tables import write_parquet
 
 TITLE = "E10: decay rate of the irrelevant norm against lr/b"
 # The per-run columns the page shows, in this order (the Parquet table has them all)
 RUN_COLUMNS = [
-    *GROUP,
+    *SETTING,
     "init",
     "order",
     "status",

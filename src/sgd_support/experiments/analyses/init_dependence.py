@@ -1,6 +1,6 @@
 """E11 (section 5.1): how much the trained first layer depends on its init, by batch size.
 
-For each group of runs (dataset, model, optimizer, lr, batch) across init seeds:
+For each setting (dataset, model, optimizer, lr, batch: a run but its seeds), across init seeds:
 
 - ``cos_init``: cosine similarity of W1 at the end with W1 at init (Frobenius inner
   product of the flattened matrices); 1 = the layer still points where it started.
@@ -13,7 +13,7 @@ For each group of runs (dataset, model, optimizer, lr, batch) across init seeds:
 - ``block_share``: share of the total mass of ``|Gram(W1_end)|`` inside the relevant
   r x r block (rows and columns of the support); ``block_share_init`` at init.
 
-Means and standard deviations are over the group's completed runs (all init and
+Means and standard deviations are over the setting's completed runs (all init and
 order seeds); diverged runs are skipped and counted. The paper predicts that the
 dependence on the init falls and the agreement rises as b shrinks, and that GD
 keeps most of its init.
@@ -27,7 +27,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from sgd_support.experiments.analyses.runs import GROUP, batch_size
+from sgd_support.experiments.analyses.runs import SETTING, batch_size
 from sgd_support.experiments.analyses.scopes import relu_rows
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
@@ -101,7 +101,7 @@ def load_records(weight_paths: list[str | os.PathLike]) -> list[dict]:
 
 
 def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The statistics per group (one row per dataset, model, optimizer, lr, batch).
+    """The statistics per setting (one row per dataset, model, optimizer, lr, batch).
 
     records: as from :func:`load_records` (coordinates as strings, ``w1_init``,
     ``w1_end`` of shape (width, d), ``diverged``, ``weight_decay``); supports:
@@ -109,8 +109,8 @@ def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) 
     """
     frame = pd.DataFrame(records)
     rows = []
-    for key, group in frame.groupby(list(GROUP), sort=False):
-        done = group[~group["diverged"]]
+    for key, setting in frame.groupby(list(SETTING), sort=False):
+        done = setting[~setting["diverged"]]
         support = supports[key[0]]
         per_run = pd.DataFrame(
             [
@@ -125,14 +125,14 @@ def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) 
             columns=["cos_init", "rel_dist", "block_share", "block_share_init"],
         )
         inits = done.drop_duplicates("init")
-        row = dict(zip(GROUP, key))
+        row = dict(zip(SETTING, key))
         row.update(
-            activation=group["activation"].iloc[0] if "activation" in group else "identity",
+            activation=setting["activation"].iloc[0] if "activation" in setting else "identity",
             batch_size=batch_size(row["batch"]),
-            weight_decay=float(group["weight_decay"].iloc[0]),
+            weight_decay=float(setting["weight_decay"].iloc[0]),
             n_inits=int(done["init"].nunique()),
             n_runs=len(done),
-            n_diverged=int(group["diverged"].sum()),
+            n_diverged=int(setting["diverged"].sum()),
             gram_agreement=gram_agreement(list(zip(done["init"], done["w1_end"]))),
             gram_agreement_std=_std(pair_similarities(list(zip(done["init"], done["w1_end"])))),
             gram_agreement_init=gram_agreement(list(zip(inits["init"], inits["w1_init"]))),
@@ -146,11 +146,7 @@ def init_dependence_table(records: list[dict], supports: dict[str, np.ndarray]) 
         rows.append(row)
     table = pd.DataFrame(rows)
     if len(table):
-        table["lr_value"] = table["lr"].astype(float)
-        table = table.sort_values(
-            ["dataset", "model", "optimizer", "lr_value", "batch_size"], ignore_index=True
-        )
-        table = table.drop(columns="lr_value")
+        table = table.sort_values(["dataset", "model", "optimizer", "lr", "batch_size"], ignore_index=True)
     return table
 
 
@@ -167,12 +163,12 @@ def _spearman(x, y) -> float:
 
 
 def _series(table: pd.DataFrame, min_inits: int):
-    """(dataset, model, optimizer, lr) series of plain mini-batch SGD groups with at
+    """(dataset, model, optimizer, lr) series of plain mini-batch SGD settings with at
     least ``min_inits`` init seeds, each sorted by batch size."""
     sgd = table[(table["batch"] != "full") & (table["weight_decay"] == 0) & (table["n_inits"] >= min_inits)]
-    for key, group in sgd.groupby(["dataset", "model", "optimizer", "lr"], sort=False):
-        if len(group) >= 2:
-            yield key, group.sort_values("batch_size")
+    for key, series in sgd.groupby(["dataset", "model", "optimizer", "lr"], sort=False):
+        if len(series) >= 2:
+            yield key, series.sort_values("batch_size")
 
 
 def _trend_claim(table, column, sign, claim, what, min_inits) -> Claim:
@@ -183,13 +179,13 @@ def _trend_claim(table, column, sign, claim, what, min_inits) -> Claim:
         f"(with 4 sizes: at most one swap of neighbours); passed if every series does"
     )
     parts, verdicts, causes = [], [], []
-    for key, group in _series(table, min_inits):
-        rho = _spearman(group["batch_size"], group[column])
+    for key, series in _series(table, min_inits):
+        rho = _spearman(series["batch_size"], series[column])
         verdicts.append(bool(np.isfinite(rho) and sign * rho >= TREND_RHO - RHO_SLACK))
-        values = ", ".join(f"b{b}: {v:.3f}" for b, v in zip(group["batch"], group[column]))
-        parts.append(f"{'/'.join(key)}: {values} (rho {rho:+.2f})")
+        values = ", ".join(f"b{b}: {v:.3f}" for b, v in zip(series["batch"], series[column]))
+        parts.append(f"{'/'.join(map(str, key))}: {values} (rho {rho:+.2f})")
         if not verdicts[-1]:
-            causes.append(f"{'/'.join(key)}: " + _trend_gap(group, column, sign))
+            causes.append(f"{'/'.join(map(str, key))}: " + _trend_gap(series, column, sign))
     if not verdicts:
         return Claim(
             "E11", claim, criterion, _missing(table, min_inits), None, why=_missing(table, min_inits)
@@ -198,17 +194,17 @@ def _trend_claim(table, column, sign, claim, what, min_inits) -> Claim:
     return Claim("E11", claim, criterion, "; ".join(parts), all(verdicts), why=why)
 
 
-def _trend_gap(group: pd.DataFrame, column: str, sign: int) -> str:
+def _trend_gap(series: pd.DataFrame, column: str, sign: int) -> str:
     """Why a series misses its trend: the batch-size steps that go against it, and
     whether the whole change across batch sizes exceeds the statistic's spread across
-    the group's runs (init pairs for the agreement)."""
-    values, batches = group[column].to_numpy(), group["batch"].tolist()
+    the settings' runs (init pairs for the agreement)."""
+    values, batches = series[column].to_numpy(), series["batch"].tolist()
     against = [
         f"b{b0} -> b{b1}: {v0:.3f} -> {v1:.3f}"
         for b0, b1, v0, v1 in zip(batches, batches[1:], values, values[1:])
         if sign * (v1 - v0) <= 0
     ]
-    spread = group.get(f"{column}_std", pd.Series(dtype=float)).median()
+    spread = series.get(f"{column}_std", pd.Series(dtype=float)).median()
     span = float(np.ptp(values))
     text = f"against the trend at {'; '.join(against)}" if against else "no step against the trend"
     if np.isfinite(spread):
@@ -224,7 +220,7 @@ def _missing(table: pd.DataFrame, min_inits: int) -> str:
     most = int(table["n_inits"].max()) if len(table) else 0
     return (
         f"not decidable: needs >= {min_inits} completed init seeds for >= 2 SGD batch sizes of one "
-        f"(dataset, model, optimizer, lr); this run has at most {most} init seed(s) per group"
+        f"(dataset, model, optimizer, lr); this run has at most {most} init seed(s) per setting"
     )
 
 
@@ -246,8 +242,8 @@ def _gd_claim(table: pd.DataFrame, min_inits: int) -> Claim:
     if not verdicts:
         most = int(table["n_inits"].max()) if len(table) else 0
         why = (
-            f"not decidable: no full-batch GD group without weight decay with >= {min_inits} completed "
-            f"init seeds (this run has at most {most} init seed(s) per group)"
+            f"not decidable: no full-batch GD setting without weight decay with >= {min_inits} completed "
+            f"init seeds (this run has at most {most} init seed(s) per setting)"
         )
         return Claim("E11", claim, criterion, why, None, why=why)
     low = [p for p, ok in zip(parts, verdicts) if not ok]
@@ -263,11 +259,11 @@ LOCATION = "Sec. 5.1 (from Theorem 2, Propositions 1, 3); App. C, Fig. 15"
 
 
 def init_dependence_claims(table: pd.DataFrame, min_inits: int = 2) -> list[Claim]:
-    """The checklist rows of E11, decided on ``table`` (groups with fewer than
+    """The checklist rows of E11, decided on ``table`` (settings with fewer than
     ``min_inits`` completed init seeds are ignored; none left: ``passed=None``).
 
-    Four rows for the linear networks' groups (the paper's scope) and, when the sweep
-    has ReLU groups that decide any of them, four more for those, scoped "not claimed
+    Four rows for the linear networks' settings (the paper's scope) and, when the sweep
+    has ReLU settings that decide any of them, four more for those, scoped "not claimed
     by the paper"."""
     kinds = table["activation"] if "activation" in table else pd.Series("identity", index=table.index)
     claims = _claims(table[kinds != "relu"], min_inits)

@@ -1,4 +1,4 @@
-"""The E11 target: init-dependence statistics per group of runs from their first
+"""The E11 target: init-dependence statistics per setting of runs from their first
 layers, with the claims, figure, page and caption paragraph."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from sgd_support.experiments.analyses.init_dependence import (
 )
 from sgd_support.experiments.analyses.plots import plot_init_dependence
 from sgd_support.experiments.analyses.report import ReportPaths, write_report
-from sgd_support.experiments.analyses.runs import GROUP
+from sgd_support.experiments.analyses.runs import SETTING
 from sgd_support.reporting.run_paths import dataset_paths
 from sgd_support.reporting.tables import write_parquet
 
 TITLE = "E11: dependence on the init by batch size"
 # The columns the page shows, in this order (the Parquet table has them all)
 SHOWN = [
-    *GROUP,
+    *SETTING,
     "n_inits",
     "n_runs",
     "n_diverged",
@@ -43,8 +43,8 @@ def write_init_dependence(
     paths: ReportPaths,
     min_inits: int = 2,
 ) -> None:
-    """The statistics of every group (``weights``: the runs' weights.parquet; ``data``:
-    their ``dataset=NAME.npz`` files, for the supports) and the claims on the groups
+    """The statistics of every setting (``weights``: the runs' weights.parquet; ``data``:
+    their ``dataset=NAME.npz`` files, for the supports) and the claims on the settings
     with at least ``min_inits`` init seeds. With none such it still writes every
     output: the table (what there is), a figure saying what is missing and claims
     with ``passed=None``."""
@@ -57,9 +57,9 @@ def write_init_dependence(
     write_report(
         paths,
         TITLE,
-        [("per group", table.reindex(columns=SHOWN))],
+        [("per setting", table.reindex(columns=SHOWN))],
         claims,
-        f"This run: {len(table)} groups (dataset, model, optimizer, lr, batch), up to "
-        f"{n_inits} init seed(s) each; values are means over a group's completed runs.",
+        f"This run: {len(table)} settings (dataset, model, optimizer, lr, batch), up to "
+        f"{n_inits} init seed(s) each; values are means over a setting's completed runs.",
         None if enough.empty else lambda path: plot_init_dependence(enough, path),
     )

@@ -55,7 +55,7 @@ def plot_init_dependence(table: pd.DataFrame, path: str | os.PathLike) -> None:
     fig, axes = plt.subplots(
         len(cases), len(E11_PANELS), figsize=(4.2 * len(E11_PANELS), 3.4 * len(cases)), squeeze=False
     )
-    lrs = sorted(table["lr"].unique(), key=float)
+    lrs = sorted(table["lr"].unique())
     lr_palette = lr_colours(lrs)
     for row_axes, ((dataset, model), case) in zip(axes, cases):
         batches = sorted(case.loc[case["batch"] != "full", "batch_size"].unique())

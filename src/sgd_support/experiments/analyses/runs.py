@@ -1,10 +1,11 @@
-"""How the analyses across runs group them (file paths are read in
+"""How the analyses across runs set them side by side (file paths are read in
 :mod:`sgd_support.reporting.run_paths`)."""
 
 from __future__ import annotations
 
-# The coordinates that define a group of runs across init and order seeds.
-GROUP = ("dataset", "model", "optimizer", "lr", "batch")
+# A setting: the coordinates of a run but its seeds; the analyses compare the runs of a
+# setting across init and order seeds ("group" means only training groups).
+SETTING = ("dataset", "model", "optimizer", "lr", "batch")
 
 
 def batch_size(batch: str) -> float:

@@ -7,7 +7,7 @@ from sgd_support.reporting.claims import Claim, not_claimed_for
 
 
 def relu_rows(claims: list[Claim]) -> list[Claim]:
-    """``claims`` decided on ReLU groups, each named and scoped as a claim the paper
+    """``claims`` decided on ReLU settings, each named and scoped as a claim the paper
     makes for linear networks only; none when no row is decided (an undecidable claim
     the paper does not make is left out)."""
     if all(claim.passed is None for claim in claims):

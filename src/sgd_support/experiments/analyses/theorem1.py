@@ -32,8 +32,9 @@ permutations, so the mean stays unbiased, while the leading linear noise of the 
 cancels), against k GD updates. Excess after t steps:
 ``D(t) = log ||W1_t[:, r:]||_GD - log E_orders ||W1_t[:, r:]||_SGD``; per step
 ``D(k)/k``. The prediction says D grows linearly in t and ``D(k)/k ~ lr^2/b``;
-:func:`exponent_fit` fits ``log(D(k)/k / ((N-b)/(N-1))) = c + alpha log lr + beta log(1/b)``
-(expected alpha 2, beta 1), its intervals by resampling order pairs (bootstrap).
+:func:`per_step_fit` (the exponent fit of slope_fits) fits
+``log(D(k)/k / ((N-b)/(N-1))) = c + alpha log lr + beta log(1/b)`` (expected alpha 2,
+beta 1), its intervals by resampling order pairs (bootstrap).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sgd_support.experiments.analyses.slope_fits import exponent_fit
 from sgd_support.reporting.claims import Claim
 
 BOOTSTRAP = 1000  # resamples of order pairs for the exponents' intervals
+MIN_POINTS = 3  # cells for the fit: its 3 coefficients (the intervals come from the orders, not the cells)
 LEVEL = 0.95  # their confidence level
 EXPECTED = {"alpha": 2.0, "beta": 1.0}  # exponents on lr and on 1/b (Theorem 1: lr^2/b)
 TOLERANCE = 0.10  # an interval within 10% of the expected exponent passes: the O(eta^3) terms bend it
@@ -157,17 +160,10 @@ def excess_table(curves: dict, lrs, batch: int, n: int) -> pd.DataFrame:
     )
 
 
-def _fit(lr, batch, excess, factor) -> tuple[float, float]:
-    ok = np.isfinite(excess) & (excess > 0)
-    if ok.sum() < 3 or len(set(lr[ok])) < 2 or len(set(batch[ok])) < 2:
-        return float("nan"), float("nan")
-    design = np.column_stack([np.ones(ok.sum()), np.log(lr[ok]), np.log(1.0 / batch[ok])])
-    coef, *_ = np.linalg.lstsq(design, np.log(excess[ok] / factor[ok]), rcond=None)
-    return float(coef[1]), float(coef[2])
-
-
-def exponent_fit(cells: list[dict], seed: int = 0, level: float = LEVEL) -> dict:
-    """Exponents of the per-step excess on lr (alpha) and 1/b (beta), with bootstrap intervals.
+def per_step_fit(cells: list[dict], seed: int = 0, level: float = LEVEL) -> dict:
+    """Exponents of the per-step excess on lr (alpha) and 1/b (beta), with bootstrap
+    intervals: :func:`~sgd_support.experiments.analyses.slope_fits.exponent_fit` of
+    ``D(k)/k / ((N-b)/(N-1))`` over the cells, resampling the order pairs (BOOTSTRAP times).
 
     cells: per (lr, batch) ``{"lr", "batch", "factor", "gd": (k+1,), "pairs": (orders, k+1)}``
     sharing the same order pairs (so pairs are resampled jointly across cells).
@@ -182,27 +178,13 @@ def exponent_fit(cells: list[dict], seed: int = 0, level: float = LEVEL) -> dict
     def per_step(values):
         return (np.log(gd) - np.log(values.mean(axis=1))) / steps
 
-    alpha, beta = _fit(lr, batch, per_step(pairs), factor)
-    rng = np.random.default_rng(seed)
-    draws = np.array(
-        [
-            _fit(lr, batch, per_step(pairs[:, rng.integers(0, pairs.shape[1], pairs.shape[1])]), factor)
-            for _ in range(BOOTSTRAP)
-        ]
-    )
-    tails = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
-    finite = np.isfinite(draws).all(axis=1)
-    lo_hi = np.nanpercentile(draws[finite], tails, axis=0) if finite.any() else np.full((2, 2), np.nan)
-    return {
-        "alpha": alpha,
-        "alpha_low": float(lo_hi[0, 0]),
-        "alpha_high": float(lo_hi[1, 0]),
-        "beta": beta,
-        "beta_low": float(lo_hi[0, 1]),
-        "beta_high": float(lo_hi[1, 1]),
-        "n_cells": int(np.sum(np.isfinite(per_step(pairs)) & (per_step(pairs) > 0))),
-        "n_all": len(cells),
-    }
+    def points(orders):  # the cells' rates over the order pairs drawn
+        return lr, batch, per_step(pairs[:, orders]) / factor
+
+    units = [np.array([i]) for i in range(pairs.shape[1])]
+    fit = exponent_fit(points, units, MIN_POINTS, BOOTSTRAP, seed, level)
+    excess = per_step(pairs)
+    return {**fit, "n_cells": int(np.sum(np.isfinite(excess) & (excess > 0))), "n_all": len(cells)}
 
 
 def _within(low: float, high: float, expected: float) -> bool:
@@ -292,20 +274,6 @@ def theorem1_claims(pairs: list[tuple[str, str]], fits: pd.DataFrame, table: pd.
     ]
 
 
-def start_runs(runs: list[dict], config: dict) -> list[dict]:
-    """The runs whose snapshots are the given weights: per synthetic data set and linear
-    network, the ``theorem1.optimizer`` run of the first init seed and the lowest lr."""
-    first = {}
-    for run in sorted(runs, key=lambda r: (int(r["init"]), float(r["lr"]))):
-        if (
-            run["optimizer"] == config["theorem1"]["optimizer"]
-            and config["models"][run["model"]].get("activation") == "identity"
-            and config["datasets"][run["dataset"]]["kind"] == "synthetic"
-        ):
-            first.setdefault((run["dataset"], run["model"]), run)
-    return list(first.values())
-
-
 def analyse(records: list[dict], data: dict, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run the measurement from every record's snapshots.
 
@@ -364,7 +332,7 @@ def analyse(records: list[dict], data: dict, settings: dict) -> tuple[pd.DataFra
                     "model": rec["model"],
                     "snapshot": step,
                     "ratio": float(ratio.median()),
-                    **exponent_fit(cells, seed=settings["seed"]),
+                    **per_step_fit(cells, seed=settings["seed"]),
                 }
             )
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -51,7 +51,7 @@ def focus_claims(runs: list[dict], shares: list[float], label: str, data_size: i
         "runs without weight decay at one lr"
     )
     rows = []
-    for lr in sorted({r["lr"] for r in runs}, key=float):
+    for lr in sorted({r["lr"] for r in runs}):
         at_lr = [
             (r["effective_batch"], s)
             for r, s in zip(runs, shares)

@@ -98,7 +98,7 @@ def focus_share_plot(
     10-90% band where a batch size has several runs; the init's share dashed. Lower =
     more concentrated."""
     fig, ax = plt.subplots(figsize=(8.8, 4.2))  # room for the legend beside the axes
-    groups = sorted({(r["lr"], r["weight_decay"]) for r in runs}, key=lambda g: (g[1], float(g[0])))
+    groups = sorted({(r["lr"], r["weight_decay"]) for r in runs}, key=lambda g: (g[1], g[0]))
     for lr, wd in groups:
         pts = [
             (r["effective_batch"], s)

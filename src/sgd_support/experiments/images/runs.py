@@ -46,7 +46,7 @@ def load_runs(weights: list[str], trajectories: list[str], n: int) -> list[dict]
     """Runs of paired file lists, without weight decay first by batch size, largest
     (GD) first, then weight-decay runs."""
     runs = [load_run(w, t, n) for w, t in zip(weights, trajectories, strict=True)]
-    return sorted(runs, key=lambda r: (r["weight_decay"] > 0, -r["effective_batch"], float(r["lr"])))
+    return sorted(runs, key=lambda r: (r["weight_decay"] > 0, -r["effective_batch"], r["lr"]))
 
 
 def title(run: dict, many_lrs: bool) -> str:

@@ -136,7 +136,7 @@ def synthetic_claims(final: pd.DataFrame, zero_loss: dict[str, float]) -> list[C
 
 
 def _lrs(runs: pd.DataFrame) -> list[str]:
-    return sorted(runs["lr"].unique(), key=float)
+    return sorted(runs["lr"].unique())
 
 
 def _plateau(experiment: str, where: str, ok: pd.DataFrame) -> Claim:

@@ -74,7 +74,7 @@ def plot_norm_curves(
     :func:`sgd_support.experiments.synthetic.paper_comparison.comparison`, drawn as black-edged
     diamonds in the run's colour (a vertical bar where the paper gives a range).
     """
-    lrs = sorted(final["lr"].unique(), key=float)
+    lrs = sorted(final["lr"].unique())
     order = sort_runs(final.drop_duplicates(["optimizer", "batch"]))["label"].tolist()
     palette = colours(order)
     kinds = dict(zip(final["label"], final["kind"]))
@@ -187,7 +187,7 @@ def caption_numbers(final: pd.DataFrame) -> str:
     irrelevant norm of each optimizer, median [10%, 90%] across order seeds (just the
     value where there is one run)."""
     lines = [f"**This run** (initial irrelevant norm {final['init_irrelevant_norm'].iloc[0]:.3f}):", ""]
-    for lr in sorted(final["lr"].unique(), key=float):
+    for lr in sorted(final["lr"].unique()):
         at_lr = sort_runs(final[final["lr"] == lr])
         parts = []
         for label, group in at_lr.groupby("label", sort=False):

@@ -65,20 +65,20 @@ LR, INIT_SEED, CLIP, WEIGHT_DECAY = 0.1, 0, 1.0, 0.1
 
 def _optimizer_matches(optimizer: dict, clip) -> bool:
     """Clip 1.0, shuffled batches, and weight decay 0 or the tables' 0.1 (GD+wd)."""
-    clip = optimizer.get("clip_grad_norm", clip)
-    decay = float(optimizer.get("weight_decay", 0.0))
+    clip = optimizer.get("clip_grad_norm", clip)  # an optimizer may override the clip
     return (
         clip is not None
         and float(clip) == CLIP
-        and optimizer.get("shuffle", True)
-        and decay in (0.0, WEIGHT_DECAY)
+        and optimizer["shuffle"]
+        and float(optimizer["weight_decay"]) in (0.0, WEIGHT_DECAY)
     )
 
 
 def reference(setup: dict, dataset: str, model: str, optimizer: str, label: str, lr, init) -> dict:
     """{step: (low, high)} of the paper's table for this run, or {} when none applies.
 
-    setup: the config's ``datasets``, ``models``, ``optimizers`` and ``training`` blocks;
+    setup: the config's ``datasets``, ``models``, ``optimizers`` and ``training`` blocks
+    (the schema's defaults filled in);
     label: the run's label (GD, GD+wd, SGD-32, ...); lr and init as in the run folders.
     """
     ds, net = setup["datasets"].get(dataset, {}), setup["models"].get(model, {})
@@ -87,10 +87,10 @@ def reference(setup: dict, dataset: str, model: str, optimizer: str, label: str,
     if (
         label not in table
         or any(ds.get(k) != v for k, v in DATASET.items())
-        or any(net.get(k, "identity" if k == "activation" else None) != v for k, v in MODEL.items())
-        or float(lr) != LR
+        or any(net.get(k) != v for k, v in MODEL.items())
+        or lr != LR
         or int(init) != INIT_SEED
-        or not _optimizer_matches(opt, setup.get("training", {}).get("clip_grad_norm", CLIP))
+        or not _optimizer_matches(opt, setup["training"]["clip_grad_norm"])
     ):
         return {}
     return table[label]

@@ -61,7 +61,7 @@ def relu_claims(
         some.why = more.why = some.measured
         return [some, more]
     some_results, more_results, counts, lows, inversions, residuals = [], [], [], [], [], []
-    for lr in sorted(runs["lr"].unique(), key=float):
+    for lr in sorted(runs["lr"].unique()):
         at_lr = sort_runs(ok[(ok["lr"] == lr) & ok["kind"].isin(["gd", "sgd"])])
         stats = at_lr.groupby("label", sort=False).agg(
             halved=("rows_halved", "median"),

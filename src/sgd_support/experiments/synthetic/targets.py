@@ -1,13 +1,22 @@
 """What E1-E5 make from the runs on synthetic data: per (dataset, model, lr, init seed)
 the irrelevant-norm curves and the |W1| / Gram grids (the deeper layers' too where the
 network has hidden-to-hidden layers), and the claims table (rule synthetic_claims).
-A config without synthetic data sets makes none."""
+A config without synthetic data sets makes none.
+
+The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
 from sgd_support.reporting.catalog import experiment_id, experiment_title
 from sgd_support.sweep.targets import Run, Targets, first_init, pairs
 
+NORM_CURVES = "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.png"
+NORM_CURVES_CAPTION = "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.rst"
+W1_GRID = "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.png"
+W1_GRID_SHARED = "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram_shared.png"
+W1_GRID_CAPTION = "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/w1_gram.rst"
+DEEP_GRID = "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.png"
+DEEP_GRID_CAPTION = "results/figures/dataset={dataset}/model={model}/lr={lr}/init={init}/deep_gram.rst"
 CLAIMS = "results/claims/synthetic.parquet"
 
 
@@ -20,25 +29,26 @@ def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
     return [r for r in runs if (r["dataset"], r["model"]) in pairs]
 
 
-def figure_groups(config: dict, runs: list[Run]) -> list[tuple[str, str, str, str]]:
+def figure_keys(config: dict, runs: list[Run]) -> list[tuple[str, str, str, str]]:
     """Sorted (dataset, model, lr, init seed) of the synthetic runs: one weight grid each."""
     return sorted({(r["dataset"], r["model"], r["lr"], r["init"]) for r in synthetic_runs(config, runs)})
 
 
-def group_runs(runs: list[Run], dataset: str, model: str, lr: str, init: str) -> list[Run]:
-    """The runs a weight grid shows: every optimizer, batch and order seed of a group."""
+def grid_runs(runs: list[Run], dataset: str, model: str, lr: str, init: str) -> list[Run]:
+    """The runs a weight grid shows: every optimizer, batch and order seed of one
+    (dataset, model, lr, init seed)."""
     return [r for r in runs if (r["dataset"], r["model"], r["lr"], r["init"]) == (dataset, model, lr, init)]
 
 
 def figures(config: dict, runs: list[Run]) -> list[str]:
     """Every figure of the synthetic experiments, sorted."""
     out = set()
-    for dataset, model, lr, init in figure_groups(config, runs):
-        folder = f"results/figures/dataset={dataset}/model={model}"
-        out.add(f"{folder}/init={init}/irrelevant_norm.png")
-        out.add(f"{folder}/lr={lr}/init={init}/w1_gram.png")
+    for dataset, model, lr, init in figure_keys(config, runs):
+        key = dict(dataset=dataset, model=model, lr=lr, init=init)
+        out.add(NORM_CURVES.format(**key))
+        out.add(W1_GRID.format(**key))
         if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
-            out.add(f"{folder}/lr={lr}/init={init}/deep_gram.png")
+            out.add(DEEP_GRID.format(**key))
     return sorted(out)
 
 

@@ -55,7 +55,7 @@ def weight_grid_figure(
     (reStructuredText) and, given ``shared_path``, the same grid on one colour scale
     per row there.
 
-    weight_paths: the group's weights.parquet files (one per optimizer, batch size and
+    weight_paths: the grid's weights.parquet files (one per optimizer, batch size and
     order seed); each optimizer / batch size shows its completed run with the smallest
     order seed. init_path: the weights at step 0; final_path: the (data set, model)'s
     per-run final states, for the runs' status and labels.

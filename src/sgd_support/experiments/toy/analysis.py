@@ -149,7 +149,7 @@ def rates_table(runs: list[ToyRun], inputs: dict[str, np.ndarray]) -> pd.DataFra
         batch = run.spec["batch"]
         if x is None or run.spec.get("weight_decay") or batch not in (None, 1):
             continue
-        lr = float(run.spec["lr"])
+        lr = run.spec["lr"]
         pairs = measured_factors(run.traj, len(x))
         if pairs.empty:
             continue

@@ -1,6 +1,8 @@
 """What E6 makes from the runs on toy data sets: the rate table and the claims (rule
 toy_rates), Fig. 9 per landscape data set, and Fig. 4 when there are runs on point data
-sets. A config without toy data sets makes none."""
+sets. A config without toy data sets makes none.
+
+The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sgd_support.sweep.targets import Run, Targets, run_datasets
 RATES = "results/toy/rates.tsv"
 AB_FIGURE = "results/toy/ab_over_steps.png"
 LANDSCAPE_FIGURE = "results/toy/landscape/dataset={dataset}.png"
+CLAIMS = "results/claims/toy.parquet"
 
 
 def toy_runs(config: dict, runs: list[Run], kinds: tuple[str, ...] = KINDS) -> list[Run]:
@@ -37,4 +40,4 @@ def targets(config: dict, runs: list[Run]) -> Targets:
         return Targets()
     figures = [LANDSCAPE_FIGURE.format(dataset=name) for name in landscapes(config, runs)]
     ab = [AB_FIGURE] if point_runs(config, runs) else []
-    return Targets(report=[RATES, *figures, *ab], claims=["results/claims/toy.parquet"])
+    return Targets(report=[RATES, *figures, *ab], claims=[CLAIMS])
