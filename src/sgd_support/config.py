@@ -86,9 +86,19 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         snapshots=[int(s) for s in recording.get("snapshots", [])],
         param_columns=int(recording.get("param_columns", 16)),
         divergence_bound=float(training.get("divergence_bound", 1e6)),
-        engine=training.get("engine", "auto"),
+        engine=group_engine_name(training),
     )
     return spec
+
+
+def group_engine_name(training: dict) -> str:
+    """The runs' engine: ``training.engine``, except that ``training.group_device: cuda``
+    makes "auto" torch, so that each group trains as one ensemble on its GPU node
+    (``group.lockstep_engine``; on a node without CUDA the ensemble runs on its CPU)."""
+    engine = training.get("engine", "auto")
+    if training.get("group") == "cell" and training.get("group_device") == "cuda" and engine == "auto":
+        return "torch"
+    return engine
 
 
 def spec_from_dict(values: dict) -> RunSpec:
