@@ -42,6 +42,13 @@ HEADER = """\
 # overhead_s_per_job: one core's seconds per job of any rule besides training steps
 # (Snakemake, data/init/figure jobs, waiting), fitted to benchmarks/pipeline.py's
 # default pipeline (1.8 s/job) and paper sample (4.3 s/job) in the README.
+# group_run_s: CPU seconds per run inside a group job besides its steps (driver set-up,
+# records, Parquet files): 24 SGD-1 runs of 20k steps took 12.5 CPU-s in one group job
+# (README "Grouped runs"), less one job start (1.75) and the steps (24 x 20k x 4.9 us).
+# step_us.cpu.linear: work = outputs x (inputs^2 + weights) at full batch, outputs x
+# (2 batch x inputs + weights) on mini-batches (sweep.cost.step_work), from
+# benchmarks/linear_engine.py. step_us.cpu.ensemble: per rows per step, [K, us per
+# member-step] of the torch ensemble (benchmarks/ensemble_speed.py; docs/performance.md).
 """
 DEFAULTS = {
     "job_start_s": {"cuda": 8.0},
