@@ -134,7 +134,9 @@ def apply_class_resources(name, cls):
     overrides = workflow.resource_settings.overwrite_resources
     shared, own = overrides.get(cls, {}), overrides.get(name, {})
     wanted = {key: value for key, value in shared.items() if key not in own}
-    if wanted:  # parsed Resource objects from a profile or --set-resources, else plain values
+    if (
+        wanted
+    ):  # parsed Resource objects from a profile or --set-resources, else plain values
         parsed = isinstance(shared, Resources)
         workflow.get_rule(name).resources.update(
             Resources(wanted) if parsed else Resources.from_mapping(wanted)

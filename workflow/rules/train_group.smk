@@ -55,4 +55,6 @@ if GROUPED:
             script:
                 "../scripts/train_group.py"
 
-        apply_class_resources(f"train_group_{index}", GPU_GROUP_CLASS if cost.gpu else GROUP_CLASS)
+        apply_class_resources(
+            f"train_group_{index}", GPU_GROUP_CLASS if cost.gpu else GROUP_CLASS
+        )
