@@ -36,7 +36,7 @@ import numba
 import numpy as np
 
 from sgd_support.data.store import Dataset
-from sgd_support.engines.numba_engine import _accuracy, _forward
+from sgd_support.engines.numba_engine import NumbaEngine, _accuracy, _forward, tiny_problem
 
 # Reassociation lets LLVM vectorise the float64 sums (their order is not the numba
 # engine's either); the float32 update in ``_apply`` is written without it.
@@ -187,58 +187,29 @@ def _loss_from(stats, p: np.ndarray) -> float:
     return float(np.float32((quad + yy) / p.shape[0]))
 
 
-class LinearEngine:
+class LinearEngine(NumbaEngine):
     """Trains a bias-free identity-activation MLP with MSE loss on the CPU through its
-    end-to-end matrix; the same interface and arithmetic semantics as ``NumbaEngine``."""
+    end-to-end matrix: the numba engine's interface, flat float32 weight buffer and
+    update semantics, with the steps and the losses computed another way."""
 
     name = "linear"
 
     def __init__(
-        self,
-        data: Dataset,
-        weights: list[np.ndarray],
-        *,
-        activation: str,
-        loss: str,
-        lr: float,
-        weight_decay: float,
-        clip: float | None,
-        device: str = "auto",
-        threads: int = 1,
+        self, data: Dataset, weights: list[np.ndarray], *, activation: str, loss: str, **hyper
     ) -> None:
+        device = hyper.get("device", "auto")
         if loss != "mse" or activation != "identity" or device not in ("auto", "cpu"):
             raise ValueError(
                 "the linear engine trains MSE MLPs with identity activations on the CPU; got "
                 f"loss={loss!r}, activation={activation!r}, device={device!r} (use engine: numba or torch)"
             )
-        self.lr, self.wd = np.float32(lr), np.float32(weight_decay)
-        self.clip = np.float32(clip if clip else 0.0)
-        self.x = np.ascontiguousarray(data.x, dtype=np.float32)
-        self.y = np.ascontiguousarray(data.y, dtype=np.float32)
-        self.x_test = None if data.x_test is None else np.ascontiguousarray(data.x_test, dtype=np.float32)
-        self.y_test = None if data.y_test is None else np.ascontiguousarray(data.y_test, dtype=np.float32)
-        self.shapes = np.array([w.shape for w in weights], dtype=np.int64)
-        self.poff = np.concatenate([[0], np.cumsum([w.size for w in weights])]).astype(np.int64)
-        self.params = np.concatenate([np.asarray(w, dtype=np.float32).ravel() for w in weights])
-        self.grads = np.zeros_like(self.params)
-        width = int(max(self.x.shape[1], self.shapes[:, 0].max()))
+        super().__init__(data, weights, activation=activation, loss=loss, **hyper)
         k = int(self.shapes[-1, 0])
-        self._a = np.zeros((len(self.shapes) + 1, k, width))
-        self._u = np.zeros((len(self.shapes) + 1, k, width))
+        self._a = np.zeros((len(self.shapes) + 1, k, self._width))
+        self._u = np.zeros((len(self.shapes) + 1, k, self._width))
         self.train_stats = statistics(self.x, self.y)  # O(n d^2) once; every step is O(d^2 k)
         self.test_stats = None if self.x_test is None else statistics(self.x_test, self.y_test)
         self.method = None  # "sufficient statistics" (GD) or "end-to-end matrix" (SGD), once stepped
-
-    # -- weights -----------------------------------------------------------------
-    def _views(self) -> list[np.ndarray]:
-        return [self.params[a:b].reshape(s) for a, b, s in zip(self.poff[:-1], self.poff[1:], self.shapes)]
-
-    def weights(self) -> list[np.ndarray]:
-        return [w.copy() for w in self._views()]
-
-    def set_weights(self, weights: list[np.ndarray]) -> None:
-        for view, w in zip(self._views(), weights):
-            view[...] = w
 
     def end_to_end(self) -> np.ndarray:
         """P = W_L ... W_1 (k x d, float64): the network's linear map."""
@@ -314,13 +285,7 @@ class LinearEngine:
 def compile_kernels() -> dict:
     """Compile (or load from numba's cache) the kernels on a tiny problem, as
     ``numba_engine.compile_kernels`` does for its own; returns the cache statistics."""
-    rng = np.random.default_rng(0)
-    data = Dataset(
-        x=rng.standard_normal((8, 3), dtype=np.float32),
-        y=rng.standard_normal((8, 1), dtype=np.float32),
-        support=np.ones(3, bool),
-    )
-    weights = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (1, 4))]
+    data, weights = tiny_problem()
     engine = LinearEngine(
         data, weights, activation="identity", loss="mse", lr=0.1, weight_decay=0.1, clip=1.0
     )
