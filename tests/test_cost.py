@@ -44,12 +44,21 @@ def test_run_cost_is_start_plus_steps_times_step_cost(config):
     cal = cost.load_calibration()
     gd, sgd = (next(r for r in expand_runs(config) if r["optimizer"] == o) for o in ("gd", "sgd"))
     weights = 6 * 4 + 4 * 4 + 4  # d=6 -> 4 -> 4 -> 1
-    est = cost.run_cost(config, gd)
+    relu = {**config, "models": {"lin": {**config["models"]["lin"], "activation": "relu"}}}
+    est = cost.run_cost(relu, gd)
     assert est.engine == "numba" and not est.gpu and est.stratum == ("synthetic", weights, "full", "numba")
     assert est.cpu_s == pytest.approx(
         cal["job_start_s"]["numba"] + 300 * cost.step_us(cal["step_us"]["cpu"]["numba"], 400 * weights) / 1e6
     )
-    assert cost.run_cost(config, sgd).cpu_s < est.cpu_s  # batch 1 vs 400 rows per step
+    assert cost.run_cost(relu, sgd).cpu_s < est.cpu_s  # batch 1 vs 400 rows per step
+    # the linear network's GD runs on the linear engine, whose step's work is outputs x
+    # (inputs^2 + weights) whatever the rows
+    linear = cost.run_cost(config, gd)
+    assert linear.engine == "linear" and linear.stratum == ("synthetic", weights, "full", "linear")
+    assert linear.cpu_s == pytest.approx(
+        cal["job_start_s"]["linear"]
+        + 300 * cost.step_us(cal["step_us"]["cpu"]["linear"], 6 * 6 + weights) / 1e6
+    )
 
 
 def test_paper_grid_estimate_matches_its_measured_extrapolation():
@@ -239,7 +248,7 @@ def test_calibration_table_is_what_the_docs_benchmark_outputs_say():
     doc = (REPO / "docs" / "performance.md").read_text()
     outputs = {
         name: re.search(rf"```\n\$ [^\n]*{name}\.py[^\n]*\n(.*?)```", doc, flags=re.S)[1]
-        for name in ("engine_speed", "job_start", "cuda_step")
+        for name in ("engine_speed", "job_start", "cuda_step", "linear_engine", "ensemble_speed")
     }
     stored = cost.load_calibration()
     table = calibrate(outputs, stored, stored["machine"]["cpu"])

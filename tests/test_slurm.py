@@ -23,8 +23,8 @@ import pytest
 import yaml
 from conftest import BIN, REPO, run_snakemake, tiny_config
 
-from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
-from sgd_support.sweep.runs import expand_runs
+from sgd_support.sweep.cost import group_cost, run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep.runs import expand_runs, train_groups
 from sgd_support.sweep.status import RUN_DIR
 from sgd_support.sweep.workflow_config import load_config
 
@@ -190,7 +190,9 @@ def test_training_jobs_get_time_limits_from_the_cost_model(slurm_cluster, tmp_pa
     monkeypatch.setenv("SGD_SLURM_MIN_RUNTIME", "1")
     config = tiny_config()
     config["datasets"]["wide"] = {"kind": "synthetic", "target": "linear", "n": 2000, "d": 15, "r": 5}
-    config["models"] = {"m": {"widths": [15, 15, 15]}}
+    # ReLU: the numba engine steps through all rows (a linear network's GD would take the
+    # linear engine, whose step does not grow with the rows)
+    config["models"] = {"m": {"widths": [15, 15, 15], "activation": "relu"}}
     config["optimizers"] = {"short": {"steps": 100}, "long": {"batch": "full", "steps": 25000}}
     config["sweeps"] = {
         "t": {
@@ -230,6 +232,71 @@ def test_training_jobs_get_time_limits_from_the_cost_model(slurm_cluster, tmp_pa
     limits = [job["TimeLimit"] for job in train]
     print(f"training jobs' TimeLimit: {limits}; cost model, minutes: {expected}")
     assert sorted(map(limit_minutes, limits)) == sorted(expected.values())
+
+
+def test_group_jobs_get_time_limits_from_the_cost_model_and_gpu_groups_a_gpu(
+    slurm_cluster, tmp_path, monkeypatch
+):
+    """training.group: cell: a group of two 100-step SGD runs and a group of one
+    25,000-step GD run on 4,000 rows (CPU groups, the long one 2 minutes against 1 with a
+    1-minute floor), and a digits group whose cross-entropy runs train on torch: it asks
+    for a GPU, and the profile's class entry train_group_gpu gives it the GPU model and
+    partition as it does train_run_gpu."""
+    config = slurm_config()
+    config["datasets"]["wide"] = {"kind": "synthetic", "target": "linear", "n": 2000, "d": 15, "r": 5}
+    config["models"]["m"] = {"widths": [15, 15, 15], "activation": "relu"}  # numba: GD through all rows
+    config["optimizers"].update(short={"steps": 100}, long={"batch": "full", "steps": 25000})
+    config["training"]["group"] = "cell"
+    common = {"lrs": [0.1], "batches": [16], "init_seeds": [0]}
+    config["sweeps"] = {
+        "cpu": {
+            "datasets": ["wide"],
+            "models": ["m"],
+            "optimizers": ["short", "long"],
+            "order_seeds": [0, 1],
+            **common,
+        },
+        "gpu": {
+            "datasets": ["digits"],
+            "models": ["w16"],
+            "optimizers": ["sgd"],
+            "order_seeds": [0],
+            **common,
+        },
+    }
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    env = {"SGD_SLURM_MIN_RUNTIME": "1", "SGD_SLURM_GPU_MODEL": "fake", "SGD_SLURM_GPU_PARTITION": "gpu"}
+    monkeypatch.setenv("SGD_SLURM_MIN_RUNTIME", "1")  # the cost model reads the floor from it
+    filled = load_config(configfile)
+    groups = train_groups(expand_runs(filled))
+    expected = {name: slurm_runtime_min(group_cost(filled, runs)) for name, runs in groups.items()}
+    short, long = "dataset=wide/model=m/batch=16", "dataset=wide/model=m/batch=full"
+    assert expected[short] == 1 < expected[long], expected
+    targets = [RUN_TARGET.format(**run) for runs in groups.values() for run in runs]
+    args = ("--configfile", str(configfile), *FAST_POLLING, *targets)
+    dry = snakemake_slurm(tmp_path, *args, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr[-4000:]
+    # the dry run prints each group job's runtime (what `snakemake --profile slurm -n` shows)
+    printed = re.findall(r"rule (train_group_\d+):.*?resources: ([^\n]*)", dry.stdout, flags=re.S)
+    assert len(printed) == len(groups) and all("runtime=" in res for _, res in printed), dry.stdout[-4000:]
+    proc = snakemake_slurm(tmp_path, *args, env=env)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-8000:]
+    jobs = slurm_jobs(log)
+    print_jobs(jobs)
+    train = {job["Comment"]: job for job in jobs if job["Comment"].startswith("rule_train_group_")}
+    assert len(train) == 3 and all(job["JobState"] == "COMPLETED" for job in train.values())
+    names = list(groups)  # train_group_<n>: n is the group's index in the sweep
+    limits = {names[int(c.rsplit("_", 1)[1])]: limit_minutes(job["TimeLimit"]) for c, job in train.items()}
+    print(f"group jobs' time limits, minutes: {limits}; cost model: {expected}")
+    assert limits == expected
+    gpu_group = train[f"rule_train_group_{names.index('dataset=digits/model=w16/batch=16')}"]
+    assert gpu_group["TresPerJob"] == "gres:gpu:fake:1" and gpu_group["JOB_GRES"] == "gpu:fake:1"
+    assert gpu_group["Partition"] == "gpu" and gpu_group["CpusPerTres"] == "gres:gpu:1"
+    for job in train.values():
+        if job is not gpu_group:
+            assert job["JOB_GRES"] == "(null)" and job["Partition"] == "debug", job
 
 
 def test_failing_job_is_retried_then_reported_with_its_slurm_log(slurm_cluster, tmp_path):

@@ -120,6 +120,7 @@ def train(
         spec.engine,
         data,
         [w.copy() for w in init],
+        batch=spec.batch,  # "auto" picks by it (engines.pick_engine)
         activation=spec.activation,
         loss=spec.loss,
         lr=spec.lr,

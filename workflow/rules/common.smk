@@ -4,7 +4,7 @@ import json
 import os
 
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups
-from sgd_support.sweep.cost import run_cost, slurm_mem_mb, slurm_runtime_min
+from sgd_support.sweep.cost import group_cost, run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.data.registry import FEATURE_KINDS
 from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
 from sgd_support.provenance import TRAINING_CODE, code_hash
@@ -108,6 +108,38 @@ def train_runtime(wildcards, attempt):
 def train_mem_mb(wildcards, attempt):
     """A training job's memory, MB: the cost model's estimate, likewise."""
     return slurm_mem_mb(run_cost(config, run_coordinates(wildcards)), attempt)
+
+
+def sized(request, cost):
+    """A resource function of the attempt: ``request`` (slurm_runtime_min or
+    slurm_mem_mb) of a precomputed cost, e.g. a group job's."""
+
+    def resource(wildcards, attempt):
+        return request(cost, attempt)
+
+    return resource
+
+
+# The profile's set-resources entries that apply to every group job of a class (the
+# generated train_group_<n> rules cannot be named one by one in a profile).
+GROUP_CLASS, GPU_GROUP_CLASS = "train_group", "train_group_gpu"
+
+
+def apply_class_resources(name, cls):
+    """Give rule ``name`` the profile's set-resources of class ``cls``, except those the
+    profile sets for ``name`` itself (which win, as for any rule)."""
+    from snakemake.resources import Resources
+
+    overrides = workflow.resource_settings.overwrite_resources
+    shared, own = overrides.get(cls, {}), overrides.get(name, {})
+    wanted = {key: value for key, value in shared.items() if key not in own}
+    if (
+        wanted
+    ):  # parsed Resource objects from a profile or --set-resources, else plain values
+        parsed = isinstance(shared, Resources)
+        workflow.get_rule(name).resources.update(
+            Resources(wanted) if parsed else Resources.from_mapping(wanted)
+        )
 
 
 def run_gpus(wildcards):

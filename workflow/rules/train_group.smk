@@ -2,7 +2,11 @@
 # (sgd_support.group: an ensemble stepping in lockstep, batched matrix products, CUDA
 # graphs on a GPU) that writes every run's own files, the same paths as train_run's.
 # A rule's outputs cannot be computed from wildcards, so each group is its own rule,
-# train_group_<n> (n: the group's index in the sweep), named in its log's path.
+# train_group_<n> (n: the group's index in the sweep), named in its log's path. Each is
+# sized by the cost model (sgd_support.sweep.cost.group_cost) like train_run, and a
+# profile addresses them all as one class: its set-resources entry "train_group" (CPU
+# groups) or "train_group_gpu" (groups asking for a GPU) applies to every train_group_<n>
+# of that class (apply_class_resources in common.smk).
 
 
 def group_runs_json(runs):
@@ -11,6 +15,7 @@ def group_runs_json(runs):
 
 if GROUPED:
     for index, (group, runs) in enumerate(train_groups(RUNS).items()):
+        cost = group_cost(config, runs)
 
         rule:
             """Train one group of runs (training.group: cell) together, each run's files apart."""
@@ -32,7 +37,10 @@ if GROUPED:
             threads: 1
             resources:
                 checkpoint_every_s=300,
-                gpu=int(any(run_uses_gpu(config, run) for run in runs)),
+                gpu=int(cost.gpu),
+                # SLURM's time limit and memory, as train_run's (safety factor, floor, x attempt)
+                runtime=sized(slurm_runtime_min, cost),
+                mem_mb=sized(slurm_mem_mb, cost),
             params:
                 name=group,
                 runs=group_runs_json(runs),
@@ -41,3 +49,7 @@ if GROUPED:
                 code=TRAIN_CODE,
             script:
                 "../scripts/train_group.py"
+
+        apply_class_resources(
+            f"train_group_{index}", GPU_GROUP_CLASS if cost.gpu else GROUP_CLASS
+        )

@@ -1,4 +1,4 @@
-"""Compile the numba engine's kernels into numba's on-disk cache, once per sweep.
+"""Compile the numba and linear engines' kernels into numba's on-disk cache, once per sweep.
 
 Training jobs then load the compiled kernels (a fraction of a second) instead of
 each compiling them (5-10 s). Writes a JSON note: numba version, cache location,
@@ -28,9 +28,15 @@ def main(argv: list[str] | None = None) -> None:
     start = time.monotonic()
     import numba
 
+    from sgd_support.engines import linear
     from sgd_support.engines.numba_engine import compile_kernels
 
-    report = {"numba": numba.__version__, **compile_kernels(), "seconds": round(time.monotonic() - start, 2)}
+    report = {
+        "numba": numba.__version__,
+        **compile_kernels(),
+        "linear": linear.compile_kernels(),
+        "seconds": round(time.monotonic() - start, 2),
+    }
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
     logging.info(

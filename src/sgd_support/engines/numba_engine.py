@@ -377,16 +377,21 @@ def _accuracy(out: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(out.argmax(axis=1) == y.argmax(axis=1)))
 
 
-def compile_kernels() -> dict:
-    """Compile (or load from the cache) every kernel on a tiny problem; returns
-    numba's cache statistics, so a caller can tell a compile from a cache hit."""
+def tiny_problem() -> tuple[Dataset, list[np.ndarray]]:
+    """8 rows of 3 inputs and a 3 -> 4 -> 1 MLP: what compiling the kernels runs on."""
     rng = np.random.default_rng(0)
     data = Dataset(
         x=rng.standard_normal((8, 3), dtype=np.float32),
         y=rng.standard_normal((8, 1), dtype=np.float32),
         support=np.ones(3, bool),
     )
-    weights = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (1, 4))]
+    return data, [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (1, 4))]
+
+
+def compile_kernels() -> dict:
+    """Compile (or load from the cache) every kernel on a tiny problem; returns
+    numba's cache statistics, so a caller can tell a compile from a cache hit."""
+    data, weights = tiny_problem()
     engine = NumbaEngine(data, weights, activation="relu", loss="mse", lr=0.1, weight_decay=0.0, clip=1.0)
     engine.step_batches(np.arange(8), np.array([0, 4, 8]))
     stats = _sgd_chunk.stats

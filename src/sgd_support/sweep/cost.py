@@ -17,6 +17,14 @@ run on that kind yet), so the estimate improves as a sweep runs.
 A training run goes to a GPU node on a cluster only where its engine uses a GPU
 (:func:`sgd_support.sweep.placement.run_uses_gpu`: torch on an image or features kind);
 numba runs keep to the CPU.
+
+A group job (``training.group: cell``, :func:`group_cost`) costs one process start plus
+its runs' steps: one after another at each run's own engine rate where it trains them
+in sequence on a CPU, or, where it trains them in lockstep (the ensemble), each step of
+K members at the ensemble's rate for K members (on the CPU: ``step_us.cpu.ensemble``,
+measured per rows per step and K; on a GPU: ``step_us.cuda.ensemble`` once measured,
+until then the single-run CUDA rate at K times the work, as one graph replay of K small
+members costs about one member's until they fill the device).
 """
 
 from __future__ import annotations
@@ -36,9 +44,10 @@ import yaml
 from sgd_support.data.registry import io_sizes
 from sgd_support.engines import pick_engine
 from sgd_support.errors import UserError
+from sgd_support.models import layer_shapes
 from sgd_support.reporting.run_paths import FULL, RUN_PARTS
 from sgd_support.storage import read_metadata
-from sgd_support.sweep.placement import engine_uses_gpu, model_weights
+from sgd_support.sweep.placement import engine_uses_gpu, group_engine, group_uses_gpu, model_weights
 from sgd_support.sweep.runs import run_spec
 from sgd_support.sweep.validation import KINDS
 
@@ -90,6 +99,15 @@ def step_us(points: list[list[float]], work: float) -> float:
     return u0 * (work / w0) ** slope
 
 
+def step_work(engine: str, batch: int | None, rows: int, inputs: int, outputs: int, weights: int) -> int:
+    """The calibration's work of one step: rows per step x weights, except on the linear
+    engine (engines/linear.py), whose step costs outputs x (inputs^2 + weights) at full
+    batch and outputs x (2 batch x inputs + weights) on a mini-batch, whatever the rows."""
+    if engine == "linear":
+        return outputs * ((inputs * inputs if batch is None else 2 * batch * inputs) + weights)
+    return (batch or rows) * weights
+
+
 def data_shape(entry: dict, datasets: dict[str, dict]) -> tuple[int, int, int]:
     """(training rows, inputs, outputs) of a data set config entry; ``datasets`` (all
     entries) resolves a features set's source."""
@@ -103,10 +121,10 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
     cal = calibration or load_calibration()
     entry = config["datasets"][run["dataset"]]
     spec = run_spec(config, run)
-    rows, inputs, _ = data_shape(entry, config["datasets"])
+    rows, inputs, outputs = data_shape(entry, config["datasets"])
     weights = model_weights(config, run["dataset"], run["model"])
-    engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss)
-    work = (spec.batch or rows) * weights
+    engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss, batch=spec.batch)
+    work = step_work(engine, spec.batch, rows, inputs, outputs, weights)
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
     # the job's request, as placement.run_uses_gpu decides it: only where its engine uses a GPU
     gpu = engine_uses_gpu(entry["kind"], engine)
@@ -118,6 +136,71 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
     mem_mb = cal["base_mb"]["cuda" if gpu else engine] + rows * inputs * BYTES_PER_VALUE / 2**20
     stratum = (entry["kind"], weights, run["batch"] if run["batch"] == FULL else int(run["batch"]), engine)
     return RunCost(stratum, spec.steps, engine, gpu, cpu_s, node_s, mem_mb)
+
+
+def ensemble_step_us(points: dict, rows: int, k: int) -> float:
+    """Microseconds per ensemble step of ``k`` members taking ``rows`` rows each, from
+    ``points`` (rows per step -> [[K, us per member-step], ...]): the nearest measured
+    rows per step (in log scale), interpolated in K, times K."""
+    measured = sorted(points, key=lambda r: abs(math.log(int(r) / rows)))[0]
+    return k * step_us(points[measured], k)
+
+
+def group_cost(config: dict, runs: list[dict[str, str]], calibration: dict | None = None) -> RunCost:
+    """The estimated cost of one group job (``training.group: cell``) training ``runs``
+    (one data set, model and batch size), as one RunCost (its stratum names the group)."""
+    cal = calibration or load_calibration()
+    costs = [run_cost(config, run, cal) for run in runs]
+    first, entry = runs[0], config["datasets"][runs[0]["dataset"]]
+    weights = model_weights(config, first["dataset"], first["model"])
+    gpu = group_uses_gpu(config, runs)
+    batch = first["batch"] if first["batch"] == FULL else int(first["batch"])
+    rows, inputs, _ = data_shape(entry, config["datasets"])
+    data_mb = rows * inputs * BYTES_PER_VALUE / 2**20
+    if group_engine(config, runs) == "sequential":  # one run after another, each at its engine's rate
+        engines = {c.engine for c in costs}
+        start = max(cal["job_start_s"][e] for e in engines)
+        cpu_s = start + sum(c.cpu_s - cal["job_start_s"][c.engine] + cal["group_run_s"] for c in costs)
+        stratum = ("group", entry["kind"], weights, batch, "+".join(sorted(engines)))
+        return RunCost(
+            stratum,
+            sum(c.steps for c in costs),
+            costs[0].engine,
+            gpu,
+            cpu_s,
+            cpu_s,
+            max(c.mem_mb for c in costs),
+        )
+    # the ensemble: every step moves all K members, for as many steps as the longest run
+    k, steps = len(runs), max(c.steps for c in costs)
+    per_step = rows if batch == FULL else batch
+    cpu_s = (
+        cal["job_start_s"]["torch"]
+        + steps * ensemble_step_us(cal["step_us"]["cpu"]["ensemble"], per_step, k) / 1e6
+    )
+    cuda = cal["step_us"]["cuda"]
+    node_s = (
+        cal["job_start_s"]["cuda"]
+        + steps
+        * (
+            ensemble_step_us(cuda["ensemble"], per_step, k)
+            if "ensemble" in cuda
+            else step_us(cuda["torch"], k * per_step * weights)
+        )
+        / 1e6
+        if gpu
+        else cpu_s
+    )
+    # activations and their gradients of K members (float32, every layer), beside the data
+    shapes = layer_shapes(
+        inputs, config["models"][first["model"]]["widths"], io_sizes(entry, config["datasets"])[1]
+    )
+    units = sum(o for o, _ in shapes)
+    mem_mb = (
+        cal["base_mb"]["cuda" if gpu else "torch"] + data_mb + k * per_step * (inputs + units) * 4 * 3 / 2**20
+    )
+    stratum = ("group", entry["kind"], weights, batch, "ensemble")
+    return RunCost(stratum, steps * k, "ensemble", gpu, cpu_s, node_s, mem_mb)
 
 
 # --- refining from finished runs ---------------------------------------------------

@@ -44,3 +44,24 @@ def gpu_datasets(config: dict, runs: list[dict[str, str]]) -> set[str]:
     """Data sets with at least one run that requests a GPU: their training jobs go to
     the GPU rule (``train_run_gpu``), which asks for one per job where the run does."""
     return {run["dataset"] for run in runs if run_uses_gpu(config, run)}
+
+
+def group_engine(config: dict, runs: list[dict[str, str]]) -> str:
+    """How a group job (``training.group: cell``) trains ``runs``, as
+    :func:`sgd_support.group.lockstep_engine` decides it on a node without CUDA:
+    "ensemble" (torch, all runs in lockstep) where their engine is torch, "sequential"
+    (one run after another on its own CPU engine) otherwise. With
+    ``training.group_device: cuda`` the runs' engine is torch (``config.run_spec``)."""
+    run = runs[0]
+    spec = run_spec(config, run)
+    n_weights = model_weights(config, run["dataset"], run["model"])
+    engine = pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
+    return "ensemble" if engine == "torch" else "sequential"
+
+
+def group_uses_gpu(config: dict, runs: list[dict[str, str]]) -> bool:
+    """Whether a group job asks for a GPU: always with ``training.group_device: cuda``
+    (its ensemble runs there), else where one of its runs' engines uses one."""
+    if config["training"].get("group_device") == "cuda":
+        return True
+    return any(run_uses_gpu(config, run) for run in runs)

@@ -19,8 +19,17 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.sweep.cost import RunCost, load_calibration, measured, ratios, refined, run_cost
-from sgd_support.sweep.runs import expand_runs
+from sgd_support.sweep.cost import (
+    RunCost,
+    group_cost,
+    load_calibration,
+    measured,
+    ratios,
+    refined,
+    run_cost,
+    slurm_runtime_min,
+)
+from sgd_support.sweep.runs import expand_runs, train_groups
 from sgd_support.sweep.workflow_config import REPO, load_config
 
 PROFILE = REPO / "slurm" / "config.yaml"
@@ -165,10 +174,25 @@ def plan_report(configfile: Path, cores: int, results: Path) -> list[str]:
         )
     cpu_s, gpu_s = sum(r.cpu_s for r in table.values()), sum(r.gpu_s for r in table.values())
     wall = local_wall_s(costs, jobs, cores)
+    grouped = config["training"].get("group") == "cell"
+    if grouped:  # group jobs train the runs: one process start per group, not per run
+        groups = [group_cost(config, members) for members in train_groups(runs).values()]
+        wall = local_wall_s(groups, jobs, cores)
     lines.append(
         f"total: {len(runs)} runs, {sum(r.steps for r in table.values()):,} steps, {hours(cpu_s)} CPU-h "
         f"(training, no GPU), {hours(gpu_s)} GPU-h (GPU-kind runs on GPU nodes)"
     )
+    if grouped:
+        on_gpu = [g for g in groups if g.gpu]
+        limits = sorted(slurm_runtime_min(g) for g in groups)
+        group_cpu, group_gpu = sum(g.cpu_s for g in groups), sum(g.node_s for g in on_gpu)
+        longest = max(g.cpu_s for g in groups)
+        lines.append(
+            f"groups (training.group: cell): {len(groups)} group jobs ({len(on_gpu)} asking for a GPU), "
+            f"{hours(group_cpu)} CPU-h on one core each, {hours(group_gpu)} GPU-h; "
+            f"longest {hours(longest)} h; "
+            f"SLURM time limits {limits[0]}-{limits[-1]} min (first attempt), one submission per group"
+        )
     lines.append(f"wall time on {cores} local cores: {wall / 3600:.2f} h ({wall:.0f} s, all {jobs} jobs)")
     lines.append(
         f"SLURM (slurm/ profile): {submissions(counts)} sbatch submissions "

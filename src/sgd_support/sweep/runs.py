@@ -87,7 +87,7 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         snapshots=[int(s) for s in recording["snapshots"]],
         param_columns=int(recording["param_columns"]),
         divergence_bound=float(training["divergence_bound"]),
-        engine=training["engine"],
+        engine=group_engine_name(training),
     )
 
 
@@ -101,3 +101,13 @@ def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
         name = "dataset={dataset}/model={model}/batch={batch}".format(**run)
         groups.setdefault(name, []).append(run)
     return groups
+
+
+def group_engine_name(training: dict) -> str:
+    """The runs' engine: ``training.engine``, except that ``training.group_device: cuda``
+    makes "auto" torch, so that each group trains as one ensemble on its GPU node
+    (``group.lockstep_engine``; on a node without CUDA the ensemble runs on its CPU)."""
+    engine = training["engine"]
+    if training["group"] == "cell" and training["group_device"] == "cuda" and engine == "auto":
+        return "torch"
+    return engine

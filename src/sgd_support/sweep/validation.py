@@ -285,7 +285,20 @@ def _recording(config: dict) -> Iterator[Problem]:
                 )
 
 
-CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording)
+def _group_device(config: dict) -> Iterator[Problem]:
+    """training.group_device: cuda trains groups as torch ensembles on a GPU."""
+    training = config["training"]
+    if training["group_device"] == "auto":
+        return
+    if training["group"] != "cell":
+        yield Problem("training.group_device", training["group_device"], "auto unless training.group is cell")
+    elif training["engine"] == "numba":
+        yield Problem(
+            "training.engine", "numba", "auto or torch with group_device cuda (the ensemble is torch)"
+        )
+
+
+CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:
