@@ -104,7 +104,15 @@ def test_claim_without_snapshots_is_undecided():
 
 
 def test_target_without_gd_runs_writes_every_output_undecided(tmp_path):
-    settings = {"snapshots": [100], "lrs": [0.01], "batches": [4], "steps": 5, "orders": 2, "seed": 0}
+    settings = {
+        "snapshots": [100],
+        "lrs": [0.01],
+        "first_layer_lrs": [0.001, 0.002],
+        "batches": [4],
+        "steps": 5,
+        "orders": 2,
+        "seed": 0,
+    }
     paths = ReportPaths(*(tmp_path / name for name in ("page.html", "figure.png", "claims.parquet", "s.rst")))
     write_theorem1([], [], settings, tmp_path / "cells.parquet", tmp_path / "fits.parquet", paths)
     claims = read_claims([paths.claims])
