@@ -300,3 +300,23 @@ def test_toy_gd_reasons_name_what_misses():
     claim = landscape_claims(runs)[0]
     assert claim.passed is False and "SGD b=1 in order" in claim.why and "no nearer (1, 1)" in claim.why
     assert "off a*b = 1" not in claim.why
+
+
+# --- E5 ReLU rows --------------------------------------------------------------
+
+
+def test_relu_row_reasons_in_the_undecided_and_flat_branches():
+    from test_synthetic_claims import ZERO, relu_like
+
+    flat = synthetic_claims(relu_like({"GD": 3, "SGD-512": 3, "SGD-32": 3, "SGD-1": 3}), ZERO)[5]
+    assert (
+        flat.passed is False
+        and "do not rise" in flat.why
+        and "GD 3 -> SGD-512 3 -> SGD-32 3 -> SGD-1 3" in flat.why
+    )
+    no_gd = relu_like({"SGD-512": 2, "SGD-32": 5, "SGD-1": 9})
+    some, more = synthetic_claims(no_gd[no_gd["kind"] != "gd"], ZERO)[4:6]
+    assert some.passed is True and more.passed is None and "GD for the second row" in more.why
+    uncounted = relu_like({"GD": 0}).drop(columns=["n_rows", "rows_halved", "rows_grown"])
+    some, more = synthetic_claims(uncounted, ZERO)[4:6]
+    assert some.passed is None and more.passed is None and "no W1 row counts" in some.why

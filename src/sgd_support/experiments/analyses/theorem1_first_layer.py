@@ -20,9 +20,12 @@ fixed, so this module repeats the test with ``W~`` frozen, twice:
    ``eta (eta/2b) a^2 c_j^2 F`` (c_j^2: :func:`theorem1.fourth_moment`; F = b(m-1)/(N-1),
    (N-b)/(N-1) when b divides N), and ``D/m / F`` is fitted as lr^alpha b^-beta.
 
-The learning rates are the config's ``theorem1.first_layer_lrs``: small enough that
-``eta a`` per step is ~0.01 (the theorem is the leading order in eta; at eta a ~ 0.1 the
-next order shifts the ratio by ~20%).
+The step sizes are the config's ``theorem1.first_layer_eta_a``: ``eta a`` per step (a
+the largest eigenvalue of P), so that the test sits where the theorem's leading order in
+eta holds whatever the weights' scale (a is ~2-3 at the linear target's GD weights, ~100x
+smaller at the sine target's); lr = eta_a * outputs / (2 a). The number of order pairs
+grows with sqrt(b / smallest b): the theorem's term is ~(eta a)^2 / b per step while the
+noise of the mean over orders is ~eta a / sqrt(orders).
 """
 
 from __future__ import annotations
@@ -79,6 +82,13 @@ def moving_rows(weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     a, basis = np.linalg.eigh(tail.T @ tail)
     keep = a > 1e-9 * a.max()
     return a[keep], (basis.T @ w[0])[keep]
+
+
+def epoch_lrs(weights, eta_a) -> np.ndarray:
+    """The learning rates at which ``eta a`` (eta = 2 lr / outputs, a the largest
+    eigenvalue of W~^T W~) takes the values ``eta_a``."""
+    a, _ = moving_rows(weights)
+    return np.asarray(eta_a, np.float64) * np.asarray(weights[-1]).shape[0] / (2.0 * a.max())
 
 
 def epoch_excess(weights, x, support, lrs, batch: int, orders: int, seed: int = 0) -> dict:
@@ -175,21 +185,16 @@ def analyse_first_layer(records: list[dict], data: dict, settings: dict, whole: 
         batches = [b for b in settings["batches"] if settings["steps"] <= -(-ds.n // b)]
         for step in [s for s in settings["snapshots"] if s in rec["snapshots"]]:
             weights, cells = rec["snapshots"][step], []
+            lrs = epoch_lrs(weights, settings["first_layer_eta_a"])
             for b in batches:
+                orders = int(round(settings["orders"] * np.sqrt(b / min(batches))))
                 table = epoch_table(
-                    epoch_excess(
-                        weights,
-                        ds.x,
-                        ds.support,
-                        settings["first_layer_lrs"],
-                        b,
-                        settings["orders"],
-                        settings["seed"],
-                    ),
-                    settings["first_layer_lrs"],
+                    epoch_excess(weights, ds.x, ds.support, lrs, b, orders, settings["seed"]),
+                    lrs,
                     b,
                     ds.support,
                 )
+                table.insert(2, "eta_a", settings["first_layer_eta_a"])
                 same = pd.DataFrame(
                     {"same_lr": settings["lrs"], "w1_only_per_step": same_protocol(weights, ds, settings, b)}
                 )

@@ -63,7 +63,7 @@ def write_theorem1(
         claims,
         f"This run: {len(records)} GD run(s), snapshots at steps {settings['snapshots']}, lr "
         f"{settings['lrs']}, b {settings['batches']}, k = {settings['steps']} steps, "
-        f"{settings['orders']} order pairs (each order and its reverse); with W~ frozen: one epoch at lr "
-        f"{settings['first_layer_lrs']}.",
+        f"{settings['orders']} order pairs (each order and its reverse); with W~ frozen: one epoch at eta*a "
+        f"{settings['first_layer_eta_a']}.",
         (lambda path: plot_theorem1(table, fits, curves, path)) if len(table) else None,
     )
