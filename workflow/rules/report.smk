@@ -1,5 +1,5 @@
 # The claims checklist: every claims table of the config (sgd_support.sweep.targets)
-# as one HTML table in the report.
+# as one scorecard page in the report; and the registry of the paper's figures.
 
 
 rule claims_checklist:
@@ -13,6 +13,7 @@ rule claims_checklist:
             category="Claims checklist",
         ),
         numbers="results/report/claims_checklist.rst",
+        table="results/report/claims_checklist.parquet",
     log:
         "logs/report/claims_checklist.log",
     benchmark:
@@ -23,4 +24,28 @@ rule claims_checklist:
         code=CODE,
     shell:
         "python -m sgd_support.cli.claims_checklist --html {output.html}"
-        " --caption {output.numbers} {input} > {log} 2>&1"
+        " --caption {output.numbers} --parquet {output.table} {input} > {log} 2>&1"
+
+
+rule paper_figures:
+    """The paper's Figs. 1-19: setting, this pipeline's counterpart, config at scale, verdict."""
+    output:
+        html=report(
+            "results/report/paper_figures.html",
+            caption="../../report/paper_figures.rst",
+            category="The paper's figures",
+        ),
+        numbers="results/report/paper_figures.rst",
+    log:
+        "logs/report/paper_figures.log",
+    benchmark:
+        "results/benchmarks/report/paper_figures.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+        # which counterpart files this run makes: the run's report targets
+        targets=TARGETS.report,
+    shell:
+        "python -m sgd_support.cli.paper_figures --html {output.html}"
+        " --caption {output.numbers} {params.targets} > {log} 2>&1"

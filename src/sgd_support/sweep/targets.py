@@ -32,6 +32,7 @@ FAMILIES = (
     "sgd_support.experiments.analyses.targets",
 )
 CHECKLIST = "results/report/claims_checklist.html"
+PAPER_FIGURES = "results/report/paper_figures.html"  # the registry of the paper's figures
 FINAL_SUMMARY = "results/aggregate/final_summary.html"
 
 
@@ -52,12 +53,13 @@ class Targets:
 
 def all_targets(config: dict, runs: list[Run]) -> Targets:
     """Every family's targets, in FAMILIES order, then the sweep's summary: the final
-    state of every (dataset, model), its trajectory quantiles and the claims checklist."""
+    state of every (dataset, model), its trajectory quantiles, the paper's figures and the
+    claims checklist."""
     combined = Targets()
     for family in FAMILIES:
         combined += importlib.import_module(family).targets(config, runs)
     quantiles = aggregate_files(pairs(config, runs), "trajectory_quantiles.parquet")
-    return combined + Targets(report=[FINAL_SUMMARY, *quantiles, CHECKLIST])
+    return combined + Targets(report=[FINAL_SUMMARY, *quantiles, PAPER_FIGURES, CHECKLIST])
 
 
 def datasets_of(config: dict, kinds: Iterable[str]) -> list[str]:
