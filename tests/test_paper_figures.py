@@ -72,6 +72,10 @@ def test_section_marks_what_the_default_run_makes(tmp_path):
         "results/figures/dataset=linear/model=linear3x15/init=1/irrelevant_norm.png",
     ]
     assert paper_figures.made_by_run(figures[8], targets) == []  # no features data set
+    assert paper_figures.made_by_run(figures[16], targets) == []  # no ReLU network
+    assert paper_figures.made_by_run(figures[15], targets) == [
+        "results/figures/dataset=linear/model=linear3x15/lr=0.1/init=1/w1_gram.png"
+    ]
     html, caption = tmp_path / "f.html", tmp_path / "f.rst"
     paper_figures.write_section(targets, html, caption)
     page = html.read_text()
@@ -83,5 +87,7 @@ def test_section_marks_what_the_default_run_makes(tmp_path):
 def test_pattern_regex_fixes_selected_wildcards_only():
     regex = paper_figures.pattern_regex("results/x/dataset={dataset}/lr={lr}/a.png", {"dataset": "sine"})
     assert regex.match("results/x/dataset=sine/lr=0.1/a.png")
+    listed = paper_figures.pattern_regex("results/{init}.png", {"init": ["1", "2"]})
+    assert listed.match("results/2.png") and not listed.match("results/0.png")
     assert not regex.match("results/x/dataset=linear/lr=0.1/a.png")
     assert not regex.match("results/x/dataset=sine/lr=0.1/sub/a.png")

@@ -63,13 +63,16 @@ def check(registry: dict) -> None:
 
 def pattern_regex(pattern: str, values: dict | None = None) -> re.Pattern:
     """A regex for the paths a rule's ``pattern`` makes, its wildcards fixed to
-    ``values`` where given (e.g. ``{"dataset": "sine"}``) and free otherwise."""
+    ``values`` where given (a value or a list of them, e.g. ``{"dataset": "sine"}``) and
+    free otherwise."""
     values = values or {}
     parts, last = [], 0
     for match in re.finditer(r"\{(\w+)\}", pattern):
         parts.append(re.escape(pattern[last : match.start()]))
         name = match.group(1)
-        parts.append(re.escape(str(values[name])) if name in values else r"[^/]+")
+        chosen = values.get(name)
+        chosen = [chosen] if chosen is not None and not isinstance(chosen, list) else chosen
+        parts.append("(?:" + "|".join(re.escape(str(v)) for v in chosen) + ")" if chosen else r"[^/]+")
         last = match.end()
     parts.append(re.escape(pattern[last:]))
     return re.compile("".join(parts) + "$")
