@@ -53,6 +53,7 @@ localrules:
     final_summary,
     toy_rates,
     claims_checklist,
+    paper_figures,
 
 
 rule all:

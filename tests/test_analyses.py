@@ -130,7 +130,7 @@ def test_claims_pass_fail_and_undecidable():
     assert all(c.location.startswith("Sec. 5.1") and c.scope == "linear networks" for c in good + bad)
     assert all(c.why == "" for c in good)
     assert "against the trend at b1 -> b32: 0.900 -> 0.700" in bad[0].why
-    assert "GD's cosine with its init is not above 0.5" in bad[3].why
+    assert "GD's cosine 0.400 is not above 0.5" in bad[3].why
     missing = idep.init_dependence_claims(_table({1: 0.3, 32: 0.5}, n_inits=1))
     assert [c.passed for c in missing] == [None, None, None, None]
     assert "init seed" in missing[0].measured and "init seed" in missing[0].why

@@ -54,10 +54,15 @@ def test_analyses_with_two_init_seeds(tmp_path):
     e10 = pd.read_parquet(tmp_path / "results/claims/e10_theorem1_rate.parquet")
     assert len(e10) == 2 and ("slope" in e10["measured"][0] or "lr/b" in e10["measured"][0])
     per_step = pd.read_parquet(tmp_path / "results/claims/e10_theorem1_per_step.parquet")
-    assert len(per_step) == 1 and per_step["passed"].notna().all() and "alpha" in per_step["measured"][0]
-    assert (per_step["location"] == "Theorem 1, App. K").all() and (
-        per_step["scope"] == "linear networks"
-    ).all()
+    # the whole network's row and the W~-frozen row (theorem1_first_layer)
+    assert len(per_step) == 2 and per_step["passed"].notna().all() and "alpha" in per_step["measured"][0]
+    assert (
+        per_step["location"].str.startswith("Theorem 1, App. K").all()
+        and (per_step["scope"] == "linear networks").all()
+    )
+    assert "W~ frozen" in per_step["claim"][1]
+    frozen = pd.read_parquet(tmp_path / "results/analyses/e10_theorem1_first_layer.parquet")
+    assert len(frozen) == 6 and frozen["ratio"].notna().all()  # 3 eta*a (the schema default) x 2 batch sizes
     cells = pd.read_parquet(tmp_path / "results/analyses/e10_theorem1_cells.parquet")
     assert len(cells) == 4 and cells["excess_per_step"].notna().all()  # 2 lrs x 2 batch sizes
     # the report renders, captions included with this run's numbers

@@ -118,7 +118,11 @@ def test_claims_rows_cover_each_experiment_with_numbers(built):
     # the checklist holds every claims table of the run (E10/E11 analyses add theirs)
     every_row = read_claims(sorted((built / "results" / "claims").rglob("*.parquet")))
     assert len(every_row) > len(claims)
-    assert len(re.findall(r'class="data row\d+ col0"', page)) == len(every_row) and "FAIL" in page
+    assert len(re.findall(r'<tr class="claim"', page)) == len(every_row) and "FAIL" in page
+    # the scorecard's rows as Parquet, and the paper's figures section beside it
+    assert len(pd.read_parquet(built / "results" / "report" / "claims_checklist.parquet")) == len(every_row)
+    figures = (built / "results" / "report" / "paper_figures.html").read_text()
+    assert all(f"<h3>Fig. {n}:" in figures for n in range(1, 20))
 
 
 def chromium() -> str | None:
@@ -188,7 +192,13 @@ def test_report_renders_in_chromium(built, tmp_path):
     assert visited, "the report's app did not load"
     views = dict(v.split("\n", 1) for v in html.unescape(visited.group(1)).split("@@VIEW ")[1:])
     categories = {key.split(" / ")[0] for key in views}
-    assert {"E1 linear target", "E5 ReLU networks", "Summary", "Claims checklist"} <= categories
+    assert {
+        "E1 linear target",
+        "E5 ReLU networks",
+        "Summary",
+        "Claims checklist",
+        "The paper's figures",
+    } <= categories
     norm = views["E1 linear target / Irrelevant norm over training"]
     assert "lin" in norm and "linear" in norm
     w1 = next(text for key, text in views.items() if key.startswith("E5 ReLU networks / W1 and Gram(W1)"))

@@ -134,7 +134,7 @@ def test_every_row_names_location_and_scope_and_a_fail_says_why():
         "T/2 -> T: SGD-32 2.320 -> 3.500, SGD-512 3.250 -> 3.250"
         in ordering.why
     )
-    assert loss.passed is False and "noise floor" in loss.why and "0.8-1.2" in loss.why
+    assert loss.passed is False and "stays above GD's" in loss.why and "0.8-1.2" in loss.why
     assert "within 2%: SGD-512, SGD-32" in loss.why
     assert all(c.why == "" for c in claims if c.passed)
 

@@ -90,7 +90,7 @@ def test_default_config_makes_every_familys_figures_and_claims_in_checklist_orde
         *ANALYSES_CLAIMS,
     ]
     report = set(targets.report)
-    assert len(report) == len(targets.report) == 33
+    assert len(report) == len(targets.report) == 34
     e7 = "results/figures/e7/dataset=mnist5k/model=mnist5k_mlp"
     assert {
         f"{e7}/focus_maps.png",
@@ -103,7 +103,7 @@ def test_default_config_makes_every_familys_figures_and_claims_in_checklist_orde
     assert [p for p in report if p.startswith("results/toy/landscape/")] == [
         "results/toy/landscape/dataset=toy_landscape.png"
     ]
-    # quantiles of every (dataset, model) trained, the summary and the checklist last
+    # quantiles of every (dataset, model) trained, the summary, the paper's figures and the checklist last
     quantiles = [p for p in report if p.endswith("trajectory_quantiles.parquet")]
     assert len(quantiles) == len({(r["dataset"], r["model"]) for r in runs}) == 7
     assert targets.report[-1] == "results/report/claims_checklist.html"

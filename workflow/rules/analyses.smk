@@ -89,6 +89,7 @@ rule theorem1:
     output:
         table=analyses.THEOREM1_TABLE,
         fits=analyses.THEOREM1_FITS,
+        first_layer=analyses.THEOREM1_FIRST_LAYER,
         html=report(
             analyses.THEOREM1_HTML,
             caption="../../report/e10_theorem1_table.rst",
@@ -118,4 +119,4 @@ rule theorem1:
         "python -m sgd_support.cli.theorem1 --weights {input.weights} --data {input.data}"
         " --settings '{params.settings}' --table {output.table} --fits {output.fits}"
         " --html {output.html} --figure {output.figure} --claims {output.claims}"
-        " --summary {output.summary} > {log} 2>&1"
+        " --summary {output.summary} --first-layer {output.first_layer} > {log} 2>&1"

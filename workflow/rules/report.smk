@@ -1,5 +1,5 @@
 # The claims checklist: every claims table of the config (sgd_support.experiments.families)
-# as one HTML table in the report.
+# as one scorecard page in the report; and the registry of the paper's figures.
 
 
 rule claims_checklist:
@@ -13,6 +13,7 @@ rule claims_checklist:
             category="Claims checklist",
         ),
         numbers=sweep.CHECKLIST_CAPTION,
+        table=sweep.CHECKLIST_TABLE,
     log:
         "logs/report/claims_checklist.log",
     benchmark:
@@ -23,4 +24,28 @@ rule claims_checklist:
         code=CODE,
     shell:
         "python -m sgd_support.cli.claims_checklist --html {output.html}"
-        " --caption {output.numbers} {input} > {log} 2>&1"
+        " --caption {output.numbers} --parquet {output.table} {input} > {log} 2>&1"
+
+
+rule paper_figures:
+    """The paper's Figs. 1-19: setting, this pipeline's counterpart, config at scale, verdict."""
+    output:
+        html=report(
+            sweep.PAPER_FIGURES,
+            caption="../../report/paper_figures.rst",
+            category="The paper's figures",
+        ),
+        numbers=sweep.PAPER_FIGURES_CAPTION,
+    log:
+        "logs/report/paper_figures.log",
+    benchmark:
+        "results/benchmarks/report/paper_figures.tsv"
+    conda:
+        "../../envs/sgd-support.yaml"
+    params:
+        code=CODE,
+        # which counterpart files this run makes: the run's report targets
+        targets=TARGETS.report,
+    shell:
+        "python -m sgd_support.cli.paper_figures --html {output.html}"
+        " --caption {output.numbers} {params.targets} > {log} 2>&1"

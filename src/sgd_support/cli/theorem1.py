@@ -2,7 +2,7 @@
 
 Usage: ``python -m sgd_support.cli.theorem1 --weights W.parquet... --data dataset=NAME.npz...
 --settings JSON --table T.parquet --fits F.parquet --html T.html --figure F.png
---claims C.parquet --summary S.rst``
+--claims C.parquet --summary S.rst [--first-layer FL.parquet]``
 
 ``--weights``: the weights.parquet of the GD runs whose snapshots are the given weights
 (one per data set and linear model); ``--settings``: the config's ``theorem1`` as JSON.
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--settings", required=True, help="the config's theorem1 block, as JSON")
     for name in ("table", "fits", "html", "figure", "claims", "summary"):
         parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--first-layer", help="output: the cells of the W~-frozen test (Parquet)")
     args = parser.parse_args(argv)
     setup_logging()
     write_theorem1(
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         args.table,
         args.fits,
         ReportPaths(args.html, args.figure, args.claims, args.summary),
+        args.first_layer,
     )
 
 

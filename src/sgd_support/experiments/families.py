@@ -16,6 +16,7 @@ from sgd_support.experiments.toy import targets as toy
 from sgd_support.sweep.targets import (
     CHECKLIST,
     FINAL_SUMMARY,
+    PAPER_FIGURES,
     QUANTILES,
     Run,
     Targets,
@@ -31,9 +32,10 @@ FAMILIES = (images, head, synthetic, toy, analyses)
 
 def all_targets(config: dict, runs: list[Run]) -> Targets:
     """Every family's targets, in FAMILIES order, then the sweep's summary: the final
-    state of every (dataset, model), its trajectory quantiles and the claims checklist."""
+    state of every (dataset, model), its trajectory quantiles, the paper's figures and the
+    claims checklist."""
     combined = Targets()
     for family in FAMILIES:
         combined += family.targets(config, runs)
     quantiles = aggregate_files(pairs(config, runs), QUANTILES)
-    return combined + Targets(report=[FINAL_SUMMARY, *quantiles, CHECKLIST])
+    return combined + Targets(report=[FINAL_SUMMARY, *quantiles, PAPER_FIGURES, CHECKLIST])

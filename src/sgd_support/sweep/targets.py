@@ -21,14 +21,17 @@ from sgd_support.reporting.run_paths import DATASET_FILE, run_file
 
 Run = dict[str, str]
 
-# The sweep-wide outputs (rules aggregate_runs, final_summary, claims_checklist): each
-# path typed here once, the rules' outputs and the targets read it.
+# The sweep-wide outputs (rules aggregate_runs, final_summary, claims_checklist,
+# paper_figures): each path typed here once, the rules' outputs and the targets read it.
 QUANTILES = "results/aggregate/dataset={dataset}/model={model}/trajectory_quantiles.parquet"
 FINAL_RUNS = "results/aggregate/dataset={dataset}/model={model}/final_runs.parquet"
 FINAL_SUMMARY_TABLE = "results/aggregate/final_summary.parquet"
+PAPER_FIGURES = "results/report/paper_figures.html"  # the registry of the paper's figures
+PAPER_FIGURES_CAPTION = "results/report/paper_figures.rst"
 FINAL_SUMMARY = "results/aggregate/final_summary.html"
 CHECKLIST = "results/report/claims_checklist.html"
 CHECKLIST_CAPTION = "results/report/claims_checklist.rst"
+CHECKLIST_TABLE = "results/report/claims_checklist.parquet"
 
 
 @dataclass

@@ -67,7 +67,7 @@ from sgd_support.experiments.analyses.slope_fits import (
     points_of,
     seed_units,
 )
-from sgd_support.reporting.claims import Claim
+from sgd_support.reporting.claims import Claim, combined
 from sgd_support.reporting.run_paths import coordinates
 
 LOSS_TOLERANCE = 0.10  # phase 2: the loss improves by less than 10% per decade of steps
@@ -338,13 +338,14 @@ def _claims_for(slopes: pd.DataFrame, rates: pd.DataFrame, grows: tuple, linear:
             Claim("E10", *grows, why, None, **where, why=why),
             Claim("E10", *linear, why, None, **where, why=why),
         ]
-    parts, linear_ok, below = [], [], []
+    raw_parts, excess_parts, grows_ok, linear_ok, flat, off = [], [], [], [], [], []
     for row in usable.itertuples():
+        name = f"{row.dataset}/{row.model}/{row.optimizer}"
         text = (
-            f"{row.dataset}/{row.model}/{row.optimizer}: slope {row.slope:.2f} [{row.ci_low:.2f}, "
-            f"{row.ci_high:.2f}] over {row.n_fitted} runs at {row.n_lr_over_b} lr/b values from "
-            f"{row.n_seeds} seed pairs (median fit R^2 {row.median_r2:.2f}; {row.n_diverged} diverged, "
-            f"{row.n_no_rate} without a positive rate skipped); "
+            f"{name}: slope {row.slope:.2f} [{row.ci_low:.2f}, {row.ci_high:.2f}] over {row.n_fitted} runs "
+            f"at {row.n_lr_over_b} lr/b values from {row.n_seeds} seed pairs (median fit R^2 "
+            f"{row.median_r2:.2f}; "
+            f"{row.n_diverged} diverged, {row.n_no_rate} without a positive rate skipped); "
         )
         if np.isfinite(row.alpha):
             text += (
@@ -353,44 +354,72 @@ def _claims_for(slopes: pd.DataFrame, rates: pd.DataFrame, grows: tuple, linear:
             )
         else:
             text += "per-step exponents of lr and b not fitted (needs >= 2 lrs and >= 2 batch sizes)"
+        raw_parts.append(text)
+        grows_ok.append(interval_side(row.ci_low, row.ci_high, 0.0))
+        if grows_ok[-1] is not True:
+            flat.append(
+                f"{row.dataset}/{row.model}: " + interval_reason(row.ci_low, row.ci_high, 0.0, row.n_seeds)
+            )
         if row.excess_n_lr_over_b >= 2 and np.isfinite(row.excess_slope):
-            text += (
-                f"; excess over GD: slope {row.excess_slope:.2f} [{row.excess_ci_low:.2f}, "
-                f"{row.excess_ci_high:.2f}] over {row.excess_n} runs"
+            excess_parts.append(
+                f"{name}: excess over GD (SGD's rate minus GD's over the same window) per lr against lr/b: "
+                f"slope {row.excess_slope:.2f} [{row.excess_ci_low:.2f}, {row.excess_ci_high:.2f}] over "
+                f"{row.excess_n} runs"
             )
             slope, low, high = row.excess_slope, row.excess_ci_low, row.excess_ci_high
         else:
-            text += "; no GD runs to subtract (raw slope decides)"
+            excess_parts.append(
+                f"{name}: no GD runs to subtract, the raw slope of the rate row decides: {row.slope:.2f} "
+                f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
+            )
             slope, low, high = row.slope, row.ci_low, row.ci_high
-        linear_ok.append(bool(low <= 1 <= high))
-        if not linear_ok[-1]:
-            below.append(f"{row.dataset}/{row.model} slope {slope:.2f} [{low:.2f}, {high:.2f}]")
-        parts.append(text)
-    measured = "; ".join(parts) + _gd_note(rates)
-    grew = bool((usable["ci_low"] > 0).all())
-    flat = [
-        f"{r.dataset}/{r.model} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-        for r in usable.itertuples()
-        if r.ci_low <= 0
-    ]
+        linear_ok.append(interval_side(low, high, 1.0, contains=True))
+        if linear_ok[-1] is not True:
+            off.append(
+                f"{row.dataset}/{row.model} slope {slope:.2f}: "
+                + interval_reason(low, high, 1.0, row.n_seeds)
+            )
+    gd_note = _gd_note(rates)
+    grew, linear_passed = combined(grows_ok), combined(linear_ok)
     return [
         Claim(
             "E10",
             *grows,
-            measured,
+            "; ".join(raw_parts) + gd_note,
             grew,
             **where,
-            why="" if grew else "slope interval reaches 0: " + "; ".join(flat),
+            why="" if grew else "; ".join(flat),
         ),
         Claim(
             "E10",
             *linear,
-            measured,
-            all(linear_ok),
+            "; ".join(excess_parts),
+            linear_passed,
             **where,
-            why="" if all(linear_ok) else f"{'; '.join(below)}: {DRIFT_NOTE}",
+            why=""
+            if linear_passed
+            else "; ".join(off) + ("" if linear_passed is None else f": {DRIFT_NOTE}"),
         ),
     ]
+
+
+def interval_side(low: float, high: float, value: float, contains: bool = False) -> bool | None:
+    """Whether the interval [low, high] lies above ``value`` (``contains``: holds it);
+    None when there is no interval (NaN ends)."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    return bool(low <= value <= high) if contains else bool(low > value)
+
+
+def interval_reason(low: float, high: float, value: float, n_seeds: int) -> str:
+    """Where an interval lies against ``value``, in words that hold in every case."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"no interval: {n_seeds} seed pair(s), the seed bootstrap needs >= 2"
+    if high < value:
+        return f"interval [{low:.2f}, {high:.2f}] lies below {value:g}"
+    if low > value:
+        return f"interval [{low:.2f}, {high:.2f}] lies above {value:g}"
+    return f"interval [{low:.2f}, {high:.2f}] contains {value:g}"
 
 
 def _gd_note(rates: pd.DataFrame) -> str:

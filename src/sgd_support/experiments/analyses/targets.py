@@ -26,6 +26,7 @@ E10_SUMMARY = "results/analyses/e10_summary.rst"
 
 THEOREM1_TABLE = "results/analyses/e10_theorem1_cells.parquet"
 THEOREM1_FITS = "results/analyses/e10_theorem1_fits.parquet"
+THEOREM1_FIRST_LAYER = "results/analyses/e10_theorem1_first_layer.parquet"
 THEOREM1_HTML = "results/analyses/e10_theorem1.html"
 THEOREM1_FIGURE = "results/analyses/e10_theorem1.png"
 THEOREM1_CLAIMS = "results/claims/e10_theorem1_per_step.parquet"

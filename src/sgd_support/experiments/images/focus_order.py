@@ -76,8 +76,10 @@ def describe(bands: pd.DataFrame, rho: float, p: float, data_size: int) -> str:
 def explain(bands: pd.DataFrame, rho: float, p: float, data_size: int) -> str:
     """Why a focus row did not pass, from its numbers (one sentence, pointing at the figure)."""
     name = {b: "GD" if b == data_size else f"b={b}" for b in bands["batch"]}
-    if len(bands) < 2 or np.isnan(p):
+    if len(bands) < 2:
         return "fewer than two batch sizes with completed runs: nothing to order"
+    if np.isnan(p):
+        return f"{int(bands['runs'].sum())} completed runs: the rank test needs at least 3"
     med = bands.set_index("batch")["median"]
     breaks = [(a, b) for a, b in zip(med.index[:-1], med.index[1:]) if not med[b] > med[a]]
     if breaks:
@@ -86,7 +88,19 @@ def explain(bands: pd.DataFrame, rho: float, p: float, data_size: int) -> str:
             f"the median share of {name[b]} ({med[b]:.4f}) is not above {name[a]}'s ({med[a]:.4f}): "
             "the order breaks there (focus_shares.png)"
         )
+    ordered_bands = bands.sort_values("batch")
+    overlaps = [
+        f"{name[a.batch]} and {name[b.batch]}"
+        for a, b in zip(ordered_bands.itertuples(), ordered_bands.iloc[1:].itertuples())
+        if a.q90 >= b.q10
+    ]
+    spread = (
+        f"the 10-90% bands of {', '.join(overlaps)} overlap"
+        if overlaps
+        else f"no two neighbouring bands overlap, but {int(bands['runs'].sum())} runs are too few for the "
+        "test"
+    )
     return (
-        f"the medians increase but the seeds overlap: rho {rho:.3f}, one-sided p {p:.2g} >= {ALPHA} "
-        "(focus_shares.png)"
+        f"the medians increase but the rank test does not reject 'no increase': rho {rho:.3f}, one-sided p "
+        f"{p:.2g} >= {ALPHA}; {spread} (focus_shares.png)"
     )

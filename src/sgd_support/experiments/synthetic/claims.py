@@ -49,6 +49,17 @@ WD_MAX_RATIO = 0.01
 # lr 0.1 with small batches jumps between steps (single-sample updates), and a
 # median over the late steps measures the level it fluctuates at, not one draw.
 LOSS_MAX_EXCESS = 0.02
+# What GD+wd's trend over the last half says (true by the update w -= lr (g + lambda w)):
+# still falling, it has not reached its end point; stationary, the data gradient g on
+# W1[:, r:] balances the decay term there; rising, g pulls W1[:, r:] outwards harder than
+# the decay term pulls it in.
+WD_TREND = {
+    "still falling": ": it has not converged in this many steps",
+    "stationary": (
+        ": a fixed point where the data gradient on W1[:, r:] balances the decay term lambda*W1[:, r:]"
+    ),
+    "rising": ": the data gradient on W1[:, r:] outweighs the decay term lambda*W1[:, r:]",
+}
 
 # Where the paper shows each target's runs (E1-E3 of docs/experiments.md; staircase is not in the
 # paper's text, only in the authors' notebooks).
@@ -252,11 +263,7 @@ def _weight_decay(experiment: str, where: str, ok: pd.DataFrame, zero: float) ->
                 f"{run['final_irrelevant_norm']:.3g}), at full-data loss {run['final_full_loss']:.4g} = "
                 f"{run['final_full_loss'] / zero:.2f} of mean(y^2)"
                 + (f" (GD: {gd.median():.4g})" if len(gd) else "")
-                + (
-                    ": it has not converged in this many steps"
-                    if trend == "still falling"
-                    else ": weight decay is held off by the data gradient of a residual that stays large"
-                )
+                + WD_TREND[trend]
             )
     why = "; ".join(kept) + " (see the irrelevant-norm figure)" if kept else ""
     return Claim(
@@ -317,8 +324,8 @@ def _loss_gap(lr: str, label: str, group: pd.DataFrame, reference: float) -> str
     )
     if low > reference:
         return (
-            f"lr {lr}: {label}'s full-data loss sits at a noise floor above GD's {reference:.4g}: {spread}, "
-            f"above GD throughout (loss panel of the irrelevant-norm figure)"
+            f"lr {lr}: {label}'s full-data loss stays above GD's {reference:.4g}: {spread}, above GD "
+            "throughout (loss panel of the irrelevant-norm figure)"
         )
     if high < reference:
         return f"lr {lr}: {label} fits better than GD ({reference:.4g}): {spread}, below GD throughout"
