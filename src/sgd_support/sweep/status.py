@@ -14,7 +14,9 @@ from sgd_support.storage import SchemaVersionError, read_metadata
 from sgd_support.sweep.workflow_config import load_config
 
 RUN_DIR = f"runs/{RUN_PARTS}"  # under the results folder, as the workflow writes them
-CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"
+CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"  # a run's own (a group member's final state too)
+# a group's ensembles' (training.group: cell; config.train_groups names the group)
+GROUP_CHECKPOINTS = "checkpoints/groups/dataset={dataset}/model={model}/batch={batch}.e*.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale")
 # done: both files, status completed; diverged: both files, status diverged (a
 # result, not a failure); checkpoint: not finished, a killed job's checkpoint
@@ -31,7 +33,9 @@ def run_state(results: str | os.PathLike, run: dict[str, str]) -> str:
         except SchemaVersionError:
             return "stale"
         return "diverged" if status == "diverged" else "done"
-    return "checkpoint" if (Path(results) / CHECKPOINT.format(**run)).exists() else "missing"
+    if (Path(results) / CHECKPOINT.format(**run)).exists():
+        return "checkpoint"
+    return "checkpoint" if any(Path(results).glob(GROUP_CHECKPOINTS.format(**run))) else "missing"
 
 
 def sweep_status(results: str | os.PathLike, runs: list[dict[str, str]]) -> dict[tuple, Counter]:
