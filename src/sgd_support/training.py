@@ -241,7 +241,7 @@ def train_members(
     progress, t0 = Progress(max(s.steps for s in specs), step), time.monotonic()
     last_save = t0
 
-    def save(path, members: list[int], weights: list[list[np.ndarray]]) -> None:
+    def save_state(path, members: list[int], weights: list[list[np.ndarray]]) -> None:
         """Write ``members``' state at the current step to ``path`` (atomically)."""
         for m in members:
             state["engine"][m] = state["engine"][m] or described
@@ -282,7 +282,7 @@ def train_members(
                 finished_at[m] = elapsed + time.monotonic() - t0
                 engine.freeze(m)
                 if finished[m]:
-                    save(finished[m], [m], weights)
+                    save_state(finished[m], [m], weights)
 
     if step == 0:
         record(0)
@@ -300,7 +300,7 @@ def train_members(
         record(target)
         due = time.monotonic() - last_save > checkpoint_every_s
         if checkpoint and due and None in finished_at:  # a run that diverged or ended saves nothing
-            save(checkpoint, list(range(k)), engine.weights())
+            save_state(checkpoint, list(range(k)), engine.weights())
             last_save = time.monotonic()
     wall = elapsed + time.monotonic() - t0
     return [
