@@ -30,12 +30,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sgd_support.batches import BatchStream  # noqa: E402
+from sgd_support.batches import BatchStream, take_all  # noqa: E402
 from sgd_support.data.store import Dataset  # noqa: E402
 from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
 from sgd_support.engines.ensemble import EnsembleEngine  # noqa: E402
 from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
-from sgd_support.group import _take  # noqa: E402
 from sgd_support.models import init_weights, layer_shapes  # noqa: E402
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups  # noqa: E402
 
@@ -80,7 +79,7 @@ def ensemble_rate(data, k: int, batch, device: str, budget: float, activation="i
     if batch is None:
         return rate(engine.step_full, device, budget) / k
     streams = [BatchStream(data.n, batch, s) for s in range(k)]
-    return rate(lambda n: engine.step_batches(*_take(streams, n)), device, budget) / k
+    return rate(lambda n: engine.step_batches(*take_all(streams, n)), device, budget) / k
 
 
 def numba_rate(data, batch, budget: float, activation="identity") -> float:

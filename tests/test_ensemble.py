@@ -112,7 +112,7 @@ def test_groups_split_by_batch_size_and_keep_the_input_order(data):
 
 
 def test_a_resumed_ensemble_ends_where_an_uninterrupted_one_does(data, tmp_path, monkeypatch):
-    import sgd_support.group as group
+    from sgd_support import checkpoint_file
 
     specs = [spec(steps=300, order_seed=s) for s in range(3)]
     inits = [init_weights(SHAPES, s) for s in range(3)]
@@ -122,16 +122,16 @@ def test_a_resumed_ensemble_ends_where_an_uninterrupted_one_does(data, tmp_path,
     class Killed(Exception):
         pass
 
-    saved = group._save
+    write = checkpoint_file.write
 
-    def save_then_die(*args, **kw):
-        saved(*args, **kw)
+    def write_then_die(*args, **kw):
+        write(*args, **kw)
         raise Killed
 
-    monkeypatch.setattr(group, "_save", save_then_die)
+    monkeypatch.setattr(checkpoint_file, "write", write_then_die)
     with pytest.raises(Killed):
         train_ensemble(data, inits, specs, checkpoint=ckpt, checkpoint_every_s=0.0)
-    monkeypatch.setattr(group, "_save", saved)
+    monkeypatch.setattr(checkpoint_file, "write", write)
     resumed = train_ensemble(data, inits, specs, checkpoint=ckpt, checkpoint_every_s=1e9)
     for a, b in zip(whole, resumed):
         columns = [[list(r.values()) for r in result.rows] for result in (a, b)]
@@ -184,10 +184,9 @@ def test_chaotic_regimes_agree_in_distribution(n, batch, weight_decay, steps):
 def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
     # Graph capture needs CUDA; made to fail here as on an unsupported GPU: the ensemble
     # goes on with eager updates, the same numbers, and says so.
-    from sgd_support.batches import BatchStream
+    from sgd_support.batches import BatchStream, take_all
     from sgd_support.engines import cuda_graphs
     from sgd_support.engines.ensemble import EnsembleEngine
-    from sgd_support.group import _take
 
     def unsupported(*args, **kwargs):
         raise RuntimeError("operation not permitted when stream is capturing")
@@ -197,9 +196,8 @@ def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
     hyper = dict(activation="identity", loss="mse", lr=[0.1] * 3, weight_decay=[0.0] * 3, clip=[1.0] * 3)
     failing, eager = (EnsembleEngine(data, inits, device="cpu", **hyper) for _ in range(2))
     failing.graphed = True  # as on CUDA
-    losses = [
-        e.step_batches(*_take([BatchStream(data.n, 32, s) for s in range(3)], 50)) for e in (failing, eager)
-    ]
+    streams = [[BatchStream(data.n, 32, s) for s in range(3)] for _ in range(2)]
+    losses = [e.step_batches(*take_all(s, 50)) for e, s in zip((failing, eager), streams)]
     np.testing.assert_array_equal(*losses)
     assert all(
         np.array_equal(a, b) for wa, wb in zip(failing.weights(), eager.weights()) for a, b in zip(wa, wb)

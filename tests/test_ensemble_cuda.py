@@ -10,10 +10,10 @@ torch = pytest.importorskip("torch")
 
 from specs import make_spec  # noqa: E402
 
-from sgd_support.batches import BatchStream  # noqa: E402
+from sgd_support.batches import BatchStream, take_all  # noqa: E402
 from sgd_support.data.store import Dataset  # noqa: E402
 from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.group import _take, train_ensemble  # noqa: E402
+from sgd_support.group import train_ensemble  # noqa: E402
 from sgd_support.models import init_weights, layer_shapes  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
@@ -73,7 +73,7 @@ def _trajectory(data, inits, batch, cuda_graphs, loss="mse"):
     streams = [BatchStream(data.n, batch or data.n, s) for s in range(k)]
     out = []
     for _ in range(10):
-        losses = engine.step_full(100) if batch is None else engine.step_batches(*_take(streams, 100))
+        losses = engine.step_full(100) if batch is None else engine.step_batches(*take_all(streams, 100))
         out.extend(losses.tolist())
         out.extend(float(np.linalg.norm(w[0])) for w in engine.weights())
     assert engine.graphed == cuda_graphs

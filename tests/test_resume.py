@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from specs import make_spec
 
-from sgd_support import training
+from sgd_support import checkpoint_file, training
 from sgd_support.data.store import Dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
 from sgd_support.models import init_weights, layer_shapes
@@ -47,14 +47,14 @@ def _assert_same(a, b):
 
 def _preempt_after(monkeypatch, step: int) -> None:
     """Make train() die right after writing the first checkpoint at or past ``step``."""
-    save = training._save_checkpoint
+    write = checkpoint_file.write
 
-    def save_then_die(path, key, engine, stream, rows, snapshots, at, elapsed):
-        save(path, key, engine, stream, rows, snapshots, at, elapsed)
-        if at >= step:
-            raise Preempted(at)
+    def write_then_die(path, meta, arrays):
+        write(path, meta, arrays)
+        if meta["step"] >= step:
+            raise Preempted(meta["step"])
 
-    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
+    monkeypatch.setattr(checkpoint_file, "write", write_then_die)
 
 
 @pytest.mark.parametrize("batch", [None, 7], ids=["gd", "sgd-b7"])
@@ -98,6 +98,6 @@ def test_diverged_run_writes_no_checkpoint(tmp_path):
     # checkpoints written before the divergence may exist; none holds the diverged state
     if ckpt.exists():
         assert (
-            training._load_checkpoint(ckpt, training._run_key(spec, data, init))["step"]
+            training._load_checkpoint(ckpt, training._run_keys([spec], data, [init]))["step"]
             < result.diverged_step
         )

@@ -69,3 +69,14 @@ class BatchStream:
     def restore(self, state: dict) -> None:
         """Continue from a :meth:`state` (the permutation of an epoch is drawn from it)."""
         self.epoch, self.position = state["epoch"], state["position"]
+
+
+def take_all(streams: list[BatchStream], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The next ``k`` batches of every stream, for K runs stepping in lockstep: indices
+    (K, total) and the offsets they share (streams of one batch size over one data
+    set end their epochs' partial batches together, so their offsets are equal)."""
+    if len(streams) == 1:
+        indices, offsets = streams[0].take(k)
+        return indices[None], offsets  # a view: one run's indices are not copied
+    taken = [stream.take(k) for stream in streams]
+    return np.stack([indices for indices, _ in taken]), taken[0][1]

@@ -48,7 +48,6 @@ TRAINING_CODE = (
     "storage.py",
     "training.py",
     "group.py",
-    "cli/train_group.py",
     "checkpoint_file.py",
 )
 

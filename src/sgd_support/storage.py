@@ -5,7 +5,8 @@ Each run writes two files under a Hive-style folder
 so that ``pyarrow.dataset``, pandas and DuckDB read the whole sweep as one table
 whose partition columns are the run's coordinates. The files hold no copy of those
 columns; their key-value metadata (key ``sgd_support``) holds the schema version,
-the resolved run config, status and provenance.
+the resolved run config, status and provenance. ``write_run`` writes both files of
+a trained run (per-run jobs, ``cli.train``; groups, ``group.run_group``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 
 from sgd_support.atomic import atomic_path
 from sgd_support.errors import DamagedFileError, UserError, reading
+from sgd_support.provenance import provenance
 
 SCHEMA_VERSION = 1
 META_KEY = b"sgd_support"
@@ -79,6 +81,28 @@ def write_weights(path: str | os.PathLike, snapshots: list[tuple[int, list[np.nd
         }
     )
     _write(table, path, meta)
+
+
+def write_run(result, run: dict, trajectory: str | os.PathLike, weights: str | os.PathLike, **extra) -> None:
+    """Write one run's trajectory and weights (a ``training.RunResult``) with its
+    metadata: the run's spec and resolved config (``run``: ``{"spec": ..., "config":
+    ...}``), status, timing, engine, provenance; ``extra`` adds keys, e.g. the group a
+    run was trained in."""
+    meta = {
+        "config": run.get("config", {}),
+        "spec": run["spec"],
+        "status": result.status,
+        "diverged_step": result.diverged_step,
+        "wall_time_s": result.wall_time_s,
+        "steps_done": result.steps_done,
+        "steps_per_s": result.steps_per_s,
+        **result.engine,
+        "provenance": provenance(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        **extra,
+    }
+    write_trajectory(trajectory, result.rows, result.status, meta)
+    write_weights(weights, result.snapshots, meta)
 
 
 def read_schema(path: str | os.PathLike) -> pa.Schema:

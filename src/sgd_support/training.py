@@ -1,9 +1,22 @@
-"""The training driver: one run, engine-independent.
+"""The training driver: one loop for one run and for K runs in lockstep.
 
-It walks the record grid in chunks, asks the engine for the updates in between,
-records metrics and weight snapshots, stops a diverging run, logs progress and
-writes/reads checkpoints. Engines only do arithmetic; everything a run's output
+``train_members`` walks the record grid in chunks, asks the engine for the updates
+in between, records metrics and weight snapshots, stops a diverging run, logs
+progress and writes/reads checkpoints, for K members at once (a group's ensemble;
+one run is K = 1, ``train``). Engines only do arithmetic; everything a run's output
 depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
+
+An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``
+and ``step_batches(indices, offsets)`` return a float, ``evaluate()`` a dict,
+``weights()``/``set_weights`` one run's layers) or a member engine for K runs (as
+``engines.ensemble.EnsembleEngine``: the same methods over K members, losses (K,),
+a list of K dicts and K lists of layers, indices (K, total) with shared offsets,
+plus ``freeze(m)``, after which member m's weights never change).
+
+A checkpoint (``checkpoint_file``) holds K members' state at one step; a single
+run's is the same file with K = 1. A member's final state can be saved the moment
+it finishes (``finished``), as a checkpoint of that member alone at its last step:
+a group killed later reloads it instead of training the member again.
 """
 
 from __future__ import annotations
@@ -18,7 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sgd_support import checkpoint_file
-from sgd_support.batches import BatchStream
+from sgd_support.batches import BatchStream, take_all
 from sgd_support.data.store import Dataset
 from sgd_support.grid import record_steps, snapshot_steps
 from sgd_support.provenance import code_hash
@@ -96,6 +109,9 @@ class Progress:
 # Steps per engine call at most: bounds the batch-index arrays a call is handed
 # (2,000 x 512 int64 = 8 MB) while keeping Python's per-call cost negligible.
 MAX_CHUNK = 2000
+# Batch-index elements (K x b x steps) handed to the engine per call at most: 16 MB of
+# int64 whatever K and b (a step's indices alone may exceed it at K = 1,000, b = 512).
+MAX_INDEX_ELEMENTS = 1 << 21
 
 
 def train(
@@ -105,14 +121,17 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every_s: float = 300.0,
     max_chunk: int = MAX_CHUNK,
+    keep_finished: bool = False,
 ) -> RunResult:
-    """Train from ``init`` under ``spec``; return the recorded trajectory.
+    """Train one run from ``init`` under ``spec`` on ``spec.engine``; return the
+    recorded trajectory (``train_members`` with K = 1).
 
     With ``checkpoint`` set, state is saved there every ``checkpoint_every_s``
     seconds and a run finding a checkpoint of the same spec, code, data and init
     resumes from it; the result is then the same as an uninterrupted run's
-    (chunking does not change the arithmetic). The caller deletes the checkpoint
-    after writing the result.
+    (chunking does not change the arithmetic). ``keep_finished`` also saves the final
+    state there (a group's member: kept until the group's files are written). The
+    caller deletes the checkpoint after writing the result.
     """
     from sgd_support.engines import make_engine
 
@@ -129,103 +148,232 @@ def train(
         device=spec.device,
         threads=spec.threads,
     )
-    stream = None
-    if spec.batch is not None:
-        stream = BatchStream(data.n, spec.batch, spec.order_seed, shuffle=spec.shuffle)
-    grid = record_steps(spec.steps, spec.dense_until, spec.per_decade, spec.every)
-    snaps = set(snapshot_steps(spec.steps, spec.snapshots).tolist())
-    key = _run_key(spec, data, init) if checkpoint else ""
-    state = _load_checkpoint(checkpoint, key)
+    finished = [checkpoint] if keep_finished else None
+    return train_members(engine, data, [init], [spec], checkpoint, checkpoint_every_s, max_chunk, finished)[0]
+
+
+class _OneRun:
+    """A single-run engine seen as a member engine of K = 1."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def step_full(self, n: int) -> np.ndarray:
+        return np.array([self.engine.step_full(n)])
+
+    def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        return np.array([self.engine.step_batches(indices[0], offsets)])
+
+    def evaluate(self) -> list[dict[str, float]]:
+        return [self.engine.evaluate()]
+
+    def weights(self) -> list[list[np.ndarray]]:
+        return [self.engine.weights()]
+
+    def set_weights(self, weights: list[list[np.ndarray]]) -> None:
+        self.engine.set_weights(weights[0])
+
+    def freeze(self, member: int) -> None:
+        pass  # the loop ends with its only member
+
+    def describe(self) -> dict:
+        return self.engine.describe()
+
+
+def train_members(
+    engine,
+    data: Dataset,
+    inits: list[list[np.ndarray]],
+    specs: list[RunSpec],
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every_s: float = 300.0,
+    max_chunk: int = MAX_CHUNK,
+    finished: list | None = None,
+) -> list[RunResult]:
+    """Train K runs (``inits[m]``, ``specs[m]``, one batch size) on ``engine``, built
+    from ``inits`` (a single-run engine for K = 1), in lockstep; one RunResult each.
+
+    Each member has its own batch order (``BatchStream`` from its seed), record grid
+    and snapshots; a member that diverges or reaches its last step is frozen and the
+    others go on. With ``checkpoint`` set, the K members' state is saved there every
+    ``checkpoint_every_s`` seconds while one still trains, and resumed only by the
+    same specs, code, data and inits. ``finished[m]`` (a path or None): where member
+    m's final state is saved the moment it finishes, and where a final state saved
+    by an earlier process is taken from instead of training the member again.
+    """
+    k = len(specs)
+    if len({s.batch for s in specs}) != 1:
+        raise ValueError("the members of one loop must share their batch size")
+    extra = {"ensemble_size": k}  # a member engine's files say how many trained together
+    if not hasattr(engine, "freeze"):
+        engine, extra = _OneRun(engine), {}
+    finished = finished or [None] * k
+    streams = None
+    if specs[0].batch is not None:
+        streams = [BatchStream(data.n, s.batch, s.order_seed, shuffle=s.shuffle) for s in specs]
+        max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (k * specs[0].batch)))
+    grids = [set(record_steps(s.steps, s.dense_until, s.per_decade, s.every).tolist()) for s in specs]
+    snaps = [set(snapshot_steps(s.steps, s.snapshots).tolist()) for s in specs]
+    keys = _run_keys(specs, data, inits) if checkpoint or any(finished) else [""] * k
+    state = _load_checkpoint(checkpoint, keys)
     if state is None:
-        rows, snapshots, step, elapsed, batch_loss = [], [], 0, 0.0, float("nan")
+        state = _fresh(k)
     else:
-        rows, snapshots, step, elapsed = state["rows"], state["snapshots"], state["step"], state["elapsed"]
-        batch_loss = rows[-1]["batch_loss"]
         engine.set_weights(state["weights"])
-        if stream is not None:
-            stream.restore(state["stream"])
-        log.info("resumed from checkpoint at step %d", step)
-    status, diverged_step = "completed", None
-    progress, t0, last_ckpt = Progress(spec.steps, step), time.monotonic(), time.monotonic()
+        for stream, saved in zip(streams or [], state["streams"]):
+            stream.restore(saved)
+        log.info("resumed %sfrom checkpoint at step %d", "ensemble " if k > 1 else "", state["step"])
+    for m in range(k):  # a member that an earlier process finished: taken as it saved it
+        if state["finished_at"][m] is None and finished[m] and finished[m] != checkpoint:
+            saved = _load_checkpoint(finished[m], [keys[m]])
+            if saved is not None and saved["finished_at"][0] is not None:
+                weights = engine.weights()
+                weights[m] = saved["weights"][0]
+                engine.set_weights(weights)
+                for field in MEMBER_FIELDS:
+                    state[field][m] = saved[field][0]
+    rows, snapshots, status, finished_at = (state[f] for f in ("rows", "snapshots", "status", "finished_at"))
+    for m in range(k):  # members finished before this process are frozen and not retrained
+        if finished_at[m] is None:
+            state["engine"][m] = None  # trained on in this process: by this engine
+        else:
+            engine.freeze(m)
+            name = f"run {m}" if k > 1 else "the run"
+            log.info("%s finished in an earlier job at step %d: not trained again", name, rows[m][-1]["step"])
+    step, elapsed = state["step"], state["elapsed"]
+    batch_loss = np.array([r[-1]["batch_loss"] if r else np.nan for r in rows])
+    described = {**engine.describe(), **extra}
+    progress, t0 = Progress(max(s.steps for s in specs), step), time.monotonic()
+    last_save = t0
 
-    def record(at: int, loss: float) -> bool:
-        weights = engine.weights()
-        metrics = engine.evaluate()
-        rows.append(
-            {
-                "step": at,
-                "batch_loss": loss,
-                **metrics,
-                **weight_metrics(weights, data.support),
-                **param_columns(weights, spec.param_columns),
-            }
-        )
-        if at in snaps:
-            snapshots.append((at, weights))
-        return is_diverged(metrics, weights, spec.divergence_bound)
+    def save_state(path, members: list[int], weights: list[list[np.ndarray]]) -> None:
+        """Write ``members``' state at the current step to ``path`` (atomically)."""
+        for m in members:
+            state["engine"][m] = state["engine"][m] or described
+            state["streams"][m] = streams[m].state() if streams else None
+        meta = {field: [state[field][m] for m in members] for field in MEMBER_FIELDS if field != "snapshots"}
+        meta["snapshots"] = [[s for s, _ in state["snapshots"][m]] for m in members]
+        meta.update(step=step, elapsed=elapsed + time.monotonic() - t0)
+        arrays = {f"w{i}": np.stack(layer) for i, layer in enumerate(zip(*(weights[m] for m in members)))}
+        for j, m in enumerate(members):
+            for n, (_, ws) in enumerate(state["snapshots"][m]):
+                arrays.update({f"s{j}_{n}_{i}": w for i, w in enumerate(ws)})
+        checkpoint_file.write(path, {"key": _members_key([keys[m] for m in members]), **meta}, arrays)
 
-    if step == 0 and record(0, batch_loss):
-        status, diverged_step = "diverged", 0
-    for target in grid[grid > step]:
-        if status == "diverged":
-            break
-        while step < target:
-            k = int(min(target - step, max_chunk))
-            if stream is None:
-                batch_loss = engine.step_full(k)
-            else:
-                batch_loss = engine.step_batches(*stream.take(k))
-            step += k
-            progress.update(step, batch_loss)
-        if record(int(target), batch_loss):
-            status, diverged_step = "diverged", int(target)
-            log.warning("run diverged at step %d (loss %s)", target, rows[-1]["full_loss"])
-        due = time.monotonic() - last_ckpt > checkpoint_every_s
-        if checkpoint and due and step < spec.steps and status != "diverged":  # a diverged run ends now
-            _save_checkpoint(
-                checkpoint, key, engine, stream, rows, snapshots, step, elapsed + time.monotonic() - t0
+    def record(at: int) -> None:
+        due = [m for m in range(k) if finished_at[m] is None and at in grids[m]]
+        if not due:
+            return
+        weights, metrics = engine.weights(), engine.evaluate()
+        for m in due:
+            spec = specs[m]
+            rows[m].append(
+                {
+                    "step": at,
+                    "batch_loss": float(batch_loss[m]),
+                    **metrics[m],
+                    **weight_metrics(weights[m], data.support),
+                    **param_columns(weights[m], spec.param_columns),
+                }
             )
-            last_ckpt = time.monotonic()
-    if status == "diverged" and snapshots[-1][0] != step:
-        snapshots.append((step, engine.weights()))  # the state the run stopped in
+            if at in snaps[m]:
+                snapshots[m].append((at, weights[m]))
+            if is_diverged(metrics[m], weights[m], spec.divergence_bound):
+                status[m], state["diverged_step"][m] = "diverged", at
+                log.warning("run %d diverged at step %d (loss %s)", m, at, rows[m][-1]["full_loss"])
+                if snapshots[m][-1][0] != at:
+                    snapshots[m].append((at, weights[m]))  # the state the run stopped in
+            if status[m] == "diverged" or at == spec.steps:
+                finished_at[m] = elapsed + time.monotonic() - t0
+                engine.freeze(m)
+                if finished[m]:
+                    save_state(finished[m], [m], weights)
+
+    if step == 0:
+        record(0)
+    for target in sorted(t for t in set().union(*grids) if t > step):
+        if all(f is not None for f in finished_at):
+            break  # every member diverged or done
+        while step < target:
+            n = int(min(target - step, max_chunk))
+            if streams is None:
+                batch_loss = engine.step_full(n)
+            else:
+                batch_loss = engine.step_batches(*take_all(streams, n))
+            step += n
+            progress.update(step, _median(batch_loss))
+        record(target)
+        due = time.monotonic() - last_save > checkpoint_every_s
+        if checkpoint and due and None in finished_at:  # a run that diverged or ended saves nothing
+            save_state(checkpoint, list(range(k)), engine.weights())
+            last_save = time.monotonic()
     wall = elapsed + time.monotonic() - t0
-    return RunResult(rows, snapshots, status, diverged_step, wall, step, engine.describe())
+    return [
+        RunResult(
+            rows[m],
+            snapshots[m],
+            status[m],
+            state["diverged_step"][m],
+            wall if finished_at[m] is None else finished_at[m],
+            int(rows[m][-1]["step"]),
+            state["engine"][m] or described,
+        )
+        for m in range(k)
+    ]
 
 
-def _run_key(spec: RunSpec, data: Dataset, init: list[np.ndarray]) -> str:
-    """What a checkpoint must match to be resumed: the spec, the package code and the
-    bytes of the data and of the init (a data set rebuilt under the same name, or
-    edited code, must not continue an old run)."""
-    digest = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode())
-    digest.update(code_hash().encode())
-    for array in (data.x, data.y, *init):
-        digest.update(np.ascontiguousarray(array).data)
-    return digest.hexdigest()
+# What a checkpoint holds per member: its recorded rows and snapshots, status, the
+# step it diverged at, the elapsed seconds when it finished (None: still training),
+# the engine that trained it (for members finished by an earlier process) and its
+# batch stream's position; besides the members' shared step, elapsed seconds and weights.
+MEMBER_FIELDS = ("rows", "snapshots", "status", "diverged_step", "finished_at", "engine", "streams")
 
 
-def _save_checkpoint(path, key, engine, stream, rows, snapshots, step, elapsed) -> None:
-    meta = {
-        "key": key,
-        "step": step,
-        "elapsed": elapsed,
-        "rows": rows,
-        "stream": stream.state() if stream is not None else None,
-        "snapshot_steps": [s for s, _ in snapshots],
-    }
-    arrays = {f"w{i}": w for i, w in enumerate(engine.weights())}
-    for j, (_, ws) in enumerate(snapshots):
-        arrays.update({f"s{j}_{i}": w for i, w in enumerate(ws)})
-    checkpoint_file.write(path, meta, arrays)
+def _median(losses: np.ndarray) -> float:
+    """The members' median loss for the progress log (NaN when none is finite)."""
+    return float(np.nanmedian(losses)) if np.isfinite(losses).any() else float("nan")
 
 
-def _load_checkpoint(path, key: str) -> dict | None:
-    loaded = checkpoint_file.read(path, key)
+def _fresh(k: int) -> dict:
+    state = {field: [None] * k for field in MEMBER_FIELDS}
+    state.update(rows=[[] for _ in range(k)], snapshots=[[] for _ in range(k)], status=["completed"] * k)
+    return {**state, "step": 0, "elapsed": 0.0}
+
+
+def _run_keys(specs: list[RunSpec], data: Dataset, inits: list[list[np.ndarray]]) -> list[str]:
+    """What a member's checkpoint must match to be resumed: the spec, the package code
+    and the bytes of the data and of the init (a data set rebuilt under the same name,
+    or edited code, must not continue an old run). The data is hashed once for all."""
+    data_digest = hashlib.sha256()
+    for array in (data.x, data.y):
+        data_digest.update(np.ascontiguousarray(array).data)
+    keys = []
+    for spec, init in zip(specs, inits):
+        digest = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode())
+        digest.update(code_hash().encode())
+        digest.update(data_digest.digest())
+        for array in init:
+            digest.update(np.ascontiguousarray(array).data)
+        keys.append(digest.hexdigest())
+    return keys
+
+
+def _members_key(keys: list[str]) -> str:
+    """A checkpoint's key: its members' keys, in order."""
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def _load_checkpoint(path, keys: list[str]) -> dict | None:
+    """The state saved at ``path`` for exactly the members of ``keys``; None when there
+    is none (or it was written for other members)."""
+    loaded = checkpoint_file.read(path, _members_key(keys))
     if loaded is None:
         return None
     meta, arrays = loaded
-    n_layers = sum(1 for k in arrays if k.startswith("w"))
-    meta["weights"] = [arrays[f"w{i}"] for i in range(n_layers)]
+    layers = [arrays[f"w{i}"] for i in range(sum(1 for name in arrays if name.startswith("w")))]
+    meta["weights"] = [[w[m] for w in layers] for m in range(len(keys))]
     meta["snapshots"] = [
-        (s, [arrays[f"s{j}_{i}"] for i in range(n_layers)]) for j, s in enumerate(meta["snapshot_steps"])
+        [(s, [arrays[f"s{m}_{j}_{i}"] for i in range(len(layers))]) for j, s in enumerate(steps)]
+        for m, steps in enumerate(meta["snapshots"])
     ]
     return meta

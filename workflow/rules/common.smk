@@ -52,6 +52,9 @@ TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUNS = expand_runs(config)
 # training.group: cell trains groups of runs in one job each (train_group.smk)
 GROUPED = config["training"]["group"] == "cell"
+# A run's checkpoint, outside the outputs so that a killed job's survives for the rerun:
+# train_run's, and a group member's final state (train_group.smk; the same format)
+RUN_CHECKPOINT = f"results/checkpoints/{RUN_PARTS}.npz"
 # data sets with a run on a GPU engine (sgd_support.sweep.placement)
 GPU_DATASETS = gpu_datasets(config, RUNS)
 # What the config makes beyond its runs: the targets of `all`, the claims tables of the

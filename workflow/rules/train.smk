@@ -28,8 +28,7 @@ rule train_run:
         mem_mb=train_mem_mb,
     params:
         run=run_json,
-        # outside the outputs, so a killed job's checkpoint survives for the rerun
-        checkpoint=f"results/checkpoints/{RUN_PARTS}.npz",
+        checkpoint=RUN_CHECKPOINT,
         code=TRAIN_CODE,
     shell:
         "OMP_NUM_THREADS={threads} python -m sgd_support.cli.train --data {input.data} --init {input.init}"

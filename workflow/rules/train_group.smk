@@ -1,6 +1,7 @@
 # training.group: cell trains the runs of each (dataset, model, batch size) in one job
-# (sgd_support.group: an ensemble stepping in lockstep, batched matrix products, CUDA
-# graphs on a GPU) that writes every run's own files, the same paths as train_run's.
+# (sgd_support.group.run_group: an ensemble stepping in lockstep, batched matrix
+# products, CUDA graphs on a GPU; or numba runs one after another) that writes every
+# run's own files, the same paths as train_run's.
 # A rule's outputs cannot be computed from wildcards, so each group is its own rule,
 # train_group_<n> (n: the group's index in the sweep), named in its log's path. Each is
 # sized by the cost model (sgd_support.sweep.cost.group_cost) like train_run, and a
@@ -44,8 +45,10 @@ if GROUPED:
             params:
                 name=group,
                 runs=group_runs_json(runs),
-                # outside the outputs, so a killed group's checkpoints survive for the rerun
+                # outside the outputs, so a killed group's checkpoints survive for the
+                # rerun: its ensembles' (prefix) and each run's final state (its own file)
                 checkpoint=f"results/checkpoints/groups/{group}",
+                checkpoints=[RUN_CHECKPOINT.format(**run) for run in runs],
                 code=TRAIN_CODE,
             script:
                 "../scripts/train_group.py"

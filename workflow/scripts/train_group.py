@@ -1,18 +1,22 @@
 """Snakemake script of the train_group_* rules: one group of runs, trained together
-(sgd_support.cli.train_group.run_group), each run's files at its own output paths."""
+(sgd_support.group.run_group), each run's files at its own output paths."""
 
 import os
 
 os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before torch is imported
 
 from sgd_support.cli.logs import setup_logging  # noqa: E402
-from sgd_support.cli.train_group import run_group  # noqa: E402
+from sgd_support.group import run_group  # noqa: E402
 
 setup_logging(snakemake.log[0])
 members = [
-    {"init": init, "run": run, "trajectory": trajectory, "weights": weights}
-    for init, run, trajectory, weights in zip(
-        snakemake.input.inits, snakemake.params.runs, snakemake.output.trajectories, snakemake.output.weights
+    {"init": init, "run": run, "trajectory": trajectory, "weights": weights, "checkpoint": checkpoint}
+    for init, run, trajectory, weights, checkpoint in zip(
+        snakemake.input.inits,
+        snakemake.params.runs,
+        snakemake.output.trajectories,
+        snakemake.output.weights,
+        snakemake.params.checkpoints,
     )
 ]
 run_group(

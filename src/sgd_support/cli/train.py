@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from pathlib import Path
 
 from sgd_support.cli.errors import one_line_errors
@@ -21,8 +20,7 @@ from sgd_support.cli.logs import setup_logging
 from sgd_support.config import spec_from_dict
 from sgd_support.data.store import load_dataset
 from sgd_support.models import load_weights
-from sgd_support.provenance import provenance
-from sgd_support.storage import write_trajectory, write_weights
+from sgd_support.storage import write_run
 from sgd_support.training import train
 
 
@@ -59,27 +57,6 @@ def main(argv: list[str] | None = None) -> None:
         result.rows[-1]["full_loss"],
         result.rows[-1]["irrelevant_norm"],
     )
-
-
-def write_run(result, run: dict, trajectory: str, weights: str, **extra) -> None:
-    """Write one run's trajectory and weights Parquet with its metadata (the run's
-    spec and resolved config, status, timing, engine, provenance; ``extra`` adds keys,
-    e.g. the group a run was trained in)."""
-    meta = {
-        "config": run.get("config", {}),
-        "spec": run["spec"],
-        "status": result.status,
-        "diverged_step": result.diverged_step,
-        "wall_time_s": result.wall_time_s,
-        "steps_done": result.steps_done,
-        "steps_per_s": result.steps_per_s,
-        **result.engine,
-        "provenance": provenance(),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-        **extra,
-    }
-    write_trajectory(trajectory, result.rows, result.status, meta)
-    write_weights(weights, result.snapshots, meta)
 
 
 if __name__ == "__main__":

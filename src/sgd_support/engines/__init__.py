@@ -69,7 +69,7 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
     if chosen == "linear":
         from sgd_support.engines.linear import LinearEngine
 
-        return LinearEngine(data, weights, **hyper)
+        return LinearEngine(data, weights, batch=batch, **hyper)
     if chosen == "numba":
         from sgd_support.engines.numba_engine import NumbaEngine
 

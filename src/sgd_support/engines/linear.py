@@ -195,7 +195,14 @@ class LinearEngine(NumbaEngine):
     name = "linear"
 
     def __init__(
-        self, data: Dataset, weights: list[np.ndarray], *, activation: str, loss: str, **hyper
+        self,
+        data: Dataset,
+        weights: list[np.ndarray],
+        *,
+        activation: str,
+        loss: str,
+        batch: int | None | str = "unknown",
+        **hyper,
     ) -> None:
         device = hyper.get("device", "auto")
         if loss != "mse" or activation != "identity" or device not in ("auto", "cpu"):
@@ -209,7 +216,11 @@ class LinearEngine(NumbaEngine):
         self._u = np.zeros((len(self.shapes) + 1, k, self._width))
         self.train_stats = statistics(self.x, self.y)  # O(n d^2) once; every step is O(d^2 k)
         self.test_stats = None if self.x_test is None else statistics(self.x_test, self.y_test)
-        self.method = None  # "sufficient statistics" (GD) or "end-to-end matrix" (SGD), once stepped
+        # "sufficient statistics" (GD) or "end-to-end matrix" (SGD): known from the run's
+        # batch (None: full batch) before the first step, so the loop's metadata has it;
+        # a caller that gives no batch learns it from the first step
+        methods = {None: "sufficient statistics"}
+        self.method = methods.get(batch, "end-to-end matrix" if isinstance(batch, int) else None)
 
     def end_to_end(self) -> np.ndarray:
         """P = W_L ... W_1 (k x d, float64): the network's linear map."""

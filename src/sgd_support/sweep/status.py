@@ -17,7 +17,9 @@ from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.workflow_config import load_config
 
 RUN_DIR = f"runs/{RUN_PARTS}"  # under the results folder, as the workflow writes them
-CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"
+CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"  # a run's own (a group member's final state too)
+# a group's ensembles' (training.group: cell; sweep.runs.train_groups names the group)
+GROUP_CHECKPOINTS = "checkpoints/groups/dataset={dataset}/model={model}/batch={batch}.e*.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale", "damaged")
 # done: both files, status completed; diverged: both files, status diverged (a
 # result, not a failure); checkpoint: not finished, a killed job's checkpoint
@@ -45,7 +47,9 @@ def run_state(results: str | os.PathLike, run: dict[str, str], damaged: dict[Pat
         return "diverged" if status == "diverged" else "done"
     if checkpoint in damaged:
         return "damaged"
-    return "checkpoint" if checkpoint.exists() else "missing"
+    if checkpoint.exists():
+        return "checkpoint"
+    return "checkpoint" if any(Path(results).glob(GROUP_CHECKPOINTS.format(**run))) else "missing"
 
 
 def sweep_status(
