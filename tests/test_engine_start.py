@@ -5,8 +5,10 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 
 import pytest
+from specs import make_spec
 
 from sgd_support.data.store import Dataset, save_dataset
 from sgd_support.data.synthetic import make_synthetic, support_mask
@@ -34,7 +36,7 @@ def test_training_job_imports_torch_only_for_the_torch_engine(tmp_path, engine, 
     x, y = make_synthetic(50, 6, 2, 0.001, "linear", seed=0)
     save_dataset(Dataset(x=x, y=y, support=support_mask(6, 2)), tmp_path / "data.npz")
     save_weights(init_weights(layer_shapes(6, [4], 1), 0), tmp_path / "init.npz")
-    run = {"spec": {"lr": 0.1, "batch": 8, "steps": 20, "engine": engine}}
+    run = {"spec": asdict(make_spec(lr=0.1, batch=8, steps=20, engine=engine))}
     proc = python(
         "-X",
         "importtime",

@@ -74,6 +74,7 @@ def test_every_figure_has_a_setting_a_verdict_and_known_files():
         (lambda r: r["figures"][3].pop("setting"), "lacks setting"),
         (lambda r: r["figures"][3]["verdict"].update(text=" "), "needs a setting and a verdict"),
         (lambda r: r["figures"][3]["verdict"].update(kind="fine"), "verdict kind"),
+        (lambda r: r["figures"][3]["verdict"].update(kind="pending"), "verdict kind"),
         (lambda r: r["figures"][3].update(experiment=["E99"]), "unknown experiment"),
     ],
 )

@@ -6,7 +6,8 @@ the files this pipeline makes as its counterpart (each a path pattern of the rul
 writes it, with the wildcard values that select the figure), the config that makes it
 at the paper's scale, what differs from the paper, and a verdict from looking at both
 the authors' figure and ours: "same picture", "differs" (because ...), "not made"
-(needs ...) or "pending" (what it waits for). It also fixes the order in which the
+(needs ...); every figure has one of the three (a figure waiting for a run is
+not accounted for, so "pending" is refused). It also fixes the order in which the
 paper first shows each experiment (:data:`EXPERIMENT_ORDER`), which the claims
 checklist follows.
 
@@ -29,7 +30,7 @@ from sgd_support.reporting.tables import CSS
 
 REGISTRY = Path(__file__).with_name("paper_figures.yaml")
 FIGURES = range(1, 20)  # the paper's Figs. 1-19
-VERDICTS = ("same picture", "differs", "not made", "pending")
+VERDICTS = ("same picture", "differs", "not made")
 FIELDS = ("figure", "where", "caption", "experiment", "setting", "files", "config", "differs", "verdict")
 TITLE = "The paper's figures"
 
