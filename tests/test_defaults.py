@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.training import RunSpec
+from sgd_support.core.training import RunSpec
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

@@ -1,6 +1,6 @@
 """Expected failures of every command-line entry point as one line, no traceback.
 
-A config mistake, a missing file or a damaged one (``sgd_support.errors.UserError``,
+A config mistake, a missing file or a damaged one (``sgd_support.core.errors.UserError``,
 FileNotFoundError) is printed as ``error: MESSAGE`` on stderr, with exit code 2; a
 rule's job writes it to its log. Anything else is a bug and keeps its traceback.
 ``SGD_SUPPORT_DEBUG=1`` (or ``sgd-support --debug``) keeps the traceback of expected
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from sgd_support.errors import UserError
+from sgd_support.core.errors import UserError
 
 EXIT_CODE = 2  # as argparse's usage errors
 DEBUG_ENV = "SGD_SUPPORT_DEBUG"

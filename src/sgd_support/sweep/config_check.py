@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.errors import UserError
+from sgd_support.core.errors import UserError
 from sgd_support.sweep.validation import ConfigError, Problem, duplicate_keys
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"

@@ -172,7 +172,7 @@ def fit_decay(steps: np.ndarray, loss: np.ndarray, norm: np.ndarray) -> DecayFit
 def load_trajectories(paths: list[str | os.PathLike]) -> list[dict]:
     """One record per run: coordinates, its trajectory (DataFrame), status, weight decay
     and its model's hidden activation (Theorem 1 is a claim about linear networks)."""
-    from sgd_support.storage import read_metadata, read_trajectory
+    from sgd_support.core.storage import read_metadata, read_trajectory
 
     records = []
     for path in paths:

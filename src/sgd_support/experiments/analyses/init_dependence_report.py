@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from sgd_support.data.store import load_dataset
+from sgd_support.core.data.store import load_dataset
 from sgd_support.experiments.analyses.init_dependence import (
     init_dependence_claims,
     init_dependence_table,

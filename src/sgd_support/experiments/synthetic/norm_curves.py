@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
+from sgd_support.core.atomic import atomic_path
 from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
 from sgd_support.reporting.aggregate import median_spread, sort_runs
 from sgd_support.reporting.figure_style import colours, save_figure

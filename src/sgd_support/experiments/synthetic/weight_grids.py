@@ -18,13 +18,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
-from sgd_support.data.store import load_dataset
-from sgd_support.models import load_weights
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import read_weights
 from sgd_support.reporting.aggregate import sort_runs
 from sgd_support.reporting.figure_style import save_figure
 from sgd_support.reporting.run_paths import coordinates
-from sgd_support.storage import read_weights
 
 CMAPS = {"abs": "viridis", "gram": "magma"}
 ROW_HEIGHT = 2.4  # inches per row of panels

@@ -1,5 +1,5 @@
 """A run's spec as the training jobs receive it: the dict form of
-:class:`~sgd_support.training.RunSpec` in the ``--run`` argument (``spec_from_dict``).
+:class:`~sgd_support.core.training.RunSpec` in the ``--run`` argument (``spec_from_dict``).
 
 The config's side (the sweep's runs, each run's spec, the training groups) lives in
 :mod:`sgd_support.sweep.runs`, outside the training code hash.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from sgd_support.training import RunSpec
+from sgd_support.core.training import RunSpec
 
 
 def spec_from_dict(values: dict) -> RunSpec:

@@ -30,12 +30,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sgd_support import checkpoint_file
-from sgd_support.batches import BatchStream, take_all
-from sgd_support.data.store import Dataset
-from sgd_support.grid import record_steps, snapshot_steps
-from sgd_support.provenance import code_hash
-from sgd_support.recording import is_diverged, param_columns, weight_metrics
+from sgd_support.core import checkpoint_file
+from sgd_support.core.batches import BatchStream, take_all
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.grid import record_steps, snapshot_steps
+from sgd_support.core.provenance import code_hash
+from sgd_support.core.recording import is_diverged, param_columns, weight_metrics
 
 log = logging.getLogger("sgd_support.train")
 
@@ -133,7 +133,7 @@ def train(
     state there (a group's member: kept until the group's files are written). The
     caller deletes the checkpoint after writing the result.
     """
-    from sgd_support.engines import make_engine
+    from sgd_support.core.engines import make_engine
 
     engine = make_engine(
         spec.engine,
