@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sgd_support.core.batches import BatchStream
-from sgd_support.core.grid import record_steps, snapshot_steps
+from sgd_support.core.recording import record_steps, snapshot_steps
 
 
 def batches(stream, k):

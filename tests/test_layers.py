@@ -110,7 +110,7 @@ def test_every_module_sits_in_a_layer():
 
 def test_the_check_sees_every_route_from_below():
     reporting = "sgd_support.reporting.example"
-    assert layer(reporting) == 1 and layer("sgd_support.experiments.images.plots") == 3
+    assert layer(reporting) == 1 and layer("sgd_support.experiments.images.figures") == 3
     routes = {
         "top level": "from sgd_support.sweep.targets import Targets",
         "plain import": "import sgd_support.cli.train",

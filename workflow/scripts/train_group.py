@@ -5,7 +5,7 @@ import os
 
 os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before torch is imported
 
-from sgd_support.cli.logs import setup_logging  # noqa: E402
+from sgd_support.cli.common import setup_logging  # noqa: E402
 from sgd_support.core.group import run_group  # noqa: E402
 
 setup_logging(snakemake.log[0])

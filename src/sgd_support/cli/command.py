@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sgd_support.cli.errors import one_line_errors
+from sgd_support.cli.common import one_line_errors
 from sgd_support.sweep.plan import plan_report
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import repair_report, status_report

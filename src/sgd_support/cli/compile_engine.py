@@ -14,8 +14,7 @@ import json
 import logging
 import time
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.core.atomic import atomic_path
 
 

@@ -15,8 +15,7 @@ import json
 import logging
 from pathlib import Path
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.core.config import spec_from_dict
 from sgd_support.core.data.store import load_dataset
 from sgd_support.core.models import load_weights

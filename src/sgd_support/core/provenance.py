@@ -44,7 +44,6 @@ TRAINING_CODE = (
     "core/atomic.py",
     "core/batches.py",
     "core/config.py",
-    "core/grid.py",
     "core/models.py",
     "core/recording.py",
     "core/storage.py",

@@ -33,9 +33,14 @@ import numpy as np
 from sgd_support.core import checkpoint_file
 from sgd_support.core.batches import BatchStream, take_all
 from sgd_support.core.data.store import Dataset
-from sgd_support.core.grid import record_steps, snapshot_steps
 from sgd_support.core.provenance import code_hash
-from sgd_support.core.recording import is_diverged, param_columns, weight_metrics
+from sgd_support.core.recording import (
+    is_diverged,
+    param_columns,
+    record_steps,
+    snapshot_steps,
+    weight_metrics,
+)
 
 log = logging.getLogger("sgd_support.train")
 

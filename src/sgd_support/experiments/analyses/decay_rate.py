@@ -57,8 +57,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from sgd_support.experiments.analyses.runs import batch_size
-from sgd_support.experiments.analyses.scopes import relu_rows
+from sgd_support.experiments.analyses.runs import batch_size, relu_rows
 from sgd_support.experiments.analyses.slope_fits import (
     LEVEL,
     MIN_RUNS,

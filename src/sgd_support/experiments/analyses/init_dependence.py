@@ -27,8 +27,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from sgd_support.experiments.analyses.runs import SETTING, batch_size
-from sgd_support.experiments.analyses.scopes import relu_rows
+from sgd_support.experiments.analyses.runs import SETTING, batch_size, relu_rows
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 

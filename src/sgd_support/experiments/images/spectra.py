@@ -17,7 +17,7 @@ from sgd_support.experiments.images.analysis import (
     grey_pixels,
     pixel_covariance,
 )
-from sgd_support.experiments.images.plots import covariance_heatmap, spectrum_plot
+from sgd_support.experiments.images.figures import covariance_heatmap, spectrum_plot
 
 log = logging.getLogger(__name__)
 
