@@ -1,5 +1,5 @@
 """Config defaults live in one place, the schema (workflow/schemas/config.schema.yaml):
-Snakemake's ``validate`` fills them for the workflow, ``sweep.workflow_config.load_config``
+Snakemake's ``validate`` fills them for the workflow, ``sweep.config_check.load_config``
 for the ``sgd-support`` command, and the code reads the filled config. This fails where
 the package types a default of its own for a key the schema defaults: a
 ``.get("key", literal)`` or a RunSpec field with a default."""

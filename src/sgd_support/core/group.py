@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sgd_support.core.config import spec_from_dict
 from sgd_support.core.data.store import Dataset, load_dataset
 from sgd_support.core.engines import pick_engine
 from sgd_support.core.models import load_weights
 from sgd_support.core.storage import write_run
-from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, train, train_members
+from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_dict, train, train_members
 
 log = logging.getLogger("sgd_support.core.group")
 

@@ -43,7 +43,6 @@ TRAINING_CODE = (
     "cli/extract_features.py",
     "core/atomic.py",
     "core/batches.py",
-    "core/config.py",
     "core/models.py",
     "core/recording.py",
     "core/storage.py",

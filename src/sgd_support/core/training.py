@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -77,6 +77,17 @@ class RunSpec:
     engine: str
     device: str = "auto"
     threads: int = 1
+
+
+def spec_from_dict(values: dict) -> RunSpec:
+    """Rebuild a RunSpec from its dict form, as the training jobs receive it in the
+    ``--run`` argument (the config's side, the sweep's runs and their specs, lives in
+    :mod:`sgd_support.sweep.runs`, outside the training code hash)."""
+    known = {f.name for f in fields(RunSpec)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown run spec keys: {sorted(unknown)}")
+    return RunSpec(**values)
 
 
 @dataclass

@@ -10,7 +10,7 @@ This is the sweep's side, outside the training code hash (``core.provenance.TRAI
 what a run computes reaches its job through its paths and its spec (the rules' params),
 so editing how runs are expanded or grouped reruns only the jobs whose runs change.
 The config has its schema's defaults filled in (Snakemake's ``validate``, or
-``sweep.workflow_config.load_config``): nothing here supplies a default.
+``sweep.config_check.load_config``): nothing here supplies a default.
 """
 
 from __future__ import annotations
