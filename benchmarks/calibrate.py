@@ -28,7 +28,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from sgd_support.models import layer_shapes  # noqa: E402
+from sgd_support.core.models import layer_shapes  # noqa: E402
 from sgd_support.sweep.cost import CALIBRATION, step_work  # noqa: E402
 
 HEADER = """\

@@ -14,11 +14,11 @@ import time
 import numpy as np
 import torch
 
-from sgd_support.batches import BatchStream
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.engines.torch_engine import TorchEngine
-from sgd_support.models import init_weights, layer_shapes
+from sgd_support.core.batches import BatchStream
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.engines.torch_engine import TorchEngine
+from sgd_support.core.models import init_weights, layer_shapes
 
 
 def per_step(

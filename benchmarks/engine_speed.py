@@ -34,13 +34,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per job, as the work
 
 import numpy as np  # noqa: E402
 
-from sgd_support.batches import BatchStream  # noqa: E402
-from sgd_support.data.store import Dataset  # noqa: E402
-from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
-from sgd_support.engines.torch_engine import TorchEngine  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
-from sgd_support.training import MAX_CHUNK  # noqa: E402
+from sgd_support.core.batches import BatchStream  # noqa: E402
+from sgd_support.core.data.store import Dataset  # noqa: E402
+from sgd_support.core.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.core.engines.numba_engine import NumbaEngine  # noqa: E402
+from sgd_support.core.engines.torch_engine import TorchEngine  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.training import MAX_CHUNK  # noqa: E402
 
 LR, CLIP, R = 0.1, 1.0, 5
 BATCHES = (1, 32, 512, "full")

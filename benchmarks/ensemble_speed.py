@@ -30,12 +30,12 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sgd_support.batches import BatchStream, take_all  # noqa: E402
-from sgd_support.data.store import Dataset  # noqa: E402
-from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.engines.ensemble import EnsembleEngine  # noqa: E402
-from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.batches import BatchStream, take_all  # noqa: E402
+from sgd_support.core.data.store import Dataset  # noqa: E402
+from sgd_support.core.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.core.engines.ensemble import EnsembleEngine  # noqa: E402
+from sgd_support.core.engines.numba_engine import NumbaEngine  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups  # noqa: E402
 
 KS = (1, 10, 100, 1000)

@@ -29,11 +29,11 @@ def main() -> None:
     sys.path.insert(0, args.src)
     import torch
 
-    from sgd_support.data.store import Dataset
-    from sgd_support.data.synthetic import make_synthetic, support_mask
-    from sgd_support.group import train_group
-    from sgd_support.models import init_weights, layer_shapes
-    from sgd_support.training import RunSpec
+    from sgd_support.core.data.store import Dataset
+    from sgd_support.core.data.synthetic import make_synthetic, support_mask
+    from sgd_support.core.group import train_group
+    from sgd_support.core.models import init_weights, layer_shapes
+    from sgd_support.core.training import RunSpec
 
     torch.set_num_threads(1)
     x, y = make_synthetic(5000, 15, 5, 0.001, "linear", seed=0)

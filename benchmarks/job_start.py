@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sgd_support.data.registry import build_dataset
-from sgd_support.data.store import save_dataset
-from sgd_support.models import init_weights, layer_shapes, save_weights
+from sgd_support.core.data.registry import build_dataset
+from sgd_support.core.data.store import save_dataset
+from sgd_support.core.models import init_weights, layer_shapes, save_weights
 
 HEAVY = ("torch", "torchvision", "pandas", "scipy", "numba", "pyarrow", "sklearn")
 DATA = {"kind": "synthetic", "target": "linear", "n": 5000, "d": 15, "r": 5, "noise": 0.001, "seed": 0}

@@ -5,7 +5,7 @@ linear network, lr 0.1, clip 1, the training driver's chunks and batch order
 (``engine_speed.engine_loop``), the runners taking turns repeat by repeat (CPU seconds,
 median; wall beside it). Rows:
 
-- numba: today's engine (before); linear: engines/linear.py (after): GD from the
+- numba: today's engine (before); linear: core/engines/linear.py (after): GD from the
   sufficient statistics, SGD through the end-to-end matrix;
 - gram (b >= 128): the issue's variant for SGD, the batch's own X_b^T X_b (b d^2 / 2
   multiply-adds) fed to the GD kernel, kept here only as a measurement: the residuals
@@ -35,11 +35,11 @@ sys.path.insert(0, str(HERE))
 
 from engine_speed import engine_loop, time_interleaved  # noqa: E402
 
-from sgd_support.data.store import Dataset  # noqa: E402
-from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.engines.linear import LinearEngine, _apply, _collapse, _gradients  # noqa: E402
-from sgd_support.engines.numba_engine import NumbaEngine  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.data.store import Dataset  # noqa: E402
+from sgd_support.core.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.core.engines.linear import LinearEngine, _apply, _collapse, _gradients  # noqa: E402
+from sgd_support.core.engines.numba_engine import NumbaEngine  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
 
 BATCHES = (1, 32, 128, 512, "full")
 

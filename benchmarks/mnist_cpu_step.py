@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from cuda_step import per_step  # benchmarks/ is on sys.path when run as a script
 
-from sgd_support.data.mnist_bundled import build
-from sgd_support.data.store import Dataset
-from sgd_support.engines.torch_engine import TorchEngine
-from sgd_support.models import init_weights, layer_shapes
+from sgd_support.core.data.mnist_bundled import build
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.engines.torch_engine import TorchEngine
+from sgd_support.core.models import init_weights, layer_shapes
 
 
 def report(title: str, data: Dataset, widths: list[int], cases: list[tuple]) -> list:

@@ -29,14 +29,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sgd_support.data.registry import build_dataset  # noqa: E402
-from sgd_support.engines import pick_engine  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.data.registry import build_dataset  # noqa: E402
+from sgd_support.core.engines import pick_engine  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.training import train  # noqa: E402
+from sgd_support.sweep.config_check import load_config  # noqa: E402
 from sgd_support.sweep.cost import load_calibration  # noqa: E402
 from sgd_support.sweep.placement import model_weights  # noqa: E402
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups  # noqa: E402
-from sgd_support.sweep.workflow_config import load_config  # noqa: E402
-from sgd_support.training import train  # noqa: E402
 
 
 def main() -> None:

@@ -41,10 +41,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sgd_support.reporting.run_paths import RUN_DIR, RUN_PARTS  # noqa: E402
+from sgd_support.sweep.config_check import load_config  # noqa: E402
 from sgd_support.sweep.cost import run_cost  # noqa: E402
 from sgd_support.sweep.plan import TARGET_RULE, local_wall_s, parse_job_stats  # noqa: E402
 from sgd_support.sweep.runs import expand_runs  # noqa: E402
-from sgd_support.sweep.workflow_config import load_config  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 BENCH = f"results/benchmarks/runs/{RUN_PARTS}.tsv"

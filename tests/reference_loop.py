@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sgd_support.batches import BatchStream
+from sgd_support.core.batches import BatchStream
 
 
 class MLP(torch.nn.Module):

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from snakemake.utils import validate
 
+from sgd_support.core.training import RunSpec
+from sgd_support.sweep.config_check import SCHEMA
 from sgd_support.sweep.runs import run_spec
-from sgd_support.sweep.workflow_config import SCHEMA
-from sgd_support.training import RunSpec
 
 
 def with_defaults(config: dict) -> dict:

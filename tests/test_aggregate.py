@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sgd_support.core.storage import write_trajectory
 from sgd_support.reporting.aggregate import (
     coordinates,
     final_states,
@@ -15,7 +16,6 @@ from sgd_support.reporting.aggregate import (
 )
 from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.final_summary import summary_table
-from sgd_support.storage import write_trajectory
 
 SYNTH = {"kind": "synthetic", "target": "linear"}
 SGD, GD = {"steps": 8}, {"batch": "full", "steps": 8}

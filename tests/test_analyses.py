@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sgd_support.core.recording import record_steps
 from sgd_support.experiments.analyses import decay_rate as dr
 from sgd_support.experiments.analyses import init_dependence as idep
-from sgd_support.grid import record_steps
 from sgd_support.reporting.run_paths import coordinates, format_lr
 
 D, R = 6, 2

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from sgd_support.atomic import atomic_path
-from sgd_support.storage import read_trajectory, write_trajectory
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.storage import read_trajectory, write_trajectory
 
 ROWS = [{"step": 0, "batch_loss": 1.0, "full_loss": 1.0}, {"step": 1, "batch_loss": 0.5, "full_loss": 0.5}]
 
@@ -21,7 +21,7 @@ ROWS = [{"step": 0, "batch_loss": 1.0, "full_loss": 1.0}, {"step": 1, "batch_los
 DYING_WRITER = textwrap.dedent("""
     import os, signal, sys
     import pyarrow.parquet as pq
-    from sgd_support import storage
+    from sgd_support.core import storage
 
     def dying(table, where, **kwargs):
         with open(where, "wb") as fh:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sgd_support.batches import BatchStream
-from sgd_support.grid import record_steps, snapshot_steps
+from sgd_support.core.batches import BatchStream
+from sgd_support.core.recording import record_steps, snapshot_steps
 
 
 def batches(stream, k):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import REPO, tiny_config
 
-from sgd_support.storage import write_trajectory, write_weights
+from sgd_support.core.storage import write_trajectory, write_weights
 from sgd_support.sweep.status import RUN_DIR
 
 

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake, snakemake_command, tiny_config
 
-from sgd_support.errors import UserError
+from sgd_support.core.errors import UserError
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.validation import ConfigError, check_config, duplicate_keys
-from sgd_support.sweep.workflow_config import load_config
 
 DELETE = object()
 

@@ -13,13 +13,13 @@ import pytest
 import yaml
 from conftest import REPO, tiny_config
 
-from sgd_support import checkpoint_file
 from sgd_support.cli import command
-from sgd_support.storage import write_trajectory, write_weights
+from sgd_support.core import checkpoint_file
+from sgd_support.core.storage import write_trajectory, write_weights
 from sgd_support.sweep import cost, plan
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import CHECKPOINT, RUN_DIR
-from sgd_support.sweep.workflow_config import load_config
 
 POINTS = [[100, 1.0], [10_000, 10.0], [1_000_000, 1000.0]]
 

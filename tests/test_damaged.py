@@ -14,12 +14,12 @@ import pytest
 from conftest import REPO, run_snakemake, tiny_config
 from specs import make_spec
 
-from sgd_support.data.store import Dataset, load_dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.errors import DamagedFileError
-from sgd_support.models import init_weights, layer_shapes, load_weights
-from sgd_support.storage import read_trajectory, write_trajectory
-from sgd_support.training import train
+from sgd_support.core.data.store import Dataset, load_dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.errors import DamagedFileError
+from sgd_support.core.models import init_weights, layer_shapes, load_weights
+from sgd_support.core.storage import read_trajectory, write_trajectory
+from sgd_support.core.training import train
 
 sys.path.insert(0, str(REPO / "scripts"))
 from compare_results import compare  # noqa: E402

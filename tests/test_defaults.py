@@ -1,5 +1,5 @@
 """Config defaults live in one place, the schema (workflow/schemas/config.schema.yaml):
-Snakemake's ``validate`` fills them for the workflow, ``sweep.workflow_config.load_config``
+Snakemake's ``validate`` fills them for the workflow, ``sweep.config_check.load_config``
 for the ``sgd-support`` command, and the code reads the filled config. This fails where
 the package types a default of its own for a key the schema defaults: a
 ``.get("key", literal)`` or a RunSpec field with a default."""
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.training import RunSpec
+from sgd_support.core.training import RunSpec
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

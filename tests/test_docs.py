@@ -114,7 +114,8 @@ def test_a_stale_path_is_caught(tmp_path, sources):
     doc = tmp_path / "stale.md"
     doc.write_text(
         "See `src/sgd_support/gone.py`, `results/nowhere/x.png`, `DEVELOPERS.md`;\n"
-        "fine: `src/sgd_support/provenance.py`, `results/aggregate/dataset=D/model=M/final_runs.parquet`.\n"
+        "fine: `src/sgd_support/core/provenance.py`,\n"
+        "`results/aggregate/dataset=D/model=M/final_runs.parquet`.\n"
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(doc.__class__, "relative_to", lambda self, other: self.name)

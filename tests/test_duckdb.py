@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 from conftest import REPO
 
-from sgd_support.storage import write_trajectory
+from sgd_support.core.storage import write_trajectory
 
 RUN_DIR = (
     "results/runs/dataset=linear/model=lin/optimizer={optimizer}/lr=0.1/batch={batch}/init=0/order={order}"

@@ -10,9 +10,9 @@ from dataclasses import asdict
 import pytest
 from specs import make_spec
 
-from sgd_support.data.store import Dataset, save_dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.models import init_weights, layer_shapes, save_weights
+from sgd_support.core.data.store import Dataset, save_dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.models import init_weights, layer_shapes, save_weights
 
 pytestmark = pytest.mark.slow
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")

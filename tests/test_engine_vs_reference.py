@@ -6,10 +6,10 @@ from envelopes import bars, relative_deviation, rounding_twin
 from reference_loop import irrelevant_norm, reference_run
 from specs import make_spec
 
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import train
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.models import init_weights, layer_shapes
+from sgd_support.core.training import train
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +72,9 @@ def test_torch_engine_sgd32_matches_reference(problem, activation):
 def test_torch_engine_falls_back_to_eager_updates_when_graph_capture_fails(problem, monkeypatch, caplog):
     # Graph capture needs CUDA; here capture is made to fail as on an unsupported GPU,
     # and the run must go on with eager updates, with the same numbers, saying so.
-    from sgd_support.batches import BatchStream
-    from sgd_support.engines import cuda_graphs
-    from sgd_support.engines.torch_engine import TorchEngine
+    from sgd_support.core.batches import BatchStream
+    from sgd_support.core.engines import cuda_graphs
+    from sgd_support.core.engines.torch_engine import TorchEngine
 
     def unsupported(*args, **kwargs):
         raise RuntimeError("operation not permitted when stream is capturing")

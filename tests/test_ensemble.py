@@ -9,9 +9,9 @@ from envelopes import assert_rows_like_twin, assert_weights_like_twin, rounding_
 from specs import make_spec
 from test_numba_engine import SHAPES, synthetic  # the linear target d=15 r=5, MLP 15-15-15-15-1
 
-from sgd_support.group import ensembles, train_ensemble, train_group
-from sgd_support.models import init_weights
-from sgd_support.training import train
+from sgd_support.core.group import ensembles, train_ensemble, train_group
+from sgd_support.core.models import init_weights
+from sgd_support.core.training import train
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_groups_split_by_batch_size_and_keep_the_input_order(data):
 
 
 def test_a_resumed_ensemble_ends_where_an_uninterrupted_one_does(data, tmp_path, monkeypatch):
-    from sgd_support import checkpoint_file
+    from sgd_support.core import checkpoint_file
 
     specs = [spec(steps=300, order_seed=s) for s in range(3)]
     inits = [init_weights(SHAPES, s) for s in range(3)]
@@ -184,9 +184,9 @@ def test_chaotic_regimes_agree_in_distribution(n, batch, weight_decay, steps):
 def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
     # Graph capture needs CUDA; made to fail here as on an unsupported GPU: the ensemble
     # goes on with eager updates, the same numbers, and says so.
-    from sgd_support.batches import BatchStream, take_all
-    from sgd_support.engines import cuda_graphs
-    from sgd_support.engines.ensemble import EnsembleEngine
+    from sgd_support.core.batches import BatchStream, take_all
+    from sgd_support.core.engines import cuda_graphs
+    from sgd_support.core.engines.ensemble import EnsembleEngine
 
     def unsupported(*args, **kwargs):
         raise RuntimeError("operation not permitted when stream is capturing")
@@ -206,7 +206,7 @@ def test_capture_failure_falls_back_to_eager_updates(data, monkeypatch, caplog):
 
 
 def test_a_frozen_member_keeps_its_weights_bit_for_bit(data):
-    from sgd_support.engines.ensemble import EnsembleEngine
+    from sgd_support.core.engines.ensemble import EnsembleEngine
 
     inits = [init_weights(SHAPES, s) for s in range(3)]
     engine = EnsembleEngine(

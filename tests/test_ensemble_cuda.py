@@ -10,11 +10,11 @@ torch = pytest.importorskip("torch")
 
 from specs import make_spec  # noqa: E402
 
-from sgd_support.batches import BatchStream, take_all  # noqa: E402
-from sgd_support.data.store import Dataset  # noqa: E402
-from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.group import train_ensemble  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.batches import BatchStream, take_all  # noqa: E402
+from sgd_support.core.data.store import Dataset  # noqa: E402
+from sgd_support.core.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.core.group import train_ensemble  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -56,7 +56,7 @@ def test_cuda_members_match_cpu_members(batch, norm_rtol, loss_rtol):
 
 
 def _trajectory(data, inits, batch, cuda_graphs, loss="mse"):
-    from sgd_support.engines.ensemble import EnsembleEngine
+    from sgd_support.core.engines.ensemble import EnsembleEngine
 
     k = len(inits)
     engine = EnsembleEngine(

@@ -14,11 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_snakemake, snakemake_command, tiny_config
 
-from sgd_support.config import spec_from_dict
-from sgd_support.data.store import load_dataset
-from sgd_support.models import load_weights
-from sgd_support.storage import open_sweep, read_metadata, read_trajectory, read_weights
-from sgd_support.training import train
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import open_sweep, read_metadata, read_trajectory, read_weights
+from sgd_support.core.training import spec_from_dict, train
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from sgd_support.backbone import WeightsFileError, extract_features, load_backbone, resnet18
-from sgd_support.data.features import build_features
-from sgd_support.data.store import Dataset
+from sgd_support.core.backbone import WeightsFileError, extract_features, load_backbone, resnet18
+from sgd_support.core.data.features import build_features
+from sgd_support.core.data.store import Dataset
 from sgd_support.experiments.head.claims import e9_claim
 from sgd_support.experiments.images.analysis import count_above, svd_basis_gram
 

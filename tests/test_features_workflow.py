@@ -8,7 +8,7 @@ import yaml
 from conftest import REPO, run_snakemake
 from image_files import write_cifar
 
-from sgd_support.backbone import resnet18
+from sgd_support.core.backbone import resnet18
 from sgd_support.reporting.claims import read_claims
 
 pytestmark = pytest.mark.slow

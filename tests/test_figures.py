@@ -12,15 +12,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 
-from sgd_support.experiments.analyses import plots as analysis_plots
-from sgd_support.experiments.analyses import theorem1_plot
-from sgd_support.experiments.images import plots as image_plots
+from sgd_support.experiments.analyses import figures as analysis_figures
+from sgd_support.experiments.images import figures as image_figures
 from sgd_support.experiments.images.analysis import numerical_zero
-from sgd_support.experiments.synthetic import norm_curves, weight_grids
-from sgd_support.experiments.synthetic.norm_curves import REFERENCE_LABEL, caption_numbers, plot_norm_curves
-from sgd_support.experiments.synthetic.weight_grids import (
+from sgd_support.experiments.synthetic import figures as synthetic_figures
+from sgd_support.experiments.synthetic.figures import (
+    REFERENCE_LABEL,
+    caption_numbers,
     deep_numbers,
     gram,
+    plot_norm_curves,
     plot_weight_grid,
     support_share,
     w1_numbers,
@@ -116,7 +117,7 @@ def test_weight_grid_scales_each_panel_on_its_own(tmp_path, drawn):
     big[0][:, :2] *= 30  # a Gram block ~900x the init's
     small[0] *= 0.01
     ends = {"SGD-32": small, "SGD-1": big, "SGD-8": None}
-    figures = drawn(weight_grids)
+    figures = drawn(synthetic_figures)
     plot_weight_grid(init, ends, [("abs", 0), ("gram", 0)], tmp_path / "p.png", "t")
     plot_weight_grid(init, ends, [("abs", 0), ("gram", 0)], tmp_path / "r.png", "t", scale="row")
     per_panel, per_row = figures
@@ -240,7 +241,7 @@ def test_norm_curves_band_only_where_several_runs_and_gd_held_flat(tmp_path, dra
     paper = pd.DataFrame(
         {"lr": ["0.1"], "label": ["SGD-32"], "step": [100], "paper_low": [3.0], "paper_high": [3.0]}
     )
-    figures = drawn(norm_curves)
+    figures = drawn(synthetic_figures)
     plot_norm_curves(quantiles, final, tmp_path / "c.png", "title", paper)
     (fig,) = figures
     norm_ax, loss_ax = fig.axes[0], fig.axes[1]
@@ -291,8 +292,8 @@ def test_spectrum_stops_at_the_numerical_zero(tmp_path, drawn):
     eig[-2:] = [1e-20, 1e-35]  # as eigvalsh returns them on MNIST
     floor = numerical_zero(eig)
     assert floor == pytest.approx(eig.max() * 12 * np.finfo(np.float64).eps)
-    figures = drawn(image_plots)
-    image_plots.spectrum_plot(eig, "t", "note", tmp_path / "s.png")
+    figures = drawn(image_figures)
+    image_figures.spectrum_plot(eig, "t", "note", tmp_path / "s.png")
     right = figures[0].axes[1]
     sorted_line = right.get_lines()[0]
     assert len(sorted_line.get_ydata()) == 8 and min(sorted_line.get_ydata()) > floor
@@ -360,8 +361,8 @@ def test_theorem1_figure_labels_do_not_overlap(tmp_path, drawn):
     +-linthresh did), no x label runs into the next row's titles, and the snapshots'
     markers of one cell sit side by side in the batch size's colour."""
     table, fits, curves = theorem1_inputs()
-    figures = drawn(theorem1_plot)
-    theorem1_plot.plot_theorem1(table, fits, curves, tmp_path / "t.png")
+    figures = drawn(analysis_figures)
+    analysis_figures.plot_theorem1(table, fits, curves, tmp_path / "t.png")
     (fig,) = figures
     renderer = rendered(fig)
     axes = np.array(fig.axes[:4]).reshape(2, 2)
@@ -412,8 +413,8 @@ def test_full_batch_points_of_gd_and_gd_wd_differ(tmp_path, drawn):
             {**base, **stats, "optimizer": "sgd", "batch": "1", "batch_size": 1, "weight_decay": 0.0},
         ]
     )
-    figures = drawn(analysis_plots)
-    analysis_plots.plot_init_dependence(table, tmp_path / "e11.png")
+    figures = drawn(analysis_figures)
+    analysis_figures.plot_init_dependence(table, tmp_path / "e11.png")
     ax = figures[0].axes[0]
     full = {c.get_label(): c.lines[0] for c in ax.containers if list(c.lines[0].get_xdata()) == [2]}
     gd, gd_wd = full["gd lr 0.1"], full["gd_wd lr 0.1"]
@@ -449,9 +450,9 @@ def test_toy_landscape_legend_leaves_the_plot_free(tmp_path, drawn):
 def test_image_grids_leave_no_empty_slot(tmp_path, drawn):
     """Five panels, three per row: the last row's two are centred, no blank axes."""
     rng = np.random.default_rng(0)
-    figures = drawn(image_plots)
-    image_plots.eigen_histograms([(f"p{i}", rng.random(50), "") for i in range(5)], tmp_path / "h.png")
-    image_plots.image_panels([(f"p{i}", rng.random((4, 4))) for i in range(5)], tmp_path / "f.png")
+    figures = drawn(image_figures)
+    image_figures.eigen_histograms([(f"p{i}", rng.random(50), "") for i in range(5)], tmp_path / "h.png")
+    image_figures.image_panels([(f"p{i}", rng.random((4, 4))) for i in range(5)], tmp_path / "f.png")
     for fig in figures:
         panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
         assert len(panels) == 5 and all(ax.get_visible() for ax in panels)

@@ -11,11 +11,11 @@ import yaml
 from conftest import BIN, REPO, tiny_config
 
 from sgd_support.sweep import cost
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.placement import group_engine, group_uses_gpu
 from sgd_support.sweep.plan import plan_report
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups
 from sgd_support.sweep.validation import ConfigError
-from sgd_support.sweep.workflow_config import load_config
 
 
 def grouped(tmp_path, **training):

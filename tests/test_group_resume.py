@@ -14,13 +14,13 @@ from specs import make_spec
 from test_faults import columns, start_snakemake, wait_for
 from test_numba_engine import SHAPES, synthetic
 
-from sgd_support import checkpoint_file
-from sgd_support.config import spec_from_dict
-from sgd_support.data.store import load_dataset
-from sgd_support.group import train_group
-from sgd_support.models import init_weights, load_weights
+from sgd_support.core import checkpoint_file
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.group import train_group
+from sgd_support.core.models import init_weights, load_weights
+from sgd_support.core.storage import read_metadata
+from sgd_support.core.training import spec_from_dict
 from sgd_support.reporting.run_paths import run_file
-from sgd_support.storage import read_metadata
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import CHECKPOINT, run_state
 

@@ -13,12 +13,11 @@ from conftest import run_snakemake, tiny_config
 from envelopes import assert_rows_like_twin, assert_weights_like_twin, rounding_twin
 from test_faults import start_snakemake, wait_for
 
-from sgd_support.config import spec_from_dict
-from sgd_support.data.store import load_dataset
-from sgd_support.models import load_weights
-from sgd_support.storage import read_metadata, read_trajectory, read_weights
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import read_metadata, read_trajectory, read_weights
+from sgd_support.core.training import spec_from_dict, train
 from sgd_support.sweep.runs import expand_runs
-from sgd_support.training import train
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from specs import make_spec
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.models import init_weights, layer_shapes
+from sgd_support.core.training import train
 from sgd_support.experiments.images import focus_order
 from sgd_support.experiments.images.analysis import (
     column_change,
@@ -19,8 +21,6 @@ from sgd_support.experiments.images.analysis import (
     pixel_covariance,
 )
 from sgd_support.experiments.images.claims import focus_claims, prop5_claim
-from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import train
 
 
 def test_gram_eigenvalues_are_squared_singular_values():

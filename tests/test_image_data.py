@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from image_files import random_images, write_cifar, write_mnist
 
-from sgd_support.data.registry import build_dataset
-from sgd_support.data.torchvision_images import DataRootError, load_split
+from sgd_support.core.data.registry import build_dataset
+from sgd_support.core.data.torchvision_images import DataRootError, load_split
 
 
 def test_mnist_from_raw_idx_files(tmp_path):

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from sgd_support.models import init_weights, layer_shapes
+from sgd_support.core.models import init_weights, layer_shapes
 
 
 def authors_init(seed, sizes):

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "sgd_support"
-LAYERS = {"reporting": 1, "sweep": 2, "experiments": 3, "cli": 4}  # everything else: the core, 0
+LAYERS = {"core": 0, "reporting": 1, "sweep": 2, "experiments": 3, "cli": 4}
 MODULE_STRING = re.compile(r"sgd_support(\.\w+)+(:\w+)?")
 LOADERS = {"import_module", "__import__"}
 
@@ -24,7 +24,7 @@ LOADERS = {"import_module", "__import__"}
 def layer(module: str) -> int:
     """The layer of a dotted module name under sgd_support."""
     parts = module.split(".")
-    return LAYERS.get(parts[1], 0) if len(parts) > 1 else 0
+    return LAYERS.get(parts[1], 0) if len(parts) > 1 else 0  # the package itself, __version__: above all
 
 
 def _loader(call: ast.Call) -> bool:
@@ -101,9 +101,16 @@ def test_every_import_goes_to_the_same_layer_or_above():
     assert wrong_imports(sources) == []
 
 
+def test_every_module_sits_in_a_layer():
+    """No loose module at the package root: the tree shows each file's layer."""
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert loose == [] and folders == set(LAYERS)
+
+
 def test_the_check_sees_every_route_from_below():
     reporting = "sgd_support.reporting.example"
-    assert layer(reporting) == 1 and layer("sgd_support.experiments.images.plots") == 3
+    assert layer(reporting) == 1 and layer("sgd_support.experiments.images.figures") == 3
     routes = {
         "top level": "from sgd_support.sweep.targets import Targets",
         "plain import": "import sgd_support.cli.train",
@@ -124,4 +131,6 @@ def test_the_check_sees_every_route_from_below():
     # strings that are not loaded are not imports
     assert not wrong_imports({"sgd_support.cli.example": routes["variable by name"]})
     assert not wrong_imports({reporting: "NAME = 'sgd_support.experiments.toy.targets'"})
-    assert "sgd_support.atomic" in imports_of((PACKAGE / "reporting" / "tables.py").read_text(), reporting)
+    assert "sgd_support.core.atomic" in imports_of(
+        (PACKAGE / "reporting" / "tables.py").read_text(), reporting
+    )

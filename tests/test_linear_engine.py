@@ -19,14 +19,14 @@ import numpy as np
 import pytest
 from specs import make_spec
 
-from sgd_support.batches import BatchStream
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.engines import LINEAR_MIN_BATCH, make_engine, pick_engine
-from sgd_support.engines.linear import LinearEngine
-from sgd_support.engines.numba_engine import NumbaEngine
-from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import train
+from sgd_support.core.batches import BatchStream
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.engines import LINEAR_MIN_BATCH, make_engine, pick_engine
+from sgd_support.core.engines.linear import LinearEngine
+from sgd_support.core.engines.numba_engine import NumbaEngine
+from sgd_support.core.models import init_weights, layer_shapes
+from sgd_support.core.training import train
 
 SHAPES = layer_shapes(15, [15, 15, 15], 1)
 BAR = 1e-5  # 25x the measured one-ulp envelope (module docstring)

@@ -4,8 +4,8 @@ the mnist kind's scaling, and a clear error without the package."""
 import numpy as np
 import pytest
 
-from sgd_support.data import mnist_bundled
-from sgd_support.data.registry import build_dataset
+from sgd_support.core.data import mnist_bundled
+from sgd_support.core.data.registry import build_dataset
 from sgd_support.sweep.validation import ConfigError, check_config
 
 

@@ -9,11 +9,11 @@ from envelopes import assert_within, bars, one_ulp_away, one_ulp_up, relative_de
 from reference_loop import irrelevant_norm, reference_run
 from specs import make_spec
 
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.engines import make_engine, pick_engine
-from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import train
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.engines import make_engine, pick_engine
+from sgd_support.core.models import init_weights, layer_shapes
+from sgd_support.core.training import train
 
 SHAPES = layer_shapes(15, [15, 15, 15], 1)
 

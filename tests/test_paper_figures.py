@@ -18,8 +18,8 @@ from sgd_support.experiments.synthetic import targets as synthetic_targets
 from sgd_support.experiments.toy import targets as toy_targets
 from sgd_support.reporting import paper_figures
 from sgd_support.sweep import targets as sweep_targets
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
-from sgd_support.sweep.workflow_config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 

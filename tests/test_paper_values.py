@@ -7,7 +7,7 @@ from conftest import REPO
 
 from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
 from sgd_support.experiments.synthetic.paper_values import TABLES, reference
-from sgd_support.sweep.workflow_config import load_config
+from sgd_support.sweep.config_check import load_config
 
 # the blocks rule plot_norm_curves hands over, from the default config as the workflow sees it
 SETUP = {k: v for k, v in load_config(REPO / "config.yaml").items() if k != "sweeps"}

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sgd_support.experiments.families import all_targets
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
-from sgd_support.sweep.workflow_config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 

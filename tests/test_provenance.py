@@ -8,8 +8,8 @@ import subprocess
 import numpy as np  # noqa: F401  (loads the BLAS that threadpoolctl reports)
 from conftest import needs_git
 
-from sgd_support import provenance
-from sgd_support.provenance import code_meaning
+from sgd_support.core import provenance
+from sgd_support.core.provenance import code_meaning
 
 
 def test_blas_library_and_threads_are_recorded():
@@ -77,10 +77,10 @@ def test_meaning_digests_parse_a_source_once_and_follow_edits(tmp_path):
 def test_training_code_leaves_out_the_sweep_side():
     """Expanding and grouping runs (sweep/runs.py) reaches training jobs through their paths
     and params, so editing it must not change the training hash (and rerun every run)."""
-    from sgd_support.provenance import PACKAGE_DIR, TRAINING_CODE
+    from sgd_support.core.provenance import PACKAGE_DIR, TRAINING_CODE
 
     roots = [PACKAGE_DIR / p for p in TRAINING_CODE]
     files = [f for r in roots for f in ([r] if r.is_file() else r.rglob("*.py"))]
     hashed = {f.relative_to(PACKAGE_DIR).parts for f in files}
-    assert ("config.py",) in hashed and ("training.py",) in hashed
+    assert ("core", "training.py") in hashed and ("core", "storage.py") in hashed
     assert not [f for f in hashed if f[0] in ("sweep", "reporting", "experiments")]

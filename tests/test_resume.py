@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from specs import make_spec
 
-from sgd_support import checkpoint_file, training
-from sgd_support.data.store import Dataset
-from sgd_support.data.synthetic import make_synthetic, support_mask
-from sgd_support.models import init_weights, layer_shapes
-from sgd_support.training import train
+from sgd_support.core import checkpoint_file, training
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.data.synthetic import make_synthetic, support_mask
+from sgd_support.core.models import init_weights, layer_shapes
+from sgd_support.core.training import train
 
 
 class Preempted(Exception):

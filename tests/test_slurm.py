@@ -23,10 +23,10 @@ import pytest
 import yaml
 from conftest import BIN, REPO, run_snakemake, tiny_config
 
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.cost import group_cost, run_cost, slurm_mem_mb, slurm_runtime_min
 from sgd_support.sweep.runs import expand_runs, train_groups
 from sgd_support.sweep.status import RUN_DIR
-from sgd_support.sweep.workflow_config import load_config
 
 HARNESS = REPO / "tests" / "slurm"
 sys.path.insert(0, str(HARNESS))

@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sgd_support import storage
-from sgd_support.errors import DamagedFileError
-from sgd_support.storage import (
+from sgd_support.core import storage
+from sgd_support.core.errors import DamagedFileError
+from sgd_support.core.storage import (
     SchemaVersionError,
     read_trajectory,
     read_weights,

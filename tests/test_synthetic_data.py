@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sgd_support.data.synthetic import make_synthetic, support_mask, target_values
+from sgd_support.core.data.synthetic import make_synthetic, support_mask, target_values
 
 
 @pytest.mark.parametrize("d,r", [(15, 5), (7, 1), (4, 4), (30, 12)])

@@ -10,6 +10,7 @@ from sgd_support.experiments.families import all_targets
 from sgd_support.experiments.head.targets import figure_runs
 from sgd_support.experiments.synthetic.targets import figure_category, figures, grid_runs
 from sgd_support.experiments.toy import targets as toy
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.targets import (
     Targets,
@@ -17,7 +18,6 @@ from sgd_support.sweep.targets import (
     names_pattern,
     seed_runs,
 )
-from sgd_support.sweep.workflow_config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 ANALYSES_CLAIMS = [

@@ -7,10 +7,10 @@ torch = pytest.importorskip("torch")
 
 from specs import make_spec  # noqa: E402
 
-from sgd_support.data.store import Dataset  # noqa: E402
-from sgd_support.data.synthetic import make_synthetic, support_mask  # noqa: E402
-from sgd_support.models import init_weights, layer_shapes  # noqa: E402
-from sgd_support.training import train  # noqa: E402
+from sgd_support.core.data.store import Dataset  # noqa: E402
+from sgd_support.core.data.synthetic import make_synthetic, support_mask  # noqa: E402
+from sgd_support.core.models import init_weights, layer_shapes  # noqa: E402
+from sgd_support.core.training import train  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -42,9 +42,9 @@ def test_cuda_matches_cpu(batch, norm_rtol, loss_rtol):
 
 def _trajectory(data, init, batch, cuda_graphs, loss="mse"):
     """Irrelevant-weight norms and losses every 100 steps of the engine on CUDA."""
-    from sgd_support.batches import BatchStream
-    from sgd_support.engines.torch_engine import TorchEngine
-    from sgd_support.recording import weight_metrics
+    from sgd_support.core.batches import BatchStream
+    from sgd_support.core.engines.torch_engine import TorchEngine
+    from sgd_support.core.recording import weight_metrics
 
     engine = TorchEngine(
         data,

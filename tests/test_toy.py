@@ -9,8 +9,11 @@ import pytest
 import torch
 from specs import make_spec, with_defaults
 
-from sgd_support.batches import BatchStream
-from sgd_support.data.registry import build_dataset
+from sgd_support.core.batches import BatchStream
+from sgd_support.core.data.registry import build_dataset
+from sgd_support.core.models import given_weights
+from sgd_support.core.recording import param_columns
+from sgd_support.core.training import train
 from sgd_support.experiments.toy.analysis import (
     RATE_TOL,
     ToyRun,
@@ -21,10 +24,7 @@ from sgd_support.experiments.toy.analysis import (
     rate_claims,
     rates_table,
 )
-from sgd_support.models import given_weights
-from sgd_support.recording import param_columns
 from sgd_support.sweep.runs import run_spec
-from sgd_support.training import train
 
 D1 = {"kind": "toy_points", "x": [1, 1], "y": [-1, 1]}
 D2 = {"kind": "toy_points", "x": [1, 3], "y": [0, 0]}

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from conftest import run_snakemake, tiny_config
 
-from sgd_support.storage import open_sweep
+from sgd_support.core.storage import open_sweep
 
 pytestmark = pytest.mark.slow
 

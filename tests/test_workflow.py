@@ -4,7 +4,7 @@ import pyarrow.dataset as pads
 import pytest
 from conftest import IN_CHECKOUT, run_snakemake, tiny_config
 
-from sgd_support.storage import open_sweep, read_metadata
+from sgd_support.core.storage import open_sweep, read_metadata
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,12 @@ The package holds the science; the Snakemake workflow in the repository root onl
 wires jobs together. Its layers, each importing only those above it (checked by
 tests/test_layers.py):
 
-- the training core (its files are hashed into the training jobs' params, see
-  ``provenance.TRAINING_CODE``): ``data`` (data sets), ``models``, ``engines``,
-  ``batches``, ``grid``, ``recording``, ``training`` and ``group`` (the drivers),
-  ``storage`` (trajectories and weights as Parquet), ``config`` (a run spec's dict form);
+- ``core``, the training core (its files are hashed into the training jobs' params,
+  see ``core.provenance.TRAINING_CODE``): ``data`` (data sets), ``models``,
+  ``engines``, ``batches``, ``recording`` (the step grid and its metrics), ``training``
+  (a run's spec and the one loop) and ``group`` (the drivers), ``storage`` (trajectories
+  and weights as Parquet), ``checkpoint_file`` and ``backbone``; beside them the helpers every layer
+  shares: ``atomic``, ``provenance``, ``errors`` and ``integrity``;
 - ``reporting``: claims, tables, figure style, run paths and run labels every
   experiment shares;
 - ``sweep``: a config's runs, specs and training groups (``sweep.runs``, outside the

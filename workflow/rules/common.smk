@@ -5,9 +5,9 @@ import os
 
 from sgd_support.sweep.runs import expand_runs, run_spec, train_groups
 from sgd_support.sweep.cost import group_cost, run_cost, slurm_mem_mb, slurm_runtime_min
-from sgd_support.data.registry import FEATURE_KINDS
+from sgd_support.core.data.registry import FEATURE_KINDS
 from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
-from sgd_support.provenance import TRAINING_CODE, code_hash
+from sgd_support.core.provenance import TRAINING_CODE, code_hash
 from sgd_support.reporting.run_paths import DATASET_FILE, INIT_FILE, RUN_DIR, RUN_PARTS
 from sgd_support.sweep.validation import check_config
 from sgd_support.sweep import targets as sweep

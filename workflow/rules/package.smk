@@ -8,7 +8,7 @@ SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=SRC)
 
-from sgd_support.cli.errors import one_line_errors
+from sgd_support.cli.common import one_line_errors
 from sgd_support.sweep import config_check
 
 # A config mistake ends the workflow with one line naming the file, line or key (exit

@@ -1,5 +1,5 @@
 # training.group: cell trains the runs of each (dataset, model, batch size) in one job
-# (sgd_support.group.run_group: an ensemble stepping in lockstep, batched matrix
+# (sgd_support.core.group.run_group: an ensemble stepping in lockstep, batched matrix
 # products, CUDA graphs on a GPU; or numba runs one after another) that writes every
 # run's own files, the same paths as train_run's.
 # A rule's outputs cannot be computed from wildcards, so each group is its own rule,

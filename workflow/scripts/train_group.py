@@ -1,12 +1,12 @@
 """Snakemake script of the train_group_* rules: one group of runs, trained together
-(sgd_support.group.run_group), each run's files at its own output paths."""
+(sgd_support.core.group.run_group), each run's files at its own output paths."""
 
 import os
 
 os.environ["OMP_NUM_THREADS"] = str(snakemake.threads)  # before torch is imported
 
-from sgd_support.cli.logs import setup_logging  # noqa: E402
-from sgd_support.group import run_group  # noqa: E402
+from sgd_support.cli.common import setup_logging  # noqa: E402
+from sgd_support.core.group import run_group  # noqa: E402
 
 setup_logging(snakemake.log[0])
 members = [

@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sgd_support.cli.errors import one_line_errors
+from sgd_support.cli.common import one_line_errors
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.plan import plan_report
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import repair_report, status_report
-from sgd_support.sweep.workflow_config import load_config
 
 DESCRIPTION = (
     "Check a config, estimate its sweep's cost, show where its results stand, or move damaged "

@@ -14,9 +14,8 @@ import json
 import logging
 import time
 
-from sgd_support.atomic import atomic_path
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.core.atomic import atomic_path
 
 
 @one_line_errors
@@ -28,8 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     start = time.monotonic()
     import numba
 
-    from sgd_support.engines import linear
-    from sgd_support.engines.numba_engine import compile_kernels
+    from sgd_support.core.engines import linear
+    from sgd_support.core.engines.numba_engine import compile_kernels
 
     report = {
         "numba": numba.__version__,

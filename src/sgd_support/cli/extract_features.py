@@ -10,10 +10,9 @@ import argparse
 import json
 import logging
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
-from sgd_support.data.features import build_features
-from sgd_support.data.store import load_dataset, save_dataset
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.core.data.features import build_features
+from sgd_support.core.data.store import load_dataset, save_dataset
 
 
 @one_line_errors

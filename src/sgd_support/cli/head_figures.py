@@ -11,9 +11,8 @@ Usage: ``python -m sgd_support.cli.head_figures --data D.npz --weights W.parquet
 
 from __future__ import annotations
 
-from sgd_support.cli.errors import one_line_errors
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.cli.image_figures import comparison_parser
-from sgd_support.cli.logs import setup_logging
 from sgd_support.experiments.head.report import write_e9
 
 

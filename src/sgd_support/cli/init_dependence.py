@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.experiments.analyses.init_dependence_report import write_init_dependence
 from sgd_support.experiments.analyses.report import ReportPaths
 

@@ -9,10 +9,9 @@ import argparse
 import json
 import logging
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
-from sgd_support.data.store import load_dataset
-from sgd_support.models import given_weights, init_weights, layer_shapes, save_weights
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.models import given_weights, init_weights, layer_shapes, save_weights
 
 
 @one_line_errors

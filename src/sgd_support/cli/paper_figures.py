@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import setup_logging
 from sgd_support.reporting.paper_figures import write_section
 
 

@@ -1,5 +1,5 @@
 """Irrelevant norm (and loss) against step for one (data set, model, init seed)
-(:func:`sgd_support.experiments.synthetic.norm_curves.norm_curves_figure`).
+(:func:`sgd_support.experiments.synthetic.figures.norm_curves_figure`).
 
 Usage: ``python -m sgd_support.cli.plot_norm_curves --quantiles Q --final F --init S --out PNG --caption RST
 [--setup JSON]``
@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
-from sgd_support.experiments.synthetic.norm_curves import norm_curves_figure
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.experiments.synthetic.figures import norm_curves_figure
 
 
 @one_line_errors

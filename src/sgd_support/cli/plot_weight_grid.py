@@ -1,5 +1,5 @@
 """Weight / Gram heatmap grid at init and at the end for one (data set, model, lr, init seed)
-(:func:`sgd_support.experiments.synthetic.weight_grids.weight_grid_figure`).
+(:func:`sgd_support.experiments.synthetic.figures.weight_grid_figure`).
 
 Usage: ``python -m sgd_support.cli.plot_weight_grid --rows w1|deep --data D.npz --init-weights I.npz
 --final F.parquet --out PNG --caption RST [--shared-out PNG] W1.parquet ...`` (W*: the grid's
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
-from sgd_support.experiments.synthetic.weight_grids import GRIDS, weight_grid_figure
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.experiments.synthetic.figures import GRIDS, weight_grid_figure
 
 
 @one_line_errors

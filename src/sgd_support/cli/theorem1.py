@@ -13,8 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.experiments.analyses.report import ReportPaths
 from sgd_support.experiments.analyses.theorem1_report import write_theorem1
 

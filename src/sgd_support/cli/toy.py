@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
+from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.experiments.toy.report import draw_ab, draw_landscape, write_rates
 
 

@@ -15,13 +15,11 @@ import json
 import logging
 from pathlib import Path
 
-from sgd_support.cli.errors import one_line_errors
-from sgd_support.cli.logs import setup_logging
-from sgd_support.config import spec_from_dict
-from sgd_support.data.store import load_dataset
-from sgd_support.models import load_weights
-from sgd_support.storage import write_run
-from sgd_support.training import train
+from sgd_support.cli.common import one_line_errors, setup_logging
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import write_run
+from sgd_support.core.training import spec_from_dict, train
 
 
 @one_line_errors

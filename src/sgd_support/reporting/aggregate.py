@@ -14,10 +14,10 @@ import os
 import numpy as np
 import pandas as pd
 
+from sgd_support.core.storage import PARTITIONS, read_metadata, read_trajectory
 from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import write_parquet
-from sgd_support.storage import PARTITIONS, read_metadata, read_trajectory
 
 # A series: a run without its order seed, the runs whose trajectories the quantiles
 # summarise ("group" means only training groups, sweep.runs.train_groups)

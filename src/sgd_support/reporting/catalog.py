@@ -7,7 +7,7 @@ columns as the paper does: GD, SGD from the largest batch to the smallest, GD+wd
 
 from __future__ import annotations
 
-from sgd_support.data.registry import FEATURE_KINDS, IMAGE_KINDS
+from sgd_support.core.data.registry import FEATURE_KINDS, IMAGE_KINDS
 
 # The experiment ids of the synthetic runs (docs/experiments.md lists E1-E11).
 TITLES = {

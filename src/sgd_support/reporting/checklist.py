@@ -21,7 +21,7 @@ import os
 
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
+from sgd_support.core.atomic import atomic_path
 from sgd_support.reporting.claims import is_claimed, read_claims
 from sgd_support.reporting.paper_figures import EXPERIMENT_ORDER, EXPERIMENT_TITLES
 from sgd_support.reporting.tables import CSS, write_parquet

@@ -16,7 +16,7 @@ import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from sgd_support.atomic import atomic_path  # noqa: E402
+from sgd_support.core.atomic import atomic_path  # noqa: E402
 
 DPI = 110  # sharp in the HTML report, a few hundred kB per figure
 # Heatmaps and image panels switch the grid off on their axes (ax.grid(False)).

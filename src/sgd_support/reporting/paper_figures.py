@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.atomic import atomic_path
+from sgd_support.core.atomic import atomic_path
 from sgd_support.reporting.tables import CSS
 
 REGISTRY = Path(__file__).with_name("paper_figures.yaml")

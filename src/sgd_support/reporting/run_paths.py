@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from sgd_support.storage import PARTITIONS
+from sgd_support.core.storage import PARTITIONS
 
 FULL = "full"  # the batch coordinate of full-batch runs (GD)
 

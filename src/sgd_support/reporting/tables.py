@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
+from sgd_support.core.atomic import atomic_path
 from sgd_support.reporting.run_paths import format_lr
 
 # A verdict cell's class -> its colour (the claims checklist's PASS, FAIL, not decided,

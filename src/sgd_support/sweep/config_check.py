@@ -12,8 +12,11 @@ config reader names neither the file nor the line of a YAML syntax error. Here:
   unknown keys first, by name with the nearest valid one, then any other violation as
   ``invalid config at KEY: VALUE; allowed: WHAT``, with the file and line of the key.
 
-The Snakefile runs both before ``validate`` (:func:`check_config_files`);
-``sgd-support`` does the same through ``workflow_config.load_config``.
+The Snakefile runs both before ``validate`` (:func:`check_config_files`). For tools
+outside Snakemake (``plan``, ``status``, benchmarks), :func:`load_config` reads a
+config file as the workflow sees it: the same strict read and one-line schema check,
+schema defaults and semantic checks as the Snakefile and ``common.smk``, in the same
+order as far as the errors go.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.errors import UserError
-from sgd_support.sweep.validation import ConfigError, Problem, duplicate_keys
+from sgd_support.core.errors import UserError
+from sgd_support.sweep.validation import ConfigError, Problem, check_config, duplicate_keys
 
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
+REPO = Path(__file__).resolve().parents[3]  # the checkout this package runs from (src/sgd_support/sweep)
+DEFAULT = REPO / "config.yaml"
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 class ConfigFileError(UserError):
@@ -227,3 +232,20 @@ def check_config_files(config: dict, files: Sequence) -> None:
     for path in files:
         read_config_file(path)
     check_schema(config, files)
+
+
+def load_config(*paths: str | os.PathLike) -> dict:
+    """The validated config of the file(s) ``paths`` (default: the repository's
+    config.yaml; several are merged, later ones over earlier ones, as ``snakemake
+    --configfile A B``) with the schema's defaults filled in (a sweep's ``batches``, for
+    instance, which the run expansion reads)."""
+    from snakemake.utils import update_config, validate  # the workflow's own (validate fills defaults)
+
+    paths = paths or (DEFAULT,)
+    config: dict = {}
+    for path in paths:
+        update_config(config, read_config_file(path))
+    check_schema(config, paths)
+    validate(config, str(SCHEMA))
+    check_config(config)
+    return config

@@ -41,12 +41,12 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.data.registry import io_sizes
-from sgd_support.engines import pick_engine
-from sgd_support.errors import UserError
-from sgd_support.models import layer_shapes
+from sgd_support.core.data.registry import io_sizes
+from sgd_support.core.engines import pick_engine
+from sgd_support.core.errors import UserError
+from sgd_support.core.models import layer_shapes
+from sgd_support.core.storage import read_metadata
 from sgd_support.reporting.run_paths import FULL, RUN_PARTS
-from sgd_support.storage import read_metadata
 from sgd_support.sweep.placement import engine_uses_gpu, group_engine, group_uses_gpu, model_weights
 from sgd_support.sweep.runs import run_spec
 from sgd_support.sweep.validation import KINDS
@@ -101,7 +101,7 @@ def step_us(points: list[list[float]], work: float) -> float:
 
 def step_work(engine: str, batch: int | None, rows: int, inputs: int, outputs: int, weights: int) -> int:
     """The calibration's work of one step: rows per step x weights, except on the linear
-    engine (engines/linear.py), whose step costs outputs x (inputs^2 + weights) at full
+    engine (core/engines/linear.py), whose step costs outputs x (inputs^2 + weights) at full
     batch and outputs x (2 batch x inputs + weights) on a mini-batch, whatever the rows."""
     if engine == "linear":
         return outputs * ((inputs * inputs if batch is None else 2 * batch * inputs) + weights)

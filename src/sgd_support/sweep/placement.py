@@ -1,7 +1,7 @@
 """Which training jobs ask a cluster for a GPU: those whose engine runs on one.
 
 The engine is known before any data is built: ``training.engine`` and, for
-``auto``, the model's size, activation and loss (:func:`~sgd_support.engines.pick_engine`),
+``auto``, the model's size, activation and loss (:func:`~sgd_support.core.engines.pick_engine`),
 with the data set's input and output sizes from its kind. A job asks for a GPU
 when its engine is torch (which uses CUDA where there is one) and its data set kind
 is in ``GPU_KINDS``; the numba engine runs on the CPU only, so a small MLP on digits
@@ -10,9 +10,9 @@ asks for none even though digits is an image kind.
 
 from __future__ import annotations
 
-from sgd_support.data.registry import GPU_KINDS, io_sizes
-from sgd_support.engines import pick_engine
-from sgd_support.models import layer_shapes
+from sgd_support.core.data.registry import GPU_KINDS, io_sizes
+from sgd_support.core.engines import pick_engine
+from sgd_support.core.models import layer_shapes
 from sgd_support.sweep.runs import run_spec
 
 
@@ -48,7 +48,7 @@ def gpu_datasets(config: dict, runs: list[dict[str, str]]) -> set[str]:
 
 def group_engine(config: dict, runs: list[dict[str, str]]) -> str:
     """How a group job (``training.group: cell``) trains ``runs``, as
-    :func:`sgd_support.group.lockstep_engine` decides it on a node without CUDA:
+    :func:`sgd_support.core.group.lockstep_engine` decides it on a node without CUDA:
     "ensemble" (torch, all runs in lockstep) where their engine is torch, "sequential"
     (one run after another on its own CPU engine) otherwise. With
     ``training.group_device: cuda`` the runs' engine is torch (``config.run_spec``)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from sgd_support.sweep.config_check import REPO, load_config
 from sgd_support.sweep.cost import (
     RunCost,
     group_cost,
@@ -30,7 +31,6 @@ from sgd_support.sweep.cost import (
     slurm_runtime_min,
 )
 from sgd_support.sweep.runs import expand_runs, train_groups
-from sgd_support.sweep.workflow_config import REPO, load_config
 
 PROFILE = REPO / "slurm" / "config.yaml"
 SNAKEFILE = REPO / "Snakefile"

@@ -6,17 +6,17 @@ A run is identified by seven coordinates, the Hive partitions of its output fold
 (init seed), order (batch-order seed). Full-batch optimizers have ``batch=full`` and
 only ``order=0`` (their trajectory does not depend on a batch order).
 
-This is the sweep's side, outside the training code hash (``provenance.TRAINING_CODE``):
+This is the sweep's side, outside the training code hash (``core.provenance.TRAINING_CODE``):
 what a run computes reaches its job through its paths and its spec (the rules' params),
 so editing how runs are expanded or grouped reruns only the jobs whose runs change.
 The config has its schema's defaults filled in (Snakemake's ``validate``, or
-``sweep.workflow_config.load_config``): nothing here supplies a default.
+``sweep.config_check.load_config``): nothing here supplies a default.
 """
 
 from __future__ import annotations
 
+from sgd_support.core.training import RunSpec
 from sgd_support.reporting.run_paths import FULL, format_lr
-from sgd_support.training import RunSpec
 
 
 def is_full_batch(optimizer: dict) -> bool:

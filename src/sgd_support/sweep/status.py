@@ -9,12 +9,12 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from sgd_support.errors import REPAIR, DamagedFileError
-from sgd_support.integrity import DAMAGED_DIR, RUN_FILES, damage, find_damaged, move_aside
+from sgd_support.core.errors import REPAIR, DamagedFileError
+from sgd_support.core.integrity import DAMAGED_DIR, RUN_FILES, damage, find_damaged, move_aside
+from sgd_support.core.storage import SchemaVersionError, read_metadata
 from sgd_support.reporting.run_paths import RUN_PARTS
-from sgd_support.storage import SchemaVersionError, read_metadata
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
-from sgd_support.sweep.workflow_config import load_config
 
 RUN_DIR = f"runs/{RUN_PARTS}"  # under the results folder, as the workflow writes them
 CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"  # a run's own (a group member's final state too)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import yaml
 
-from sgd_support.data.registry import BUILDERS, FEATURE_KINDS
-from sgd_support.errors import UserError
+from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
+from sgd_support.core.errors import UserError
 
 KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
 

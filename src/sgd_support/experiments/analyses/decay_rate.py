@@ -57,8 +57,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from sgd_support.experiments.analyses.runs import batch_size
-from sgd_support.experiments.analyses.scopes import relu_rows
+from sgd_support.experiments.analyses.runs import batch_size, relu_rows
 from sgd_support.experiments.analyses.slope_fits import (
     LEVEL,
     MIN_RUNS,
@@ -172,7 +171,7 @@ def fit_decay(steps: np.ndarray, loss: np.ndarray, norm: np.ndarray) -> DecayFit
 def load_trajectories(paths: list[str | os.PathLike]) -> list[dict]:
     """One record per run: coordinates, its trajectory (DataFrame), status, weight decay
     and its model's hidden activation (Theorem 1 is a claim about linear networks)."""
-    from sgd_support.storage import read_metadata, read_trajectory
+    from sgd_support.core.storage import read_metadata, read_trajectory
 
     records = []
     for path in paths:

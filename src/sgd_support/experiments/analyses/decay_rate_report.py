@@ -11,7 +11,7 @@ from sgd_support.experiments.analyses.decay_rate import (
     rate_table,
     slope_table,
 )
-from sgd_support.experiments.analyses.plots import plot_rates
+from sgd_support.experiments.analyses.figures import plot_rates
 from sgd_support.experiments.analyses.report import ReportPaths, write_report
 from sgd_support.experiments.analyses.runs import SETTING
 from sgd_support.reporting.tables import write_parquet

@@ -27,8 +27,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from sgd_support.experiments.analyses.runs import SETTING, batch_size
-from sgd_support.experiments.analyses.scopes import relu_rows
+from sgd_support.experiments.analyses.runs import SETTING, batch_size, relu_rows
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
 
@@ -80,7 +79,7 @@ def load_records(weight_paths: list[str | os.PathLike]) -> list[dict]:
     """One record per run: its coordinates, W1 at init and at the end, whether it
     diverged, its weight decay and its model's hidden activation (from the file's
     metadata: the paper makes the E11 claims for linear networks)."""
-    from sgd_support.storage import read_metadata, read_weights
+    from sgd_support.core.storage import read_metadata, read_weights
 
     records = []
     for path in weight_paths:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 
-from sgd_support.data.store import load_dataset
+from sgd_support.core.data.store import load_dataset
+from sgd_support.experiments.analyses.figures import plot_init_dependence
 from sgd_support.experiments.analyses.init_dependence import (
     init_dependence_claims,
     init_dependence_table,
     load_records,
 )
-from sgd_support.experiments.analyses.plots import plot_init_dependence
 from sgd_support.experiments.analyses.report import ReportPaths, write_report
 from sgd_support.experiments.analyses.runs import SETTING
 from sgd_support.reporting.run_paths import dataset_paths

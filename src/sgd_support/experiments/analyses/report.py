@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
-from sgd_support.experiments.analyses.plots import placeholder
+from sgd_support.core.atomic import atomic_path
+from sgd_support.experiments.analyses.figures import placeholder
 from sgd_support.reporting.claims import Claim, write_claims
 from sgd_support.reporting.tables import Table, write_html_page
 

@@ -7,14 +7,14 @@ import os
 
 import pandas as pd
 
-from sgd_support.data.store import load_dataset
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.storage import read_weights
+from sgd_support.experiments.analyses.figures import plot_theorem1
 from sgd_support.experiments.analyses.report import ReportPaths, write_report
 from sgd_support.experiments.analyses.theorem1 import analyse, theorem1_claims
 from sgd_support.experiments.analyses.theorem1_first_layer import analyse_first_layer, first_layer_claim
-from sgd_support.experiments.analyses.theorem1_plot import plot_theorem1
 from sgd_support.reporting.run_paths import coordinates, dataset_paths
 from sgd_support.reporting.tables import write_parquet
-from sgd_support.storage import read_weights
 
 TITLE = "E10: Theorem 1 per step from saved weights"
 

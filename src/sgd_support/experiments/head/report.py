@@ -9,7 +9,7 @@ import logging
 
 from sgd_support.experiments.head.claims import THRESHOLD_SHARE, e9_claim
 from sgd_support.experiments.images.analysis import count_above, gram_eigenvalues, svd_basis_gram
-from sgd_support.experiments.images.plots import eigen_histograms, image_panels
+from sgd_support.experiments.images.figures import eigen_histograms, image_panels
 from sgd_support.experiments.images.runs import (
     eigen_panels,
     load_figure_inputs,

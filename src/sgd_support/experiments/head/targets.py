@@ -6,7 +6,7 @@ The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
-from sgd_support.data.registry import FEATURE_KINDS
+from sgd_support.core.data.registry import FEATURE_KINDS
 from sgd_support.sweep.targets import Run, Targets, pairs, seed_runs
 
 HISTOGRAMS = "results/figures/e9/dataset={dataset}/model={model}/eigen_histograms.png"

@@ -1,6 +1,6 @@
 """First-layer and data statistics for image experiments (E7, E8; E9 reuses some).
 
-Inputs are the flattened images of a :class:`~sgd_support.data.store.Dataset`
+Inputs are the flattened images of a :class:`~sgd_support.core.data.store.Dataset`
 (rows of length ``prod(image_shape)``, channels last for colour) and first-layer
 weights ``W1`` of shape (hidden, d). Everything is computed in float64.
 """

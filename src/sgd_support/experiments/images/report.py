@@ -17,7 +17,7 @@ from sgd_support.experiments.images.analysis import (
     never_lit,
 )
 from sgd_support.experiments.images.claims import focus_claims, prop5_claim
-from sgd_support.experiments.images.plots import eigen_histograms, focus_share_plot, image_panels
+from sgd_support.experiments.images.figures import eigen_histograms, focus_share_plot, image_panels
 from sgd_support.experiments.images.runs import (
     eigen_panels,
     load_figure_inputs,

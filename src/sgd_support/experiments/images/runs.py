@@ -9,14 +9,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
-from sgd_support.data.store import load_dataset
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.storage import read_metadata, read_trajectory, read_weights
 from sgd_support.experiments.images.analysis import gram_eigenvalues
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.figure_style import colour_hex
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import Table, write_html_page
-from sgd_support.storage import read_metadata, read_trajectory, read_weights
 
 
 def load_run(weights_path: str, trajectory_path: str, n: int) -> dict:

@@ -9,15 +9,15 @@ import logging
 import numpy as np
 import pandas as pd
 
-from sgd_support.atomic import atomic_path
-from sgd_support.data.store import load_dataset
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.data.store import load_dataset
 from sgd_support.experiments.images.analysis import (
     components_for_variance,
     covariance_spectrum,
     grey_pixels,
     pixel_covariance,
 )
-from sgd_support.experiments.images.plots import covariance_heatmap, spectrum_plot
+from sgd_support.experiments.images.figures import covariance_heatmap, spectrum_plot
 
 log = logging.getLogger(__name__)
 

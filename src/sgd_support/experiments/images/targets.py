@@ -6,7 +6,7 @@ The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
-from sgd_support.data.registry import IMAGE_KINDS
+from sgd_support.core.data.registry import IMAGE_KINDS
 from sgd_support.sweep.targets import Run, Targets, datasets_of, pairs
 
 E7_HISTOGRAMS = "results/figures/e7/dataset={dataset}/model={model}/eigen_histograms.png"

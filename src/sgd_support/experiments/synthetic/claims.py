@@ -23,13 +23,13 @@ import os
 import numpy as np
 import pandas as pd
 
-from sgd_support.data.store import load_dataset
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.storage import PARTITIONS
 from sgd_support.experiments.synthetic.relu_claims import relu_claims
 from sgd_support.experiments.synthetic.w1_rows import row_table
 from sgd_support.reporting.aggregate import read_final_states, sort_runs
 from sgd_support.reporting.claims import Claim, combined, not_claimed_for, write_claims
 from sgd_support.reporting.run_paths import dataset_paths
-from sgd_support.storage import PARTITIONS
 
 log = logging.getLogger(__name__)
 

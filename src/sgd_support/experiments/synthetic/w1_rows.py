@@ -15,8 +15,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from sgd_support.core.storage import read_metadata, read_weights
 from sgd_support.reporting.run_paths import coordinates
-from sgd_support.storage import read_metadata, read_weights
 
 # A row "shrinks as in the linear case" when its irrelevant norm ends below half its
 # init value: on the linear network at the paper's 200k steps and lr 0.1 the whole

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sgd_support.core.storage import read_metadata, read_trajectory
 from sgd_support.reporting.claims import Claim
 from sgd_support.reporting.run_paths import coordinates
-from sgd_support.storage import read_metadata, read_trajectory
 
 A_COL, B_COL = "w1_0_0", "w0_0_0"  # a = the output weight, b = the input weight
 # Window of the rate measurement. Above B_MAX, a's motion within one epoch

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import os
 
-from sgd_support.atomic import atomic_path
-from sgd_support.data.store import load_dataset
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.data.store import load_dataset
 from sgd_support.experiments.toy.analysis import (
     data_role,
     drift_claims,

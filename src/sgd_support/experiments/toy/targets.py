@@ -6,7 +6,7 @@ The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
-from sgd_support.data.toy import KINDS
+from sgd_support.core.data.toy import KINDS
 from sgd_support.sweep.targets import Run, Targets, run_datasets
 
 RATES = "results/toy/rates.tsv"

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sgd_support.config import spec_from_dict
-from sgd_support.data.store import Dataset, load_dataset
-from sgd_support.engines import pick_engine
-from sgd_support.models import load_weights
-from sgd_support.storage import write_run
-from sgd_support.training import MAX_CHUNK, RunResult, RunSpec, train, train_members
+from sgd_support.core.data.store import Dataset, load_dataset
+from sgd_support.core.engines import pick_engine
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import write_run
+from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_dict, train, train_members
 
-log = logging.getLogger("sgd_support.group")
+log = logging.getLogger("sgd_support.core.group")
 
 # Fields that members of one ensemble must share (the engine's shapes and arithmetic).
 SHARED = ("batch", "activation", "loss", "device", "threads")
@@ -112,7 +111,7 @@ def train_ensemble(
     """Train runs that share ``SHARED`` fields in lockstep on the ensemble engine; one
     RunResult per run, each what ``training.train`` computes for it alone (up to float
     rounding). Checkpoints and ``finished`` as ``training.train_members``."""
-    from sgd_support.engines.ensemble import EnsembleEngine
+    from sgd_support.core.engines.ensemble import EnsembleEngine
 
     if len(ensembles(specs)) != 1:
         raise ValueError(f"an ensemble's runs must share {', '.join(SHARED)}")

@@ -35,8 +35,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sgd_support.data.store import Dataset
-from sgd_support.engines.numba_engine import NumbaEngine, _accuracy, _forward, tiny_problem
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.engines.numba_engine import NumbaEngine, _accuracy, _forward, tiny_problem
 
 # Reassociation lets LLVM vectorise the float64 sums (their order is not the numba
 # engine's either); the float32 update in ``_apply`` is written without it.

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sgd_support.data.store import Dataset
-from sgd_support.engines.torch_engine import pick_device
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.engines.torch_engine import pick_device
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class EnsembleEngine:
         """The captured update for batches of ``size`` rows (None: full batch), or None
         once capture has failed (as the single-run engine: eager from then on)."""
         if self.graphed and size not in self._captured:
-            from sgd_support.engines.cuda_graphs import CapturedUpdate
+            from sgd_support.core.engines.cuda_graphs import CapturedUpdate
 
             try:
                 self._captured[size] = CapturedUpdate(self, None if size is None else (self.k, size))

@@ -67,13 +67,13 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
         batch=batch,
     )
     if chosen == "linear":
-        from sgd_support.engines.linear import LinearEngine
+        from sgd_support.core.engines.linear import LinearEngine
 
         return LinearEngine(data, weights, batch=batch, **hyper)
     if chosen == "numba":
-        from sgd_support.engines.numba_engine import NumbaEngine
+        from sgd_support.core.engines.numba_engine import NumbaEngine
 
         return NumbaEngine(data, weights, **hyper)
-    from sgd_support.engines.torch_engine import TorchEngine
+    from sgd_support.core.engines.torch_engine import TorchEngine
 
     return TorchEngine(data, weights, **hyper)

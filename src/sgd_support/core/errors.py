@@ -2,7 +2,7 @@
 the pipeline cannot run, a missing file, a damaged one.
 
 Each is a :class:`UserError` whose message is one line naming the key or the file and
-what to do; the command-line entry points (``sgd_support.cli.errors``) print that line
+what to do; the command-line entry points (``sgd_support.cli.common``) print that line
 and exit with code 2 instead of a traceback. Light on imports: every training job
 loads this module.
 """

@@ -13,9 +13,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from sgd_support.atomic import atomic_path
+from sgd_support.core.atomic import atomic_path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# The sgd_support package (TRAINING_CODE names paths in it: the core and the cli entry
+# points that build data sets, inits and runs)
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TRACKED = ("numpy", "pyarrow", "torch", "numba", "pandas", "sklearn", "torchvision")
 # Environment variables that change thread counts or kernel choice, hence possibly bits.
 THREAD_VARS = (
@@ -32,23 +34,21 @@ THREAD_VARS = (
 # The modules that training results (data sets, inits, trajectories) depend on.
 # Figure and analysis code is left out, so editing a plot does not retrain a sweep.
 TRAINING_CODE = (
-    "data",
-    "engines",
+    "core/data",
+    "core/engines",
     "cli/make_dataset.py",
     "cli/init_weights.py",
     "cli/train.py",
-    "backbone.py",  # E9's features data sets (data/features.py, cli/extract_features.py)
+    "core/backbone.py",  # E9's features data sets (core/data/features.py, cli/extract_features.py)
     "cli/extract_features.py",
-    "atomic.py",
-    "batches.py",
-    "config.py",
-    "grid.py",
-    "models.py",
-    "recording.py",
-    "storage.py",
-    "training.py",
-    "group.py",
-    "checkpoint_file.py",
+    "core/atomic.py",
+    "core/batches.py",
+    "core/models.py",
+    "core/recording.py",
+    "core/storage.py",
+    "core/training.py",
+    "core/group.py",
+    "core/checkpoint_file.py",
 )
 
 

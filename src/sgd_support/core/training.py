@@ -26,16 +26,21 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from sgd_support import checkpoint_file
-from sgd_support.batches import BatchStream, take_all
-from sgd_support.data.store import Dataset
-from sgd_support.grid import record_steps, snapshot_steps
-from sgd_support.provenance import code_hash
-from sgd_support.recording import is_diverged, param_columns, weight_metrics
+from sgd_support.core import checkpoint_file
+from sgd_support.core.batches import BatchStream, take_all
+from sgd_support.core.data.store import Dataset
+from sgd_support.core.provenance import code_hash
+from sgd_support.core.recording import (
+    is_diverged,
+    param_columns,
+    record_steps,
+    snapshot_steps,
+    weight_metrics,
+)
 
 log = logging.getLogger("sgd_support.train")
 
@@ -72,6 +77,17 @@ class RunSpec:
     engine: str
     device: str = "auto"
     threads: int = 1
+
+
+def spec_from_dict(values: dict) -> RunSpec:
+    """Rebuild a RunSpec from its dict form, as the training jobs receive it in the
+    ``--run`` argument (the config's side, the sweep's runs and their specs, lives in
+    :mod:`sgd_support.sweep.runs`, outside the training code hash)."""
+    known = {f.name for f in fields(RunSpec)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown run spec keys: {sorted(unknown)}")
+    return RunSpec(**values)
 
 
 @dataclass
@@ -133,7 +149,7 @@ def train(
     state there (a group's member: kept until the group's files are written). The
     caller deletes the checkpoint after writing the result.
     """
-    from sgd_support.engines import make_engine
+    from sgd_support.core.engines import make_engine
 
     engine = make_engine(
         spec.engine,

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from sgd_support import checkpoint_file
-from sgd_support.data.store import load_dataset
-from sgd_support.errors import DamagedFileError, reading
-from sgd_support.models import load_weights
-from sgd_support.storage import SchemaVersionError, read_schema
+from sgd_support.core import checkpoint_file
+from sgd_support.core.data.store import load_dataset
+from sgd_support.core.errors import DamagedFileError, reading
+from sgd_support.core.models import load_weights
+from sgd_support.core.storage import SchemaVersionError, read_schema
 
 DAMAGED_DIR = ".damaged"  # under the results folder; hidden, so no reader's glob sees it
 RUN_FILES = ("trajectory.parquet", "weights.parquet")  # written with the sgd_support metadata

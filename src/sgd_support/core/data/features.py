@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import time
 
-from sgd_support.backbone import extract_features, load_backbone
-from sgd_support.data.store import Dataset
+from sgd_support.core.backbone import extract_features, load_backbone
+from sgd_support.core.data.store import Dataset
 
 log = logging.getLogger("sgd_support.features")
 

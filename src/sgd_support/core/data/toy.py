@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 KINDS = ("toy_points", "toy_landscape")  # the registry's kinds built here
 

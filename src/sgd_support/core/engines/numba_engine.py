@@ -1,6 +1,6 @@
 """Fast CPU engine for small bias-free MLPs with MSE loss (the synthetic experiments).
 
-The same arithmetic as :mod:`sgd_support.engines.torch_engine` (MSE mean over all
+The same arithmetic as :mod:`sgd_support.core.engines.torch_engine` (MSE mean over all
 outputs, global gradient-norm clip ``coef = min(clip / (||g|| + 1e-6), 1)``, weight
 decay added after clipping, ``w <- w - lr * g``, ReLU on hidden layers only), in
 float32 like torch, without torch:
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 ACTIVATIONS = ("identity", "relu")
 

@@ -61,7 +61,7 @@ def support_mask(d: int, r: int) -> np.ndarray:
 
 def build(cfg: dict):
     """The Dataset of a ``kind: synthetic`` config entry."""
-    from sgd_support.data.store import Dataset
+    from sgd_support.core.data.store import Dataset
 
     x, y = make_synthetic(
         cfg["n"], cfg["d"], cfg["r"], cfg.get("noise", 0.001), cfg["target"], cfg.get("seed", 0)

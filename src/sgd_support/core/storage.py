@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sgd_support.atomic import atomic_path
-from sgd_support.errors import DamagedFileError, UserError, reading
-from sgd_support.provenance import provenance
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.errors import DamagedFileError, UserError, reading
+from sgd_support.core.provenance import provenance
 
 SCHEMA_VERSION = 1
 META_KEY = b"sgd_support"

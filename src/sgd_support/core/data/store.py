@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sgd_support.atomic import atomic_path
-from sgd_support.errors import reading
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.errors import reading
 
 
 @dataclass

@@ -1,6 +1,10 @@
-"""Expected failures of every command-line entry point as one line, no traceback.
+"""What every command-line entry point shares: one logging set-up, so a job's log (the
+file its rule redirects stdout and stderr to) reads the same for every rule, and
+expected failures as one line.
 
-A config mistake, a missing file or a damaged one (``sgd_support.errors.UserError``,
+Expected failures print no traceback:
+
+a config mistake, a missing file or a damaged one (``sgd_support.core.errors.UserError``,
 FileNotFoundError) is printed as ``error: MESSAGE`` on stderr, with exit code 2; a
 rule's job writes it to its log. Anything else is a bug and keeps its traceback.
 ``SGD_SUPPORT_DEBUG=1`` (or ``sgd-support --debug``) keeps the traceback of expected
@@ -10,12 +14,13 @@ failures too.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from sgd_support.errors import UserError
+from sgd_support.core.errors import UserError
 
 EXIT_CODE = 2  # as argparse's usage errors
 DEBUG_ENV = "SGD_SUPPORT_DEBUG"
@@ -53,3 +58,12 @@ def one_line_errors(main: F) -> F:
             raise SystemExit(EXIT_CODE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+FORMAT = "%(asctime)s %(name)s %(message)s"
+
+
+def setup_logging(filename: str | None = None, level: int = logging.INFO) -> None:
+    """Log ``level`` and above with a timestamp and the logger's name, to stderr (or to
+    ``filename``: a Snakemake script job has no shell to redirect its output)."""
+    logging.basicConfig(filename=filename, level=level, format=FORMAT)

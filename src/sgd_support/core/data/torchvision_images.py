@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sgd_support.data.store import Dataset
+from sgd_support.core.data.store import Dataset
 
 # kind -> (torchvision class name, image shape of one flattened row, classes)
 KINDS = {

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sgd_support.atomic import atomic_path
-from sgd_support.errors import DamagedFileError, reading
+from sgd_support.core.atomic import atomic_path
+from sgd_support.core.errors import DamagedFileError, reading
 
 log = logging.getLogger("sgd_support.checkpoint")
 
