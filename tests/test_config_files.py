@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, REPO
 
-from sgd_support.config import expand_runs
+from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.targets import all_targets
 from sgd_support.sweep.workflow_config import load_config
 

@@ -3,6 +3,7 @@ the mnist kind's scaling, and a clear error without the package."""
 
 import numpy as np
 import pytest
+from specs import with_defaults
 
 from sgd_support.core.data import mnist_bundled
 from sgd_support.core.data.registry import build_dataset
@@ -75,4 +76,4 @@ def test_batch_larger_than_the_training_split_is_a_config_error():
         },
     }
     with pytest.raises(ConfigError, match=r"sweeps.s.batches\[0\]: 2501; allowed: 1..2500"):
-        check_config(config)
+        check_config(with_defaults(config))  # the workflow checks the schema-filled config
