@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import BIN, REPO
 
+from sgd_support.experiments.families import all_targets
+from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
-from sgd_support.sweep.targets import all_targets
-from sgd_support.sweep.workflow_config import load_config
 
 CONFIGS = [REPO / "config.yaml", *sorted((REPO / "config").glob("*.yaml"))]
 IDS = [str(p.relative_to(REPO)) for p in CONFIGS]
