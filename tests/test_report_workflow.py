@@ -83,12 +83,12 @@ def test_every_figure_of_the_sweep_is_built(built):
 def test_aggregates_mark_diverged_runs_and_skip_them(built):
     agg = built / "results" / "aggregate"
     final = pd.read_parquet(agg / "dataset=stair" / "model=relu" / "final_runs.parquet")
-    assert set(final.loc[final["lr"] == repr(DIVERGING_LR), "status"]) == {"diverged"}
-    assert set(final.loc[final["lr"] == "0.1", "status"]) == {"completed"}
+    assert set(final.loc[final["lr"] == DIVERGING_LR, "status"]) == {"diverged"}
+    assert set(final.loc[final["lr"] == 0.1, "status"]) == {"completed"}
     quantiles = pd.read_parquet(agg / "dataset=stair" / "model=relu" / "trajectory_quantiles.parquet")
-    assert set(quantiles["lr"]) == {"0.1"}  # diverged runs feed no statistic
+    assert set(quantiles["lr"]) == {0.1}  # diverged runs feed no statistic
     summary = pd.read_parquet(agg / "final_summary.parquet")
-    row = summary[(summary["dataset"] == "stair") & (summary["lr"] == repr(DIVERGING_LR))].iloc[0]
+    row = summary[(summary["dataset"] == "stair") & (summary["lr"] == DIVERGING_LR)].iloc[0]
     assert (row["n_runs"], row["n_diverged"]) == (1, 1) and np.isnan(row["final_irrelevant_norm_q50"])
     linear = pd.read_parquet(agg / "dataset=linear" / "model=lin" / "trajectory_quantiles.parquet")
     sgd16 = linear[linear["label"] == "SGD-16"]
