@@ -8,7 +8,13 @@ from sgd_support.sweep.cost import group_cost, run_cost, slurm_mem_mb, slurm_run
 from sgd_support.core.data.registry import FEATURE_KINDS
 from sgd_support.sweep.placement import gpu_datasets, run_uses_gpu
 from sgd_support.core.provenance import TRAINING_CODE, code_hash
-from sgd_support.reporting.run_paths import DATASET_FILE, INIT_FILE, RUN_DIR, RUN_PARTS
+from sgd_support.reporting.run_paths import (
+    DATASET_FILE,
+    INIT_FILE,
+    RUN_CHECKPOINT,
+    RUN_DIR,
+    RUN_PARTS,
+)
 from sgd_support.sweep.validation import check_config
 from sgd_support.sweep import targets as sweep
 from sgd_support.sweep.targets import (
@@ -52,9 +58,6 @@ TRAIN_CODE = code_hash(*TRAINING_CODE)  # data sets, inits and training runs
 RUNS = expand_runs(config)
 # training.group: cell trains groups of runs in one job each (train_group.smk)
 GROUPED = config["training"]["group"] == "cell"
-# A run's checkpoint, outside the outputs so that a killed job's survives for the rerun:
-# train_run's, and a group member's final state (train_group.smk; the same format)
-RUN_CHECKPOINT = f"results/checkpoints/{RUN_PARTS}.npz"
 # data sets with a run on a GPU engine (sgd_support.sweep.placement)
 GPU_DATASETS = gpu_datasets(config, RUNS)
 # What the config makes beyond its runs: the targets of `all`, the claims tables of the

@@ -19,6 +19,9 @@ FULL = "full"  # the batch coordinate of full-batch runs (GD)
 # "dataset={dataset}/model={model}/.../order={order}": a run's folders, to .format(**run)
 RUN_PARTS = "/".join(f"{key}={{{key}}}" for key in PARTITIONS)
 RUN_DIR = f"results/runs/{RUN_PARTS}"
+# A run's checkpoint, outside the outputs so that a killed job's survives for the rerun:
+# train_run's, and a group member's final state (train_group.smk; the same format)
+RUN_CHECKPOINT = f"results/checkpoints/{RUN_PARTS}.npz"
 DATASET_FILE = "results/data/dataset={dataset}.npz"
 INIT_FILE = "results/init/dataset={dataset}/model={model}/init={init}.npz"  # a model's initial weights
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from sgd_support.core.errors import REPAIR, DamagedFileError
 from sgd_support.core.integrity import DAMAGED_DIR, RUN_FILES, damage, find_damaged, move_aside
 from sgd_support.core.storage import SchemaVersionError, read_metadata
-from sgd_support.reporting.run_paths import RUN_PARTS
+from sgd_support.reporting import run_paths
 from sgd_support.sweep.config_check import load_config
 from sgd_support.sweep.runs import expand_runs
 
-RUN_DIR = f"runs/{RUN_PARTS}"  # under the results folder, as the workflow writes them
-CHECKPOINT = f"checkpoints/{RUN_PARTS}.npz"  # a run's own (a group member's final state too)
+# under the results folder, as the workflow writes them (run_paths, relative to results/)
+RUN_DIR = run_paths.RUN_DIR.removeprefix("results/")
+CHECKPOINT = run_paths.RUN_CHECKPOINT.removeprefix("results/")  # a member's final state too
 # a group's ensembles' (training.group: cell; sweep.runs.train_groups names the group)
 GROUP_CHECKPOINTS = "checkpoints/groups/dataset={dataset}/model={model}/batch={batch}.e*.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale", "damaged")
