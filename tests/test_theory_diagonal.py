@@ -237,3 +237,21 @@ def test_targets_name_only_the_figures_whose_runs_exist():
     assert made.claims == [tg.DIAGONAL_CLAIMS]
     assert made.report == [tg.DIAGONAL_TABLE, tg.DIAGONAL_FIGURE.format(figure=tg.LAYERS)]
     assert tg.targets(cfg, []).report == []
+
+
+def test_every_figure_draws_from_its_runs(tmp_path):
+    from sgd_support.experiments.theory import diagonal_figures as figs
+
+    gd = gd_runs(2, 4) + gd_runs(3, 4)
+    sgd = [sine_run(s, b, lr, 0.5 * lr**2 / b) for s in range(2) for b in (1, 4) for lr in (0.05, 0.1)]
+    sgd += [sine_run(s, 4, 0.05, 5e-4, tg.WITH, order=0) for s in range(2)]
+    figs.layers_figure(tmp_path / "layers.png", gd + sgd, SUPPORTS)
+    figs.first_layer_figure(tmp_path / "first.png", sgd, SUPPORTS)
+    times = dg.time_table(sgd, SUPPORTS)
+    figs.time_figure(tmp_path / "time.png", times, dg.theorem2_time_claim(times)[1])
+    figs.counterexample_figure(
+        tmp_path / "cx.png", [counterexample(1e-4, 0.98), counterexample(1e-3, 0.5, 1)]
+    )
+    assert all(
+        (tmp_path / f"{name}.png").stat().st_size > 10_000 for name in ("layers", "first", "time", "cx")
+    )

@@ -339,7 +339,11 @@ def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple
         ratios = np.concatenate([first_layer_ratio(r, supports[r.coords["dataset"]]) for r in group])
         k, n = int(np.sum(ratios <= VANISH)), len(ratios)
         low, high = wilson(k, n)
-        times = [vanish_steps(r, supports[r.coords["dataset"]])["step"] for r in group if _has_columns(r)]
+        times = [
+            vanish_steps(r, supports[r.coords["dataset"]])["step"]
+            for r in group
+            if has_first_layer_columns(r)
+        ]
         t = np.concatenate(times) if times else np.array([np.nan])
         share = k / n
         passed = share >= SUPPORT_SHARE and share > gd_share
@@ -370,7 +374,7 @@ def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple
     return claim, table
 
 
-def _has_columns(run: DiagonalRun) -> bool:
+def has_first_layer_columns(run: DiagonalRun) -> bool:
     return "w0_0_0" in run.traj.columns
 
 
