@@ -21,13 +21,7 @@ CLAIMS = "results/claims/synthetic.parquet"
 
 
 def synthetic_pairs(config: dict, runs: list[Run]) -> list[tuple[str, str]]:
-    """The (data set, model) pairs on synthetic data, diagonal models left out (they are
-    E12's: sgd_support.experiments.theory; E1-E5's figures read an MLP's widths)."""
-    return [
-        p
-        for p in pairs(config, runs, ("synthetic",))
-        if config["models"][p[1]].get("structure") != "diagonal"
-    ]
+    return pairs(config, runs, ("synthetic",))
 
 
 def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
