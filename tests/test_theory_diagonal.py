@@ -140,14 +140,26 @@ def test_prop2_compares_sgd_with_gd_on_the_same_inits():
         end = start.copy()
         end[np.argmin(np.abs(start), axis=0), np.arange(D)] = 0.0  # GD cuts the smaller only
         gd.append(make_run(start, end, "sine", init=s))
-    misfit = {"sine": {"R2": 0.45, "Rj2_median": 0.45, "max_corr": 1e-3}}
+    coef = np.linspace(0.001, 0.03, D - R)  # |p*_j| of the irrelevant coordinates
+    misfit = {"sine": {"R2": 0.45, "Rj2_median": 0.45, "max_corr": 1e-3, "coef": coef}}
     claim, _ = dg.prop2_claim(sgd + gd, SUPPORTS, misfit)
     assert claim.passed is True and "R^2 = 0.450" in claim.measured
     slow = [sine_run(s, 4, 0.05, 1e-5) for s in range(5)]  # exp(-0.04): no tenfold drop
     claim, _ = dg.prop2_claim(slow + gd, SUPPORTS, misfit)
     assert claim.passed is False and "only 0% of the first-layer weights vanished" in claim.why
+    floor = [sine_run(s, 4, 0.05, 1e-2) for s in range(5)]
+    for run in floor:  # the coordinates with the 3 largest |p*_j| keep half their init
+        run.end[0][np.arange(D - 3, D), np.arange(D - 3, D)] = 0.5 * np.diag(run.init[0])[D - 3 :]
+    claim, _ = dg.prop2_claim(floor + gd, SUPPORTS, misfit)
+    assert claim.passed is False and "only 50% of the first-layer weights vanished" in claim.why
+    assert (
+        "larger least-squares coefficients |p*_j| on this finite data set (median 0.024 vs 0.007" in claim.why
+    )
     claim, _ = dg.prop2_claim(gd, SUPPORTS, misfit)
     assert claim.passed is None and "SGD on a diagonal linear network" in claim.why
+    every = [make_run(dg.diagonals(r.init), np.zeros((2, D)), "sine", init=i) for i, r in enumerate(gd)]
+    claim, _ = dg.prop2_claim(sgd + every, SUPPORTS, misfit)  # GD cutting every first-layer weight too
+    assert claim.passed is False and "is not above GD's 100%" in claim.why and "only" not in claim.why
 
 
 @pytest.mark.parametrize("b_power, passes", [(1.0, True), (0.0, False)])
@@ -255,3 +267,13 @@ def test_every_figure_draws_from_its_runs(tmp_path):
     assert all(
         (tmp_path / f"{name}.png").stat().st_size > 10_000 for name in ("layers", "first", "time", "cx")
     )
+
+
+def test_crossing_steps_interpolate_between_records():
+    """|w| = exp(-step / 100) recorded at 0, 100, 200, 400: it reaches e^-2.5 at step 250,
+    between two records; a column that never gets there is NaN; one below at once is 0."""
+    steps = np.array([0.0, 100.0, 200.0, 400.0])
+    w = np.exp(-steps / 100)[:, None] * np.ones((1, 3))
+    bound = np.array([np.exp(-2.5), 1e-9, 2.0])
+    out = dg.crossing_steps(steps, w, bound)
+    assert out[0] == pytest.approx(250.0, rel=1e-12) and np.isnan(out[1]) and out[2] == 0.0

@@ -127,6 +127,19 @@ def dead_paths(start: np.ndarray) -> np.ndarray:
 # --- Prop. 1 -----------------------------------------------------------------
 
 
+def relevant_offset(run: DiagonalRun, x: np.ndarray, y: np.ndarray, support: np.ndarray) -> float:
+    """mean(y - f_S(x)) at the end, f_S the network's paths on the support only (each path
+    j: W_L[0, j] act(... act(W_1[j, j] x_j))): the constant part of the target that the
+    relevant paths leave to the others (0 for a linear network fitting a linear target)."""
+    paths, h = diagonals(run.end), np.asarray(x, dtype=np.float64)
+    relu = run.config["model"]["activation"] == "relu"
+    for w in paths[:-1]:
+        h = h * w
+        h = np.maximum(h, 0.0) if relu else h
+    fitted = (h * paths[-1])[:, np.asarray(support, dtype=bool)].sum(axis=1)
+    return float(np.mean(np.ravel(y) - fitted))
+
+
 def cut_layers(run: DiagonalRun, support: np.ndarray, relu: bool) -> pd.DataFrame:
     """Per irrelevant coordinate of a run: whether its path was cut (|product| ended
     below LEARNED of its init), the layer (1-based) smallest in |W_l[j, j]| at the end
@@ -146,9 +159,11 @@ def cut_layers(run: DiagonalRun, support: np.ndarray, relu: bool) -> pd.DataFram
     )
 
 
-def prop1_depth(runs: list[DiagonalRun], support: np.ndarray, relu: bool) -> dict:
-    """Prop. 1's numbers at one depth over its runs (completed ones; diverged counted)."""
+def prop1_depth(runs: list[DiagonalRun], support: np.ndarray, relu: bool, data=None) -> dict:
+    """Prop. 1's numbers at one depth over its runs (completed ones; diverged counted);
+    with ``data`` (x, y), also the median relevant offset (:func:`relevant_offset`)."""
     done = [r for r in runs if r.status == "completed"]
+    offsets = [relevant_offset(r, *data, support) for r in done] if data is not None else []
     depth, irr = runs[0].depth, int((~np.asarray(support)).sum())
     frames = [cut_layers(r, support, relu).assign(run=i) for i, r in enumerate(done)]
     cells = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["learned", "dead"])
@@ -178,7 +193,20 @@ def prop1_depth(runs: list[DiagonalRun], support: np.ndarray, relu: bool) -> dic
         "joint_low": wilson(joint_k, len(all_first))[0],
         "joint_bound": float(depth) ** -irr,
         "mechanism": float((learned["layer"] == learned["init_smallest"]).mean()) if n else math.nan,
+        "offset": float(np.median(offsets)) if offsets else math.nan,
+        "relu": relu,
     }
+
+
+def _offset_reason(stats: dict) -> str:
+    """For ReLU networks whose paths were not cut: the offset their relevant paths leave."""
+    if not stats.get("relu") or not np.isfinite(stats.get("offset", math.nan)):
+        return ""
+    return (
+        f"; the relevant paths alone leave a mean residual of {stats['offset']:+.2f} (a ReLU path passes "
+        "one sign of x_i only), which a live irrelevant path, whose relu output has a mean > 0, can carry "
+        "in a network without biases"
+    )
 
 
 def prop1_verdict(stats: dict) -> tuple[bool | None, str]:
@@ -191,6 +219,7 @@ def prop1_verdict(stats: dict) -> tuple[bool | None, str]:
             f"depth {stats['depth']}: only {stats['learned_share']:.0%} of the live irrelevant "
             "paths were cut "
             f"(|product| below {LEARNED:g} of its init), so GD has not learned the support in these steps"
+            + _offset_reason(stats)
         )
     low, high, uniform = stats["first_low"], stats["first_high"], stats["uniform"]
     if stats["first_n"] and not low <= uniform <= high:
@@ -208,7 +237,9 @@ def prop1_verdict(stats: dict) -> tuple[bool | None, str]:
     return (not reasons), "; ".join(reasons)
 
 
-def prop1_claim(runs: list[DiagonalRun], supports: dict, activation: str) -> tuple[Claim, list[dict]]:
+def prop1_claim(
+    runs: list[DiagonalRun], supports: dict, activation: str, data: dict | None = None
+) -> tuple[Claim, list[dict]]:
     """Prop. 1's row for one activation, decided per depth, and the per-depth numbers."""
     relu = activation == "relu"
     scope = "ReLU networks" if relu else "linear networks"
@@ -241,7 +272,8 @@ def prop1_claim(runs: list[DiagonalRun], supports: dict, activation: str) -> tup
     per_depth, verdicts, reasons, measured = [], [], [], []
     for depth in sorted({r.depth for r in chosen}):
         group = [r for r in chosen if r.depth == depth]
-        stats = prop1_depth(group, supports[group[0].coords["dataset"]], relu)
+        name = group[0].coords["dataset"]
+        stats = prop1_depth(group, supports[name], relu, (data or {}).get(name))
         passed, why = prop1_verdict(stats)
         per_depth.append({"activation": activation, **stats, "passed": passed})
         verdicts.append(passed)
@@ -270,11 +302,33 @@ def first_layer_ratio(run: DiagonalRun, support: np.ndarray) -> np.ndarray:
     return np.abs(end) / np.abs(start)
 
 
+def crossing_steps(steps: np.ndarray, w: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Per column of ``w`` (recorded at ``steps``), the step at which |w| first falls to
+    ``bound``: log-linear interpolation between the recorded steps around the crossing
+    (the record is log-spaced, ~6% apart at 40 per decade, so two runs crossing between the
+    same two records still get different times), NaN if it never does."""
+    out = np.full(w.shape[1], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.log(np.abs(w) / bound)  # > 0 above the bound, <= 0 at or below it
+    for j in range(w.shape[1]):
+        below = np.flatnonzero(level[:, j] <= 0)
+        if len(below) == 0:
+            continue
+        i = below[0]
+        if i == 0 or not np.isfinite(level[i, j]):
+            out[j] = steps[i]
+            continue
+        fraction = level[i - 1, j] / (level[i - 1, j] - level[i, j])
+        out[j] = steps[i - 1] + fraction * (steps[i] - steps[i - 1])
+    return out
+
+
 def vanish_steps(run: DiagonalRun, support: np.ndarray) -> pd.DataFrame:
-    """Per irrelevant coordinate: the first recorded step with |W1[j, j]| <= VANISH times
-    its init value (NaN if never; needs the run's w0_j_j columns: recording.param_columns),
-    and whether W1[j, j] was the larger of the path's weights at init (so that only SGD's
-    second-order shrinkage, not GD's, can cut it: Theorem 2's i = 2 for depth 2)."""
+    """Per irrelevant coordinate: the step at which |W1[j, j]| first falls to VANISH times
+    its init value (:func:`crossing_steps`; NaN if never; needs the run's w0_j_j columns:
+    recording.param_columns), and whether W1[j, j] was the larger of the path's weights
+    at init (so that only SGD's second-order shrinkage, not GD's, can cut it: Theorem 2's
+    i = 2 for depth 2)."""
     j = irrelevant(support)
     start = diagonals(run.init)
     cols = [f"w0_{k}_{k}" for k in j]
@@ -282,10 +336,8 @@ def vanish_steps(run: DiagonalRun, support: np.ndarray) -> pd.DataFrame:
         raise ValueError(
             f"run {run.coords}: no w0_j_j columns; set recording.param_columns to the model's parameter count"
         )
-    w = np.abs(run.traj[cols].to_numpy(dtype=np.float64))
-    below = w <= VANISH * np.abs(start[0, j])
-    steps = run.traj["step"].to_numpy()
-    first = np.where(below.any(axis=0), steps[np.argmax(below, axis=0)], np.nan)
+    w = run.traj[cols].to_numpy(dtype=np.float64)
+    first = crossing_steps(run.traj["step"].to_numpy(dtype=np.float64), w, VANISH * np.abs(start[0, j]))
     larger = np.argmin(np.abs(start[:, j]), axis=0) != 0
     return pd.DataFrame({"coordinate": j, "step": first.astype(float), "not_smallest": larger})
 
@@ -303,7 +355,26 @@ def misfit(x: np.ndarray, y: np.ndarray, support: np.ndarray) -> dict:
         "R2": float(np.mean(res**2)),
         "Rj2_median": float(np.median(rj2)),
         "max_corr": float(np.max(np.abs(x[:, irr].T @ y / len(y)))),
+        # the least-squares coefficients off the support: 0 where E_D[y x_j] = 0 and the
+        # inputs are uncorrelated on the data set, ~1/sqrt(n) on a finite sample of them
+        "coef": np.abs(beta[irr]),
     }
+
+
+def floor_reason(kept: np.ndarray, gone: np.ndarray) -> str:
+    """Why first-layer weights stayed, from the data's least-squares coefficients |p*_j|
+    of the coordinates whose weight stayed (``kept``) and vanished (``gone``)."""
+    a = float(np.median(kept))
+    b = float(np.median(gone)) if len(gone) else math.nan
+    if len(gone) and a > b:
+        return (
+            f"the weights left sit on coordinates with larger least-squares coefficients |p*_j| on this "
+            f"finite data set (median {a:.3f} vs {b:.3f} where they vanished): E_D[y x_j] = 0, the "
+            "statement's assumption, holds only to ~1/sqrt(n) here"
+        )
+    return (
+        f"not explained by the data's |p*_j| (median {a:.3f} where they stayed, {b:.3f} where they vanished)"
+    )
 
 
 def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple[Claim, list[dict]]:
@@ -337,6 +408,7 @@ def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple
     for sampling in sorted({r.config["optimizer"]["sampling"] for r in sgd}):
         group = [r for r in sgd if r.config["optimizer"]["sampling"] == sampling]
         ratios = np.concatenate([first_layer_ratio(r, supports[r.coords["dataset"]]) for r in group])
+        coef = np.concatenate([misfits[r.coords["dataset"]]["coef"] for r in group])
         k, n = int(np.sum(ratios <= VANISH)), len(ratios)
         low, high = wilson(k, n)
         times = [
@@ -351,7 +423,8 @@ def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple
         if not passed:
             parts = []
             if share < SUPPORT_SHARE:
-                parts.append(f"SGD {sampling}: only {share:.0%} of the first-layer weights vanished")
+                why = floor_reason(coef[ratios > VANISH], coef[ratios <= VANISH])
+                parts.append(f"SGD {sampling}: only {share:.0%} of the first-layer weights vanished; {why}")
             if share <= gd_share:
                 parts.append(f"SGD {sampling}'s share {share:.0%} is not above GD's {gd_share:.0%}")
             reasons.append("; ".join(parts))
@@ -365,7 +438,7 @@ def prop2_claim(runs: list[DiagonalRun], supports: dict, misfits: dict) -> tuple
         )
     fit = "; ".join(
         f"{name}: R^2 = {m['R2']:.3f}, R_j^2 median {m['Rj2_median']:.3f}, max |mean(y x_j)| "
-        f"{m['max_corr']:.1e}"
+        f"{m['max_corr']:.1e}, |p*_j| median {np.median(m['coef']):.1e}"
         for name, m in sorted(misfits.items())
     )
     measured.append(f"GD ({len(gd)} runs): {gd_share:.2f} vanished; data {fit}")
@@ -390,11 +463,13 @@ def run_time(run: DiagonalRun, support: np.ndarray) -> float:
 
 
 def time_table(runs: list[DiagonalRun], supports: dict) -> pd.DataFrame:
-    """Theorem 2's time per run: lr, b, init and order seeds, the time (NaN: not measured)."""
+    """Theorem 2's time per run: data set, lr, b, init and order seeds, the time (NaN: not
+    measured)."""
     chosen = [r for r in runs if rows.THEOREM2_TIME in r.roles]
     return pd.DataFrame(
         [
             {
+                "dataset": r.coords["dataset"],
                 "lr": float(r.coords["lr"]),
                 "batch": int(r.coords["batch"]),
                 "seeds": f"{r.coords['init']}/{r.coords['order']}",
@@ -402,7 +477,7 @@ def time_table(runs: list[DiagonalRun], supports: dict) -> pd.DataFrame:
             }
             for r in chosen
         ],
-        columns=["lr", "batch", "seeds", "time"],
+        columns=["dataset", "lr", "batch", "seeds", "time"],
     )
 
 
@@ -424,11 +499,12 @@ def theorem2_time_claim(times: pd.DataFrame) -> tuple[Claim, dict]:
         location="Theorem 2 and the 2-layer remark after Prop. 2 (Sec. 3.2, 4; App. K.4)",
         scope="linear networks, diagonal depth 2, misspecified data",
     )
-    done = times[np.isfinite(times["time"])]
-    if len(times) == 0 or times["lr"].nunique() < 2 or times["batch"].nunique() < 2:
-        claim.measured = (
-            f"{len(times)} runs, {times['lr'].nunique()} lrs, {times['batch'].nunique()} batch sizes"
-        )
+    # the fit reads the data sets with a grid: >= 2 lrs and >= 2 batch sizes (others, e.g.
+    # the with/without replacement pairs at one lr, only add points of one lr)
+    grid = times.groupby("dataset").filter(lambda g: g["lr"].nunique() >= 2 and g["batch"].nunique() >= 2)
+    times, done = grid, grid[np.isfinite(grid["time"])]
+    if len(times) == 0:
+        claim.measured = "no data set with SGD runs over >= 2 lrs and >= 2 batch sizes"
         claim.why = (
             "the config lacks the runs: SGD on a 2-layer diagonal linear network over >= 2 "
             "lrs and 2 batch sizes"
@@ -596,12 +672,12 @@ def prop6_claim(runs: list[DiagonalRun]) -> tuple[Claim, list[dict]]:
 
 
 def diagonal_claims(
-    runs: list[DiagonalRun], supports: dict, misfits: dict
+    runs: list[DiagonalRun], supports: dict, misfits: dict, data: dict | None = None
 ) -> tuple[list[Claim], pd.DataFrame]:
     """E12's rows in order and the table of every row's numbers (long form: row,
     setting, metric, value)."""
     linear, linear_depths = prop1_claim(runs, supports, "identity")
-    relu, relu_depths = prop1_claim(runs, supports, "relu")
+    relu, relu_depths = prop1_claim(runs, supports, "relu", data)
     prop2, prop2_rows = prop2_claim(runs, supports, misfits)
     time, fit = theorem2_time_claim(time_table(runs, supports))
     pairs = replacement_pairs(runs, supports)

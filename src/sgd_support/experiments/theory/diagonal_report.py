@@ -18,14 +18,15 @@ from sgd_support.reporting.run_paths import dataset_name
 log = logging.getLogger(__name__)
 
 
-def _inputs(trajectories, weights, data) -> tuple[list[dg.DiagonalRun], dict, dict]:
-    """The runs, {data set: support} and {data set: misfit} of the Prop. 2 data sets."""
+def _inputs(trajectories, weights, data) -> tuple[list[dg.DiagonalRun], dict, dict, dict]:
+    """The runs, {data set: support}, {data set: misfit} of the Prop. 2 data sets and
+    {data set: (x, y)}."""
     runs = dg.load_runs([str(p) for p in trajectories], [str(p) for p in weights])
     sets = {dataset_name(p): load_dataset(p) for p in data}
     supports = {name: ds.support for name, ds in sets.items()}
     misspecified = {r.coords["dataset"] for r in runs if rows.PROP2 in r.roles}
     misfits = {name: dg.misfit(sets[name].x, sets[name].y, sets[name].support) for name in misspecified}
-    return runs, supports, misfits
+    return runs, supports, misfits, {name: (ds.x, ds.y) for name, ds in sets.items()}
 
 
 def write_rows(
@@ -36,8 +37,8 @@ def write_rows(
     claims_path: str | os.PathLike,
 ) -> None:
     """E12's claims (Parquet) and the table of their numbers (TSV)."""
-    runs, supports, misfits = _inputs(trajectories, weights, data)
-    claims, table = dg.diagonal_claims(runs, supports, misfits)
+    runs, supports, misfits, xy = _inputs(trajectories, weights, data)
+    claims, table = dg.diagonal_claims(runs, supports, misfits, xy)
     with atomic_path(table_path) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     write_claims(claims_path, claims)
@@ -53,7 +54,7 @@ def draw(
     out: str | os.PathLike,
 ) -> None:
     """One of E12's figures (targets.DIAGONAL_FIGURES) from the runs."""
-    runs, supports, _ = _inputs(trajectories, weights, data)
+    runs, supports, _, _ = _inputs(trajectories, weights, data)
     if figure == rows.LAYERS:
         figures.layers_figure(out, runs, supports)
     elif figure == rows.FIRST_LAYER:
