@@ -75,6 +75,13 @@ SCHEMA_CASES = [
         "unknown key 'stpes' (",
     ),
     ("wrong-type", {"optimizers.sgd.steps": "many"}, "invalid config at optimizers.sgd.steps: 'many'"),
+    (
+        "diagonal-depth-one",
+        {"models.diag": {"structure": "diagonal", "depth": 1, "init": "normal"}},
+        "invalid config at models.diag.depth",
+    ),
+    ("init-std-zero", {"models.lin.init_std": 0}, "invalid config at models.lin.init_std"),
+    ("unknown-structure", {"models.lin.structure": "conv"}, "invalid config at models.lin.structure"),
     # limits (issue 23 item 7): each maximum is documented in the schema's description
     (
         "steps-above-int64",
@@ -192,6 +199,32 @@ SEMANTIC_CASES = [
         "toy-points-without-labels",
         {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}},
         "datasets.toy.y: None",
+    ),
+    ("dense-without-widths", {"models.lin.widths": DELETE}, "models.lin.widths: None"),
+    ("dense-with-depth", {"models.lin.depth": 3}, "models.lin.depth: 3; allowed: absent"),
+    (
+        "diagonal-with-widths",
+        {"models.lin.structure": "diagonal", "models.lin.depth": 3, "models.lin.init": "normal"},
+        "models.lin.widths: [4, 4]; allowed: absent",
+    ),
+    (
+        "diagonal-without-depth",
+        {"models.diag": {"structure": "diagonal", "init": "normal"}},
+        "models.diag.depth: None",
+    ),
+    (
+        "diagonal-with-kaiming-init",
+        {"models.diag": {"structure": "diagonal", "depth": 2}},
+        "models.diag.init: 'kaiming_normal'",
+    ),
+    (
+        "diagonal-on-numba",
+        {
+            "models.diag": {"structure": "diagonal", "depth": 3, "init": "normal"},
+            f"{SWEEP}.models": ["lin", "diag"],
+            "training.engine": "numba",
+        },
+        "models.diag.structure: 'diagonal'",
     ),
     ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
     ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from sgd_support.core.data.store import Dataset, load_dataset
-from sgd_support.core.engines import pick_engine
+from sgd_support.core.engines import pick_engine, torch_only
 from sgd_support.core.models import load_weights
 from sgd_support.core.storage import write_run
 from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_dict, train, train_members
@@ -49,7 +49,12 @@ def ensembles(specs: list[RunSpec]) -> list[list[int]]:
 def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     """How a group of runs like ``spec`` trains: "ensemble" (torch, in lockstep) or
     "numba" (one run after another). ``engine: auto`` picks the ensemble where CUDA
-    is present or where a single run would take the torch engine."""
+    is present or where a single run would take the torch engine. Runs with a field
+    only the single-run torch engine implements (``engines.torch_only``: a diagonal
+    network) train one after another ("numba" here: the sequential path, each run on
+    the engine ``training.train`` picks for it), as the ensemble lacks them."""
+    if torch_only(spec):
+        return "numba"
     if spec.engine != "auto":
         return "ensemble" if spec.engine == "torch" else "numba"
     chosen = pick_engine(

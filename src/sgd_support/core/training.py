@@ -33,6 +33,7 @@ import numpy as np
 from sgd_support.core import checkpoint_file
 from sgd_support.core.batches import BatchStream, take_all
 from sgd_support.core.data.store import Dataset
+from sgd_support.core.models import structural_masks
 from sgd_support.core.provenance import code_hash
 from sgd_support.core.recording import (
     is_diverged,
@@ -67,6 +68,7 @@ class RunSpec:
     order_seed: int
     shuffle: bool
     activation: str
+    structure: str  # "dense" (MLP) or "diagonal" (models.structural_masks)
     loss: str
     dense_until: int
     per_decade: int
@@ -149,13 +151,15 @@ def train(
     state there (a group's member: kept until the group's files are written). The
     caller deletes the checkpoint after writing the result.
     """
-    from sgd_support.core.engines import make_engine
+    from sgd_support.core.engines import make_engine, torch_only
 
     engine = make_engine(
         spec.engine,
         data,
         [w.copy() for w in init],
         batch=spec.batch,  # "auto" picks by it (engines.pick_engine)
+        torch_only=torch_only(spec),
+        masks=structural_masks([w.shape for w in init], spec.structure),
         activation=spec.activation,
         loss=spec.loss,
         lr=spec.lr,

@@ -80,6 +80,7 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         order_seed=int(run["order"]),
         shuffle=bool(optimizer["shuffle"]),
         activation=model["activation"],
+        structure=model["structure"],
         loss=loss,
         dense_until=recording["dense_until"],
         per_decade=recording["per_decade"],

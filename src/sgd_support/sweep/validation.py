@@ -254,6 +254,41 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         yield from _unique(f"{path}.batches", entry.get("batches", []))
 
 
+def _models(config: dict) -> Iterator[Problem]:
+    """A dense model has widths, a diagonal one depth (and an init drawn for it)."""
+    for name, entry in config["models"].items():
+        path = f"models.{name}"
+        if entry["structure"] == "dense":
+            if "widths" not in entry:
+                yield Problem(f"{path}.widths", None, "a list of hidden widths: a dense model needs widths")
+            if "depth" in entry:
+                yield Problem(f"{path}.depth", entry["depth"], "absent: depth is for structure diagonal")
+            continue
+        if "widths" in entry:
+            yield Problem(f"{path}.widths", entry["widths"], "absent: a diagonal model has depth, not widths")
+        if "depth" not in entry:
+            yield Problem(f"{path}.depth", None, "an integer >= 2: a diagonal model needs depth")
+        if entry["init"] not in ("normal", "values"):
+            # kaiming's fan-in scaling means nothing for a layer whose units see one input
+            yield Problem(f"{path}.init", entry["init"], "normal or values for a diagonal model")
+
+
+def _engine_support(config: dict) -> Iterator[Problem]:
+    """Only the torch engine trains diagonal networks: a forced numba engine cannot."""
+    engine = config["training"]["engine"]
+    if engine not in ("numba", "linear"):
+        return
+    used = {model for sweep in config["sweeps"].values() for model in sweep["models"]}
+    for name in sorted(used & set(config["models"])):
+        structure = config["models"][name]["structure"]
+        if structure != "dense":
+            yield Problem(
+                f"models.{name}.structure",
+                structure,
+                f"dense with training.engine {engine} (or engine auto/torch)",
+            )
+
+
 def _recording(config: dict) -> Iterator[Problem]:
     """Snapshots and the regular grid must fall inside the runs they apply to."""
     rec = config["recording"]
@@ -298,7 +333,7 @@ def _group_device(config: dict) -> Iterator[Problem]:
         )
 
 
-CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording, _group_device)
+CHECKS = (_finite, _datasets, _models, _optimizers, _sweeps, _engine_support, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:

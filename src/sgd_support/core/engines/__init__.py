@@ -25,6 +25,15 @@ LINEAR_MIN_BATCH = 32
 UNKNOWN = "unknown"
 
 
+def torch_only(spec) -> tuple[str, ...]:
+    """The fields of the RunSpec ``spec`` set to something only the torch engine
+    implements: a diagonal network (its structural zeros are kept by a gradient mask)."""
+    needs = []
+    if spec.structure != "dense":
+        needs.append("structure")
+    return tuple(needs)
+
+
 def pick_engine(
     name: str,
     n_weights: int,
@@ -33,17 +42,24 @@ def pick_engine(
     loss: str,
     device: str = "auto",
     batch: int | None | str = UNKNOWN,
+    torch_only: tuple[str, ...] = (),
 ) -> str:
     """The engine that ``name`` resolves to for a model of ``n_weights`` weights ("auto":
-    linear for small MSE linear networks on the CPU at full ``batch`` (None) or from
-    LINEAR_MIN_BATCH rows, numba for the other small MSE MLPs on the CPU, torch for
-    everything else; a caller that cannot tell the batch gets numba where linear might
-    also apply). Needs no weights, so the workflow can ask it at parse time
-    (``sgd_support.sweep.placement``)."""
+    torch where ``torch_only`` names a run field only torch implements (see
+    :func:`torch_only`), else linear for small MSE linear networks on the CPU at full
+    ``batch`` (None) or from LINEAR_MIN_BATCH rows, numba for the other small MSE MLPs on
+    the CPU, torch for everything else; a caller that cannot tell the batch gets numba
+    where linear might also apply). A forced numba or linear engine with ``torch_only``
+    set is an error naming the fields. Needs no weights, so the workflow can ask it at
+    parse time (``sgd_support.sweep.placement``)."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
+    if torch_only and name in ("numba", "linear"):
+        raise ValueError(f"engine {name} does not implement {', '.join(torch_only)}: use torch or auto")
     if name != "auto":
         return name
+    if torch_only:
+        return "torch"
     small = n_weights <= NUMBA_MAX_WEIGHTS
     fits = loss == "mse" and activation in ("identity", "relu") and device in ("auto", "cpu")
     if not (small and fits):
@@ -52,9 +68,19 @@ def pick_engine(
     return "linear" if activation == "identity" and pays else "numba"
 
 
-def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **hyper):
+def make_engine(
+    name: str,
+    data,
+    weights,
+    batch: int | None | str = UNKNOWN,
+    torch_only: tuple[str, ...] = (),
+    masks=None,
+    **hyper,
+):
     """Build engine ``name`` ("auto" picks the best available for this run, whose
-    mini-batch size is ``batch``: None for full batch).
+    mini-batch size is ``batch``: None for full batch; ``torch_only`` as in
+    :func:`pick_engine`). ``masks``: per layer, 0 on the structural zeros of a diagonal
+    network (``models.structural_masks``; None: dense), for the torch engine.
 
     Only the chosen engine's module is imported, so a numba run never imports torch.
     """
@@ -65,6 +91,7 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
         loss=hyper["loss"],
         device=hyper.get("device", "auto"),
         batch=batch,
+        torch_only=torch_only,
     )
     if chosen == "linear":
         from sgd_support.core.engines.linear import LinearEngine
@@ -76,4 +103,4 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
         return NumbaEngine(data, weights, **hyper)
     from sgd_support.core.engines.torch_engine import TorchEngine
 
-    return TorchEngine(data, weights, **hyper)
+    return TorchEngine(data, weights, masks=masks, **hyper)

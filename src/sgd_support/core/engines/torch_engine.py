@@ -30,7 +30,8 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 
 class TorchEngine:
-    """Trains a bias-free MLP held as a list of (out, in) weight tensors."""
+    """Trains a bias-free MLP (or diagonal network: ``masks``) held as a list of
+    (out, in) weight tensors."""
 
     name = "torch"
 
@@ -47,6 +48,7 @@ class TorchEngine:
         device: str = "auto",
         threads: int = 1,
         cuda_graphs: bool = True,
+        masks: list[np.ndarray] | None = None,
     ) -> None:
         if threads > 0:
             torch.set_num_threads(threads)  # measured: >1 thread never helps these sizes
@@ -58,6 +60,9 @@ class TorchEngine:
         self.x_test = None if data.x_test is None else torch.as_tensor(data.x_test, device=self.device)
         self.y_test = None if data.x_test is None else self._targets(data.y_test, data.labels_test)
         self.params = [torch.tensor(w, device=self.device, requires_grad=True) for w in weights]
+        # a diagonal network's structural zeros (models.structural_masks): their gradient
+        # is zeroed where it is formed, so they stay exactly 0 (weight decay adds lambda*0)
+        self.masks = None if masks is None else [torch.as_tensor(m, device=self.device) for m in masks]
         self.graphed = cuda_graphs and self.device.type == "cuda"
         self._captured: dict[int | None, object] = {}  # batch size (None: full batch) -> CapturedUpdate
 
@@ -86,6 +91,8 @@ class TorchEngine:
     def _update(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         loss = self._loss(self.forward(xb), yb)
         grads = torch.autograd.grad(loss, self.params)
+        if self.masks is not None:
+            grads = [g * m for g, m in zip(grads, self.masks)]
         if self.clip:
             total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
             coef = torch.clamp(self.clip / (total + 1e-6), max=1.0)

@@ -7,6 +7,7 @@ The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
+from sgd_support.core.models import layer_count
 from sgd_support.reporting.catalog import experiment_id, experiment_title
 from sgd_support.sweep.targets import Run, Targets, first_init, pairs
 
@@ -47,7 +48,7 @@ def figures(config: dict, runs: list[Run]) -> list[str]:
         key = dict(dataset=dataset, model=model, lr=lr, init=init)
         out.add(NORM_CURVES.format(**key))
         out.add(W1_GRID.format(**key))
-        if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
+        if layer_count(config["models"][model]) >= 3:  # has hidden-to-hidden layers
             out.add(DEEP_GRID.format(**key))
     return sorted(out)
 
