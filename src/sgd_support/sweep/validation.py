@@ -62,6 +62,12 @@ def _synthetic_checks(path: str, entry: dict) -> Iterator[Problem]:
         yield Problem(f"{path}.r", entry["r"], f"1 <= r <= d = {entry['d']}")
 
 
+def _relu_counterexample_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "n", "d")
+    if "d" in entry and entry["d"] < 2:
+        yield Problem(f"{path}.d", entry["d"], "an integer >= 2: one relevant input and irrelevant ones")
+
+
 def _toy_points_checks(path: str, entry: dict) -> Iterator[Problem]:
     yield from _required(path, entry, "x", "y")
     if "x" in entry and "y" in entry and len(entry["x"]) != len(entry["y"]):
@@ -112,6 +118,7 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "synthetic": Kind(checks=_synthetic_checks, size=_synthetic_size),
+    "relu_counterexample": Kind(checks=_relu_counterexample_checks, size=lambda entry: entry.get("n")),
     "digits": Kind(size=_digits_size, task="classification"),
     "mnist_bundled": Kind(size=_mnist_bundled_size, task="classification"),
     # torchvision's training splits (the whole split is the training set)
