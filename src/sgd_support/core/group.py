@@ -34,7 +34,7 @@ from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_d
 log = logging.getLogger("sgd_support.core.group")
 
 # Fields that members of one ensemble must share (the engine's shapes and arithmetic).
-SHARED = ("batch", "activation", "loss", "device", "threads")
+SHARED = ("batch", "sampling", "activation", "loss", "device", "threads")
 
 
 def ensembles(specs: list[RunSpec]) -> list[list[int]]:

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from sgd_support.core import checkpoint_file
-from sgd_support.core.batches import BatchStream, take_all
+from sgd_support.core.batches import batch_stream, take_all
 from sgd_support.core.data.store import Dataset
 from sgd_support.core.models import structural_masks
 from sgd_support.core.provenance import code_hash
@@ -67,6 +67,7 @@ class RunSpec:
     clip: float | None
     order_seed: int
     shuffle: bool
+    sampling: str  # "without_replacement", "with_replacement" or "online" (batches.py)
     activation: str
     structure: str  # "dense" (MLP) or "diagonal" (models.structural_masks)
     loss: str
@@ -213,7 +214,7 @@ def train_members(
     """Train K runs (``inits[m]``, ``specs[m]``, one batch size) on ``engine``, built
     from ``inits`` (a single-run engine for K = 1), in lockstep; one RunResult each.
 
-    Each member has its own batch order (``BatchStream`` from its seed), record grid
+    Each member has its own batch order (``batches.batch_stream`` from its seed), record grid
     and snapshots; a member that diverges or reaches its last step is frozen and the
     others go on. With ``checkpoint`` set, the K members' state is saved there every
     ``checkpoint_every_s`` seconds while one still trains, and resumed only by the
@@ -230,7 +231,7 @@ def train_members(
     finished = finished or [None] * k
     streams = None
     if specs[0].batch is not None:
-        streams = [BatchStream(data.n, s.batch, s.order_seed, shuffle=s.shuffle) for s in specs]
+        streams = [batch_stream(data.n, s) for s in specs]
         max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (k * specs[0].batch)))
     grids = [set(record_steps(s.steps, s.dense_until, s.per_decade, s.every).tolist()) for s in specs]
     snaps = [set(snapshot_steps(s.steps, s.snapshots).tolist()) for s in specs]

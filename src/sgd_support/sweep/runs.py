@@ -79,6 +79,7 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         clip=float(clip) if clip else None,
         order_seed=int(run["order"]),
         shuffle=bool(optimizer["shuffle"]),
+        sampling=optimizer["sampling"],
         activation=model["activation"],
         structure=model["structure"],
         loss=loss,

@@ -259,6 +259,20 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         if entry["weight_decay"] < 0:
             yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
         yield from _unique(f"{path}.batches", entry.get("batches", []))
+        yield from _sampling(path, entry)
+
+
+def _sampling(path: str, entry: dict) -> Iterator[Problem]:
+    """Sampling other than without_replacement is SGD's, over shuffled draws."""
+    sampling = entry["sampling"]
+    if sampling == "without_replacement":
+        return
+    if entry.get("batch") == "full":
+        yield Problem(
+            f"{path}.sampling", sampling, "without_replacement for a full-batch optimizer (batch: full)"
+        )
+    elif not entry["shuffle"]:
+        yield Problem(f"{path}.shuffle", False, f"true with sampling {sampling} (draws are random)")
 
 
 def _models(config: dict) -> Iterator[Problem]:
