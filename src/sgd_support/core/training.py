@@ -6,8 +6,9 @@ progress and writes/reads checkpoints, for K members at once (a group's ensemble
 one run is K = 1, ``train``). Engines only do arithmetic; everything a run's output
 depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
 
-An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``
-and ``step_batches(indices, offsets)`` return a float, ``evaluate()`` a dict,
+An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``,
+``step_batches(indices, offsets)`` and, on torch, ``step_arrays(x, y, offsets)`` (online
+sampling's fresh rows, ``data.online``) return a float, ``evaluate()`` a dict,
 ``weights()``/``set_weights`` one run's layers) or a member engine for K runs (as
 ``engines.ensemble.EnsembleEngine``: the same methods over K members, losses (K,),
 a list of K dicts and K lists of layers, indices (K, total) with shared offsets,
@@ -32,6 +33,7 @@ import numpy as np
 
 from sgd_support.core import checkpoint_file
 from sgd_support.core.batches import batch_stream, take_all
+from sgd_support.core.data.online import OnlineStream
 from sgd_support.core.data.store import Dataset
 from sgd_support.core.models import structural_masks
 from sgd_support.core.provenance import code_hash
@@ -185,6 +187,9 @@ class _OneRun:
     def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         return np.array([self.engine.step_batches(indices[0], offsets)])
 
+    def step_arrays(self, x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        return np.array([self.engine.step_arrays(x, y, offsets)])
+
     def evaluate(self) -> list[dict[str, float]]:
         return [self.engine.evaluate()]
 
@@ -230,7 +235,14 @@ def train_members(
         engine, extra = _OneRun(engine), {}
     finished = finished or [None] * k
     streams = None
-    if specs[0].batch is not None:
+    online = specs[0].sampling == "online"  # a single run's (engines.torch_only keeps it out of ensembles)
+    if online:
+        if k != 1:
+            raise ValueError("online sampling trains one run at a time (the ensemble has no step_arrays)")
+        streams = [OnlineStream(data.generator, specs[0].batch, specs[0].order_seed)]
+        # the rows handed per call (k b x d float32) bounded as the index arrays are
+        max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (specs[0].batch * data.d)))
+    elif specs[0].batch is not None:
         streams = [batch_stream(data.n, s) for s in specs]
         max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (k * specs[0].batch)))
     grids = [set(record_steps(s.steps, s.dense_until, s.per_decade, s.every).tolist()) for s in specs]
@@ -319,6 +331,8 @@ def train_members(
             n = int(min(target - step, max_chunk))
             if streams is None:
                 batch_loss = engine.step_full(n)
+            elif online:
+                batch_loss = engine.step_arrays(*streams[0].take(n))
             else:
                 batch_loss = engine.step_batches(*take_all(streams, n))
             step += n

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from sgd_support.core.data.online import GENERATOR_KINDS
 from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
 from sgd_support.core.errors import UserError
 
@@ -203,6 +204,7 @@ def _sweeps(config: dict) -> Iterator[Problem]:
                 yield Problem(f"{path}.lrs[{i}]", lr, "a learning rate > 0")
         yield from _sweep_batches(config, path, sweep)
         yield from _sweep_losses(config, path, sweep)
+        yield from _online_data(config, path, sweep)
 
 
 def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
@@ -295,7 +297,8 @@ def _models(config: dict) -> Iterator[Problem]:
 
 
 def _engine_support(config: dict) -> Iterator[Problem]:
-    """Only the torch engine trains diagonal networks: a forced numba engine cannot."""
+    """Only the torch engine trains diagonal networks and online sampling
+    (``engines.torch_only``): a forced numba engine cannot."""
     engine = config["training"]["engine"]
     if engine not in ("numba", "linear"):
         return
@@ -308,6 +311,31 @@ def _engine_support(config: dict) -> Iterator[Problem]:
                 structure,
                 f"dense with training.engine {engine} (or engine auto/torch)",
             )
+    used = {opt for sweep in config["sweeps"].values() for opt in sweep["optimizers"]}
+    for name in sorted(used & set(config["optimizers"])):
+        if config["optimizers"][name]["sampling"] == "online":
+            yield Problem(
+                f"optimizers.{name}.sampling",
+                "online",
+                f"with_replacement or without_replacement on training.engine {engine} (online: auto/torch)",
+            )
+
+
+def _online_data(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
+    """Online sampling draws from a data set's own generator: only kinds that have one."""
+    for opt_name in sweep["optimizers"]:
+        optimizer = config["optimizers"].get(opt_name)
+        if optimizer is None or optimizer["sampling"] != "online":
+            continue
+        for ds_name in sweep["datasets"]:
+            entry = config["datasets"].get(ds_name)
+            if entry and entry["kind"] not in GENERATOR_KINDS:
+                yield Problem(
+                    f"optimizers.{opt_name}.sampling",
+                    "online",
+                    f"without_replacement or with_replacement: data set {ds_name!r} (kind {entry['kind']}) "
+                    f"has no generator (online needs kind {' or '.join(sorted(GENERATOR_KINDS))})",
+                )
 
 
 def _recording(config: dict) -> Iterator[Problem]:

@@ -27,10 +27,13 @@ UNKNOWN = "unknown"
 
 def torch_only(spec) -> tuple[str, ...]:
     """The fields of the RunSpec ``spec`` set to something only the torch engine
-    implements: a diagonal network (its structural zeros are kept by a gradient mask)."""
+    implements: a diagonal network (its structural zeros are kept by a gradient mask) and
+    online sampling (steps on fresh rows: ``TorchEngine.step_arrays``)."""
     needs = []
     if spec.structure != "dense":
         needs.append("structure")
+    if spec.sampling == "online":
+        needs.append("sampling")
     return tuple(needs)
 
 

@@ -136,6 +136,17 @@ class TorchEngine:
             loss = captured.replay(batch) if captured else self._update(self.x[batch], self.y[batch])
         return float(loss)
 
+    def step_arrays(self, x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> float:
+        """One update per batch of given rows, ``x[offsets[j]:offsets[j+1]]`` with its
+        targets ``y`` (online sampling: rows that are not the stored data's); returns
+        the last batch's loss (before its update). Eager: a captured graph reads the
+        stored rows."""
+        xs, ys = torch.as_tensor(x, device=self.device), torch.as_tensor(y, device=self.device)
+        loss = None
+        for j in range(len(offsets) - 1):
+            loss = self._update(xs[offsets[j] : offsets[j + 1]], ys[offsets[j] : offsets[j + 1]])
+        return float(loss)
+
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
         """Full training loss (and accuracy, test loss/accuracy where they exist)."""
