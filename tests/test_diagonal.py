@@ -21,6 +21,8 @@ from sgd_support.core.models import (
     structural_masks,
 )
 from sgd_support.core.training import train
+from sgd_support.experiments.synthetic.targets import synthetic_pairs
+from sgd_support.sweep.cost import run_cost
 from sgd_support.sweep.placement import group_engine, model_weights
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.validation import check_config
@@ -173,3 +175,28 @@ def test_a_diagonal_config_validates_and_places():
     assert model_weights(config, "linear", "diag") == 2 * D * D + D  # stored dense
     runs = [r for r in expand_runs(config) if r["model"] == "diag"]
     assert group_engine(config, runs) == "sequential"
+    # E1-E5 (the synthetic family) are dense MLPs': diagonal runs make none of their files
+    assert synthetic_pairs(config, expand_runs(config)) == [("linear", "lin")]
+    assert run_cost(config, runs[0]).engine == "torch"
+
+
+def test_the_init_rule_draws_a_diagonal_model(tmp_path):
+    import json
+
+    from sgd_support.cli import init_weights as init_cli
+    from sgd_support.core.data.registry import build_dataset
+    from sgd_support.core.data.store import save_dataset
+    from sgd_support.core.models import load_weights
+
+    save_dataset(build_dataset({"kind": "relu_counterexample", "n": 10, "d": 3}), tmp_path / "d.npz")
+    config = tiny_config()
+    config["models"]["diag"] = {"structure": "diagonal", "depth": 2, "init": "normal", "init_std": 0.1}
+    model = with_defaults(config)["models"]["diag"]
+    out = tmp_path / "w.npz"
+    init_cli.main(
+        ["--data", str(tmp_path / "d.npz"), "--model", json.dumps(model), "--seed", "4", "--out", str(out)]
+    )
+    weights = load_weights(out)
+    assert [w.shape for w in weights] == [(3, 3), (1, 3)]
+    for x, y in zip(weights, model_init(diagonal_shapes(3, 2, 1), model, seed=4)):
+        np.testing.assert_array_equal(x, y)

@@ -22,7 +22,9 @@ CLAIMS = "results/claims/synthetic.parquet"
 
 
 def synthetic_pairs(config: dict, runs: list[Run]) -> list[tuple[str, str]]:
-    return pairs(config, runs, ("synthetic",))
+    """(dataset, model) of the runs of dense MLPs on synthetic data: E1-E5's networks (a
+    diagonal network has depth, not widths, and belongs to the theory experiments)."""
+    return [(d, m) for d, m in pairs(config, runs, ("synthetic",)) if "widths" in config["models"][m]]
 
 
 def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
