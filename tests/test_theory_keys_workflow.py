@@ -48,7 +48,7 @@ def test_run_and_group_jobs_write_the_same_trajectories(tmp_path):
     files = [f"{RUN_DIR.format(**run)}/trajectory.parquet" for run in runs]
     for group in ("run", "cell"):
         run_snakemake(tmp_path / group, config(group), *files)
-    for run, path in zip(runs, files):
+    for path in files:
         single, grouped = (read_trajectory(tmp_path / group / path) for group in ("run", "cell"))
         for key in ("full_loss", "irrelevant_norm"):
             np.testing.assert_array_equal(single[key].to_numpy(), grouped[key].to_numpy())
