@@ -16,7 +16,7 @@ The config has its schema's defaults filled in (Snakemake's ``validate``, or
 from __future__ import annotations
 
 from sgd_support.core.training import RunSpec
-from sgd_support.reporting.run_paths import FULL, format_lr
+from sgd_support.reporting.run_paths import FULL, GROUP_NAME, format_lr
 
 
 def is_full_batch(optimizer: dict) -> bool:
@@ -98,7 +98,7 @@ def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     order of ``runs``. ("Group" means this and only this in the package.)"""
     groups: dict[str, list[dict[str, str]]] = {}
     for run in runs:
-        name = "dataset={dataset}/model={model}/batch={batch}".format(**run)
+        name = GROUP_NAME.format(**run)
         groups.setdefault(name, []).append(run)
     return groups
 
