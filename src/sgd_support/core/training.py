@@ -51,6 +51,7 @@ class RunSpec:
 
     batch: mini-batch size, or None for full batch (GD). shuffle: False walks the
     samples in order every epoch. clip: global gradient-norm bound (None: off).
+    label_noise, momentum, nesterov, adam: the optimizer's keys of the same names.
     param_columns: record each parameter as a column if the model has at most this
     many. divergence_bound: a run whose |weight| exceeds it is stopped.
 
@@ -63,6 +64,13 @@ class RunSpec:
     batch: int | None
     steps: int
     weight_decay: float
+    # the update beyond plain SGD (config keys of the optimizer; torch engine only):
+    # label_noise sigma on the batch labels, momentum beta (nesterov), adam {betas, eps,
+    # decoupled} or None for SGD
+    label_noise: float
+    momentum: float
+    nesterov: bool
+    adam: dict | None
     clip: float | None
     order_seed: int
     shuffle: bool

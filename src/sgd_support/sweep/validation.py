@@ -252,6 +252,13 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         if entry["weight_decay"] < 0:
             yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
         yield from _unique(f"{path}.batches", entry.get("batches", []))
+        if entry["nesterov"] and not entry["momentum"] > 0:
+            yield Problem(
+                f"{path}.nesterov", True, "false unless momentum > 0 (torch.optim.SGD refuses it too)"
+            )
+        if "adam" in entry and (entry["momentum"] or entry["nesterov"]):
+            key = "momentum" if entry["momentum"] else "nesterov"
+            yield Problem(f"{path}.{key}", entry[key], "0/false with adam (Adam's betas[0] is its momentum)")
 
 
 def _recording(config: dict) -> Iterator[Problem]:
