@@ -229,6 +229,17 @@ SEMANTIC_CASES = [
         {"optimizers.sgd.adam": {}, "optimizers.sgd.momentum": 0.9},
         "optimizers.sgd.momentum: 0.9; allowed: 0/false with adam",
     ),
+    (
+        "momentum-on-numba",
+        {"training.engine": "numba", "optimizers.sgd.momentum": 0.9},
+        "optimizers.sgd.momentum: 0.9; allowed: off with training.engine numba",
+    ),
+    ("adam-on-numba", {"training.engine": "numba", "optimizers.gd.adam": {}}, "optimizers.gd.adam: {"),
+    (
+        "label-noise-on-numba",
+        {"training.engine": "numba", "optimizers.gd.label_noise": 0.1},
+        "optimizers.gd.label_noise: 0.1; allowed: off with training.engine numba",
+    ),
     ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
     ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),
     (

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
+from sgd_support.core.engines import torch_only_keys
 from sgd_support.core.errors import UserError
 
 KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
@@ -305,7 +306,26 @@ def _group_device(config: dict) -> Iterator[Problem]:
         )
 
 
-CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording, _group_device)
+def _engine_implements(config: dict) -> Iterator[Problem]:
+    """A forced CPU engine cannot run an optimizer whose update only torch implements."""
+    engine = config["training"]["engine"]
+    if engine in ("auto", "torch"):
+        return
+    for name, entry in config["optimizers"].items():
+        fields = {
+            "label_noise": entry["label_noise"],
+            "momentum": entry["momentum"],
+            "adam": entry.get("adam"),
+        }
+        for key in torch_only_keys(fields):
+            yield Problem(
+                f"optimizers.{name}.{key}",
+                entry[key],
+                f"off with training.engine {engine} (only torch implements it; engine auto picks torch)",
+            )
+
+
+CHECKS = (_finite, _datasets, _optimizers, _engine_implements, _sweeps, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:
