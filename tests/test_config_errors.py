@@ -240,6 +240,16 @@ SEMANTIC_CASES = [
         {"training.engine": "numba", "optimizers.gd.label_noise": 0.1},
         "optimizers.gd.label_noise: 0.1; allowed: off with training.engine numba",
     ),
+    (
+        "label-noise-with-cross-entropy",
+        {
+            f"{SWEEP}.datasets": ["digits"],
+            f"{SWEEP}.batches": [16],
+            "training.loss": "cross_entropy",
+            "optimizers.sgd.label_noise": 0.1,
+        },
+        "optimizers.sgd.label_noise: 0.1; allowed: 0 with cross-entropy (training.loss)",
+    ),
     ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
     ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),
     (

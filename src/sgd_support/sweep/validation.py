@@ -228,7 +228,8 @@ def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
 
 
 def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
-    """Cross-entropy needs class labels, i.e. a classification data set."""
+    """Cross-entropy needs class labels, i.e. a classification data set, and no label
+    noise (noise on a class index would turn it into a soft target of another meaning)."""
     for model_name in sweep["models"]:
         model = config["models"].get(model_name, {})
         if "loss" in model:
@@ -237,6 +238,14 @@ def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
             key, loss = "training.loss", config["training"]["loss"]
         if loss != "cross_entropy":
             continue
+        for opt_name in sweep["optimizers"]:
+            sigma = config["optimizers"].get(opt_name, {}).get("label_noise")
+            if sigma:
+                yield Problem(
+                    f"optimizers.{opt_name}.label_noise",
+                    sigma,
+                    f"0 with cross-entropy ({key}): labels are classes",
+                )
         for ds_name in sweep["datasets"]:
             entry = config["datasets"].get(ds_name)
             if entry and KINDS.get(entry["kind"], Kind()).task != "classification":

@@ -64,6 +64,8 @@ class TorchEngine:
         """Off by default (plain SGD, as the schema's defaults): label_noise (sigma),
         momentum/nesterov, adam ({betas, eps, decoupled}); noise_seed (the run's order
         seed) seeds the label noise."""
+        if label_noise and loss == "cross_entropy":
+            raise ValueError("label_noise needs the mse loss: cross-entropy's labels are classes")
         if threads > 0:
             torch.set_num_threads(threads)  # measured: >1 thread never helps these sizes
         self.device = pick_device(device)
