@@ -76,6 +76,10 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         batch=None if run["batch"] == FULL else int(run["batch"]),
         steps=int(optimizer["steps"]),
         weight_decay=float(optimizer["weight_decay"]),
+        label_noise=float(optimizer["label_noise"]),
+        momentum=float(optimizer["momentum"]),
+        nesterov=bool(optimizer["nesterov"]),
+        adam=adam_settings(optimizer),
         clip=float(clip) if clip else None,
         order_seed=int(run["order"]),
         shuffle=bool(optimizer["shuffle"]),
@@ -89,6 +93,19 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         divergence_bound=float(training["divergence_bound"]),
         engine=group_engine_name(training),
     )
+
+
+def adam_settings(optimizer: dict) -> dict | None:
+    """The optimizer's ``adam`` entry as the engine takes it (betas as a list of floats;
+    the schema filled its defaults), or None for SGD (no ``adam`` key: it has no default)."""
+    if "adam" not in optimizer:
+        return None
+    adam = optimizer["adam"]
+    return {
+        "betas": [float(b) for b in adam["betas"]],
+        "eps": float(adam["eps"]),
+        "decoupled": bool(adam["decoupled"]),
+    }
 
 
 def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
