@@ -11,8 +11,8 @@ as the authors ran it).
 ``with_replacement`` (:class:`ReplacementStream`): every batch an independent uniform
 draw of b distinct rows, batch ``t`` (0-based step) from
 ``default_rng([seed, t, WITH_REPLACEMENT])``; the whole state is the step. The tag keeps
-these draws apart from the permutations of the same seed (``[seed, e]``), so runs paired
-by order seed across samplings share no random numbers.
+these draws apart from the permutations of the same seed (``[seed, e]``) and from the
+label noise (tag 1), so runs paired by order seed across samplings share no random numbers.
 
 Streams hand out ``take(k) -> (indices, offsets)`` and ``state()``/``restore()``; the
 training loop picks one per run with :func:`batch_stream`.
@@ -81,9 +81,10 @@ class BatchStream:
         self.epoch, self.position = state["epoch"], state["position"]
 
 
-# Tags of the order seed's streams other than the permutations (see the module's doc).
-WITH_REPLACEMENT = 1
-ONLINE = 2
+# Tags of the order seed's streams other than the permutations (see the module's doc);
+# 1 is the torch engine's label noise (TorchEngine.label_noise_at): each stream its own.
+WITH_REPLACEMENT = 2
+ONLINE = 3
 
 
 @dataclass

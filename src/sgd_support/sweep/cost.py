@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 from sgd_support.core.data.registry import io_sizes
-from sgd_support.core.engines import pick_engine, torch_only
+from sgd_support.core.engines import pick_engine, torch_only_keys
 from sgd_support.core.errors import UserError
 from sgd_support.core.models import model_shapes
 from sgd_support.core.storage import read_metadata
@@ -129,7 +129,7 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
         activation=spec.activation,
         loss=spec.loss,
         batch=spec.batch,
-        torch_only=torch_only(spec),
+        torch_only=torch_only_keys(vars(spec)),
     )
     work = step_work(engine, spec.batch, rows, inputs, outputs, weights)
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6

@@ -28,6 +28,7 @@ import yaml
 
 from sgd_support.core.data.online import GENERATOR_KINDS
 from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
+from sgd_support.core.engines import torch_only_keys
 from sgd_support.core.errors import UserError
 
 KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
@@ -236,7 +237,8 @@ def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
 
 
 def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
-    """Cross-entropy needs class labels, i.e. a classification data set."""
+    """Cross-entropy needs class labels, i.e. a classification data set, and no label
+    noise (noise on a class index would turn it into a soft target of another meaning)."""
     for model_name in sweep["models"]:
         model = config["models"].get(model_name, {})
         if "loss" in model:
@@ -245,6 +247,14 @@ def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
             key, loss = "training.loss", config["training"]["loss"]
         if loss != "cross_entropy":
             continue
+        for opt_name in sweep["optimizers"]:
+            sigma = config["optimizers"].get(opt_name, {}).get("label_noise")
+            if sigma:
+                yield Problem(
+                    f"optimizers.{opt_name}.label_noise",
+                    sigma,
+                    f"0 with cross-entropy ({key}): labels are classes",
+                )
         for ds_name in sweep["datasets"]:
             entry = config["datasets"].get(ds_name)
             if entry and KINDS.get(entry["kind"], Kind()).task != "classification":
@@ -261,6 +271,13 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         if entry["weight_decay"] < 0:
             yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
         yield from _unique(f"{path}.batches", entry.get("batches", []))
+        if entry["nesterov"] and not entry["momentum"] > 0:
+            yield Problem(
+                f"{path}.nesterov", True, "false unless momentum > 0 (torch.optim.SGD refuses it too)"
+            )
+        if "adam" in entry and (entry["momentum"] or entry["nesterov"]):
+            key = "momentum" if entry["momentum"] else "nesterov"
+            yield Problem(f"{path}.{key}", entry[key], "0/false with adam (Adam's betas[0] is its momentum)")
         yield from _sampling(path, entry)
 
 
@@ -294,31 +311,6 @@ def _models(config: dict) -> Iterator[Problem]:
         if entry["init"] not in ("normal", "values"):
             # kaiming's fan-in scaling means nothing for a layer whose units see one input
             yield Problem(f"{path}.init", entry["init"], "normal or values for a diagonal model")
-
-
-def _engine_support(config: dict) -> Iterator[Problem]:
-    """Only the torch engine trains diagonal networks and online sampling
-    (``engines.torch_only``): a forced numba engine cannot."""
-    engine = config["training"]["engine"]
-    if engine not in ("numba", "linear"):
-        return
-    used = {model for sweep in config["sweeps"].values() for model in sweep["models"]}
-    for name in sorted(used & set(config["models"])):
-        structure = config["models"][name]["structure"]
-        if structure != "dense":
-            yield Problem(
-                f"models.{name}.structure",
-                structure,
-                f"dense with training.engine {engine} (or engine auto/torch)",
-            )
-    used = {opt for sweep in config["sweeps"].values() for opt in sweep["optimizers"]}
-    for name in sorted(used & set(config["optimizers"])):
-        if config["optimizers"][name]["sampling"] == "online":
-            yield Problem(
-                f"optimizers.{name}.sampling",
-                "online",
-                f"with_replacement or without_replacement on training.engine {engine} (online: auto/torch)",
-            )
 
 
 def _online_data(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
@@ -382,7 +374,37 @@ def _group_device(config: dict) -> Iterator[Problem]:
         )
 
 
-CHECKS = (_finite, _datasets, _models, _optimizers, _sweeps, _engine_support, _recording, _group_device)
+def _engine_implements(config: dict) -> Iterator[Problem]:
+    """A forced CPU engine cannot run what only torch implements (``torch_only_keys``):
+    an optimizer's label noise, momentum, adam or online sampling, a diagonal model."""
+    engine = config["training"]["engine"]
+    if engine in ("auto", "torch"):
+        return
+    plain = {
+        "label_noise": 0,
+        "momentum": 0,
+        "adam": None,
+        "sampling": "without_replacement",
+        "structure": "dense",
+    }
+    wanted = {"sampling": "without_replacement or with_replacement", "structure": "dense"}
+    because = f"with training.engine {engine} (only torch implements it; engine auto picks torch)"
+    for name, entry in config["optimizers"].items():
+        fields = {
+            **plain,
+            "label_noise": entry["label_noise"],
+            "momentum": entry["momentum"],
+            "adam": entry.get("adam"),
+            "sampling": entry["sampling"],
+        }
+        for key in torch_only_keys(fields):
+            yield Problem(f"optimizers.{name}.{key}", entry[key], f"{wanted.get(key, 'off')} {because}")
+    for name, entry in config["models"].items():
+        if torch_only_keys({**plain, "structure": entry["structure"]}):
+            yield Problem(f"models.{name}.structure", entry["structure"], f"dense {because}")
+
+
+CHECKS = (_finite, _datasets, _models, _optimizers, _engine_implements, _sweeps, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:
