@@ -328,7 +328,8 @@ def test_the_nearest_valid_key_is_suggested(tmp_path):
     )
     with pytest.raises(
         UserError,
-        match=r"unknown key 'stpes' \(\S*c\.yaml line \d+\); did you mean 'steps'\? allowed keys: adam, batch, ",
+        match=r"unknown key 'stpes' \(\S*c\.yaml line \d+\); did you mean 'steps'\? "
+        r"allowed keys: adam, batch, ",
     ):
         load_config(tmp_path / "c.yaml")
 
