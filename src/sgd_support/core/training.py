@@ -6,8 +6,9 @@ progress and writes/reads checkpoints, for K members at once (a group's ensemble
 one run is K = 1, ``train``). Engines only do arithmetic; everything a run's output
 depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
 
-An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``
-and ``step_batches(indices, offsets)`` return a float, ``evaluate()`` a dict,
+An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``,
+``step_batches(indices, offsets)`` and, on torch, ``step_arrays(x, y, offsets)`` (online
+sampling's fresh rows, ``data.online``) return a float, ``evaluate()`` a dict,
 ``weights()``/``set_weights`` one run's layers) or a member engine for K runs (as
 ``engines.ensemble.EnsembleEngine``: the same methods over K members, losses (K,),
 a list of K dicts and K lists of layers, indices (K, total) with shared offsets,
@@ -31,8 +32,10 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from sgd_support.core import checkpoint_file
-from sgd_support.core.batches import BatchStream, take_all
+from sgd_support.core.batches import batch_stream, take_all
+from sgd_support.core.data.online import OnlineStream
 from sgd_support.core.data.store import Dataset
+from sgd_support.core.models import structural_masks
 from sgd_support.core.provenance import code_hash
 from sgd_support.core.recording import (
     is_diverged,
@@ -51,6 +54,7 @@ class RunSpec:
 
     batch: mini-batch size, or None for full batch (GD). shuffle: False walks the
     samples in order every epoch. clip: global gradient-norm bound (None: off).
+    label_noise, momentum, nesterov, adam: the optimizer's keys of the same names.
     param_columns: record each parameter as a column if the model has at most this
     many. divergence_bound: a run whose |weight| exceeds it is stopped.
 
@@ -63,10 +67,19 @@ class RunSpec:
     batch: int | None
     steps: int
     weight_decay: float
+    # the update beyond plain SGD (config keys of the optimizer; torch engine only):
+    # label_noise sigma on the batch labels, momentum beta (nesterov), adam {betas, eps,
+    # decoupled} or None for SGD
+    label_noise: float
+    momentum: float
+    nesterov: bool
+    adam: dict | None
     clip: float | None
     order_seed: int
     shuffle: bool
+    sampling: str  # "without_replacement", "with_replacement" or "online" (batches.py)
     activation: str
+    structure: str  # "dense" (MLP) or "diagonal" (models.structural_masks)
     loss: str
     dense_until: int
     per_decade: int
@@ -149,13 +162,15 @@ def train(
     state there (a group's member: kept until the group's files are written). The
     caller deletes the checkpoint after writing the result.
     """
-    from sgd_support.core.engines import make_engine
+    from sgd_support.core.engines import make_engine, torch_only_keys
 
     engine = make_engine(
         spec.engine,
         data,
         [w.copy() for w in init],
         batch=spec.batch,  # "auto" picks by it (engines.pick_engine)
+        torch_only=torch_only_keys(vars(spec)),
+        masks=structural_masks([w.shape for w in init], spec.structure),
         activation=spec.activation,
         loss=spec.loss,
         lr=spec.lr,
@@ -163,9 +178,22 @@ def train(
         clip=spec.clip,
         device=spec.device,
         threads=spec.threads,
+        update=update_settings(spec),
     )
     finished = [checkpoint] if keep_finished else None
     return train_members(engine, data, [init], [spec], checkpoint, checkpoint_every_s, max_chunk, finished)[0]
+
+
+def update_settings(spec: RunSpec) -> dict:
+    """The spec's optimizer keys beyond plain SGD, as ``engines.make_engine`` takes them
+    (the label noise is seeded by the run's order seed)."""
+    return {
+        "label_noise": spec.label_noise,
+        "momentum": spec.momentum,
+        "nesterov": spec.nesterov,
+        "adam": spec.adam,
+        "noise_seed": spec.order_seed,
+    }
 
 
 class _OneRun:
@@ -180,6 +208,9 @@ class _OneRun:
     def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         return np.array([self.engine.step_batches(indices[0], offsets)])
 
+    def step_arrays(self, x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        return np.array([self.engine.step_arrays(x, y, offsets)])
+
     def evaluate(self) -> list[dict[str, float]]:
         return [self.engine.evaluate()]
 
@@ -188,6 +219,14 @@ class _OneRun:
 
     def set_weights(self, weights: list[list[np.ndarray]]) -> None:
         self.engine.set_weights(weights[0])
+
+    def optimizer_states(self) -> list[dict[str, np.ndarray] | None]:
+        state = getattr(self.engine, "optimizer_state", None)  # the CPU engines run plain SGD: no state
+        return [state() if state else None]
+
+    def set_optimizer_states(self, states: list[dict[str, np.ndarray] | None]) -> None:
+        if states[0] is not None:
+            self.engine.set_optimizer_state(states[0])
 
     def freeze(self, member: int) -> None:
         pass  # the loop ends with its only member
@@ -209,7 +248,7 @@ def train_members(
     """Train K runs (``inits[m]``, ``specs[m]``, one batch size) on ``engine``, built
     from ``inits`` (a single-run engine for K = 1), in lockstep; one RunResult each.
 
-    Each member has its own batch order (``BatchStream`` from its seed), record grid
+    Each member has its own batch order (``batches.batch_stream`` from its seed), record grid
     and snapshots; a member that diverges or reaches its last step is frozen and the
     others go on. With ``checkpoint`` set, the K members' state is saved there every
     ``checkpoint_every_s`` seconds while one still trains, and resumed only by the
@@ -225,8 +264,15 @@ def train_members(
         engine, extra = _OneRun(engine), {}
     finished = finished or [None] * k
     streams = None
-    if specs[0].batch is not None:
-        streams = [BatchStream(data.n, s.batch, s.order_seed, shuffle=s.shuffle) for s in specs]
+    online = specs[0].sampling == "online"  # a single run's (engines.torch_only keeps it out of ensembles)
+    if online:
+        if k != 1:
+            raise ValueError("online sampling trains one run at a time (the ensemble has no step_arrays)")
+        streams = [OnlineStream(data.generator, specs[0].batch, specs[0].order_seed)]
+        # the rows handed per call (k b x d float32) bounded as the index arrays are
+        max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (specs[0].batch * data.d)))
+    elif specs[0].batch is not None:
+        streams = [batch_stream(data.n, s) for s in specs]
         max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (k * specs[0].batch)))
     grids = [set(record_steps(s.steps, s.dense_until, s.per_decade, s.every).tolist()) for s in specs]
     snaps = [set(snapshot_steps(s.steps, s.snapshots).tolist()) for s in specs]
@@ -236,6 +282,8 @@ def train_members(
         state = _fresh(k)
     else:
         engine.set_weights(state["weights"])
+        if hasattr(engine, "set_optimizer_states"):
+            engine.set_optimizer_states(state["optimizer"])
         for stream, saved in zip(streams or [], state["streams"]):
             stream.restore(saved)
         log.info("resumed %sfrom checkpoint at step %d", "ensemble " if k > 1 else "", state["step"])
@@ -271,6 +319,9 @@ def train_members(
         meta["snapshots"] = [[s for s, _ in state["snapshots"][m]] for m in members]
         meta.update(step=step, elapsed=elapsed + time.monotonic() - t0)
         arrays = {f"w{i}": np.stack(layer) for i, layer in enumerate(zip(*(weights[m] for m in members)))}
+        optimizer = engine.optimizer_states() if hasattr(engine, "optimizer_states") else [None] * k
+        for j, m in enumerate(members):  # the update's state (momentum, Adam's moments, step count)
+            arrays.update({f"o{j}_{name}": a for name, a in (optimizer[m] or {}).items()})
         for j, m in enumerate(members):
             for n, (_, ws) in enumerate(state["snapshots"][m]):
                 arrays.update({f"s{j}_{n}_{i}": w for i, w in enumerate(ws)})
@@ -314,6 +365,8 @@ def train_members(
             n = int(min(target - step, max_chunk))
             if streams is None:
                 batch_loss = engine.step_full(n)
+            elif online:
+                batch_loss = engine.step_arrays(*streams[0].take(n))
             else:
                 batch_loss = engine.step_batches(*take_all(streams, n))
             step += n
@@ -341,7 +394,8 @@ def train_members(
 # What a checkpoint holds per member: its recorded rows and snapshots, status, the
 # step it diverged at, the elapsed seconds when it finished (None: still training),
 # the engine that trained it (for members finished by an earlier process) and its
-# batch stream's position; besides the members' shared step, elapsed seconds and weights.
+# batch stream's position; besides the members' shared step, elapsed seconds and weights,
+# and the state of each member's update where its engine keeps one (arrays o<m>_<name>).
 MEMBER_FIELDS = ("rows", "snapshots", "status", "diverged_step", "finished_at", "engine", "streams")
 
 
@@ -391,5 +445,9 @@ def _load_checkpoint(path, keys: list[str]) -> dict | None:
     meta["snapshots"] = [
         [(s, [arrays[f"s{m}_{j}_{i}"] for i in range(len(layers))]) for j, s in enumerate(steps)]
         for m, steps in enumerate(meta["snapshots"])
+    ]
+    meta["optimizer"] = [
+        {name.split("_", 1)[1]: a for name, a in arrays.items() if name.startswith(f"o{m}_")} or None
+        for m in range(len(keys))
     ]
     return meta
