@@ -23,17 +23,27 @@ def run_label(run: dg.DiagonalRun) -> str:
     return label + " (with replacement)" if run.config["optimizer"]["sampling"] == rows.WITH else label
 
 
+def layer_vanished(run: dg.DiagonalRun, support: np.ndarray, relu: bool) -> np.ndarray:
+    """(L, live irrelevant j) True where |W_l[j, j]| ended below VANISH of its init: GD
+    cuts one layer per path (Prop. 1), SGD on misspecified data shrinks them all (Theorem 2)."""
+    j = dg.irrelevant(support)
+    start, end = dg.diagonals(run.init)[:, j], dg.diagonals(run.end)[:, j]
+    live = ~dg.dead_paths(dg.diagonals(run.init))[j] if relu else np.ones(len(j), dtype=bool)
+    return (np.abs(end) <= dg.VANISH * np.abs(start))[:, live]
+
+
 def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
-    """Per series (GD with each activation on the linear target; SGD on sine data), the
-    share of cut irrelevant coordinates cut in each layer against depth, with the Wilson
-    interval of layer 1's and Prop. 1's 1/depth."""
+    """Per series (GD with each activation on the linear target; GD and SGD on sine data),
+    the share of live irrelevant coordinates whose weight in each layer vanished, against
+    depth, with the Wilson interval of layer 1's and Prop. 1's 1/depth."""
     series = {}
     for r in runs:
         model = r.config["model"]
         if rows.PROP1 in r.roles:
             series.setdefault(f"GD, {model['activation']}, linear target", []).append(r)
         elif rows.PROP2 in r.roles:
-            series.setdefault(f"{'GD' if r.full_batch else 'SGD'}, identity, sine target", []).append(r)
+            kind = "GD" if r.full_batch else "SGD"
+            series.setdefault(f"{kind}, identity, sine ({r.coords['dataset']})", []).append(r)
     fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 3.8), squeeze=False)
     for ax, (name, group) in zip(axes[0], sorted(series.items())):
         relu = "relu" in name
@@ -42,52 +52,60 @@ def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
             done = [r for r in group if r.depth == depth and r.status == "completed"]
             if not done:
                 continue
-            cells = pd.concat([dg.cut_layers(r, supports[r.coords["dataset"]], relu) for r in done])
-            cut = cells[cells["learned"] & ~cells["dead"]]
-            for layer in range(1, depth + 1):
-                share = float((cut["layer"] == layer).mean()) if len(cut) else np.nan
-                ax.plot(depth + 0.06 * (layer - 1), share, "o", color=LAYER_COLOURS[(layer - 1) % 5])
-            low, high = dg.wilson(int((cut["layer"] == 1).sum()), len(cut))
+            gone = np.concatenate(
+                [layer_vanished(r, supports[r.coords["dataset"]], relu) for r in done], axis=1
+            )
+            for layer in range(depth):
+                share = float(gone[layer].mean()) if gone.shape[1] else np.nan
+                ax.plot(depth + 0.06 * layer, share, "o", color=LAYER_COLOURS[layer % 5])
+            low, high = dg.wilson(int(gone[0].sum()), gone.shape[1])
             ax.vlines(depth, low, high, color=LAYER_COLOURS[0])
         grid = np.linspace(min(depths) - 0.2, max(depths) + 0.4, 50)
         ax.plot(grid, 1 / grid, "--", color="grey", label="1/depth (Prop. 1)")
-        for layer in range(1, max(depths) + 1):
-            ax.plot([], [], "o", color=LAYER_COLOURS[(layer - 1) % 5], label=f"layer {layer}")
-        ax.set(xlabel="depth", ylabel="share of cut coordinates", title=name, ylim=(-0.02, 1.02))
+        for layer in range(max(depths)):
+            ax.plot([], [], "o", color=LAYER_COLOURS[layer % 5], label=f"layer {layer + 1}")
+        ax.set(
+            xlabel="depth",
+            ylabel=f"share with |W_l[j,j]| < {dg.VANISH:g} init",
+            title=name,
+            ylim=(-0.02, 1.02),
+        )
         ax.set_xticks(depths)
         ax.legend(fontsize=8)
-    fig.suptitle("Which layer cuts each irrelevant coordinate (bars: Wilson 95% of layer 1's share)")
+    fig.suptitle("In which layers each irrelevant coordinate's weight vanished (bars: Wilson 95%, layer 1)")
     save_figure(fig, path)
 
 
 def first_layer_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
-    """|W1[j, j]| / init over steps on the misspecified data: median over the irrelevant
-    j and runs, 10-90% band, per optimizer label (GD, SGD-b, with replacement dashed)."""
-    chosen = [r for r in runs if rows.PROP2 in r.roles and dg.has_first_layer_columns(r)]
-    labels = sorted({run_label(r) for r in chosen})
-    palette = colours(labels)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label in labels:
-        frames = []
-        for r in (r for r in chosen if run_label(r) == label):
-            j = dg.irrelevant(supports[r.coords["dataset"]])
-            w = np.abs(r.traj[[f"w0_{k}_{k}" for k in j]].to_numpy(dtype=np.float64))
-            frames.append(pd.DataFrame(w / w[0], index=r.traj["step"].to_numpy()))
-        values = pd.concat(frames, axis=1).sort_index().ffill()
-        steps = values.index.to_numpy()
-        style = {"color": palette[label], "ls": "--" if "with replacement" in label else "-"}
-        ax.plot(np.maximum(steps, 1), values.median(axis=1), label=label, **style)
-        ax.fill_between(
-            np.maximum(steps, 1),
-            values.quantile(0.1, axis=1),
-            values.quantile(0.9, axis=1),
-            alpha=0.15,
-            **style,
+    """|W1[j, j]| / init over steps on the misspecified data, a panel per data set: median
+    over the irrelevant j and the completed runs (every lr), 10-90% band, per optimizer
+    label (GD, SGD-b, with replacement dashed)."""
+    chosen = [
+        r for r in runs if rows.PROP2 in r.roles and r.status == "completed" and dg.has_first_layer_columns(r)
+    ]
+    datasets = sorted({r.coords["dataset"] for r in chosen})
+    palette = colours(sorted({run_label(r) for r in chosen}))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 4.5), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets):
+        here = [r for r in chosen if r.coords["dataset"] == dataset]
+        for label in sorted({run_label(r) for r in here}):
+            frames = []
+            for r in (r for r in here if run_label(r) == label):
+                j = dg.irrelevant(supports[dataset])
+                w = np.abs(r.traj[[f"w0_{k}_{k}" for k in j]].to_numpy(dtype=np.float64))
+                frames.append(pd.DataFrame(w / w[0], index=r.traj["step"].to_numpy()))
+            values = pd.concat(frames, axis=1).sort_index().ffill()
+            steps = np.maximum(values.index.to_numpy(), 1)
+            style = {"color": palette[label], "ls": "--" if "with replacement" in label else "-"}
+            ax.plot(steps, values.median(axis=1), label=label, **style)
+            low, high = values.quantile(0.1, axis=1), values.quantile(0.9, axis=1)
+            ax.fill_between(steps, low, high, alpha=0.12, color=style["color"])
+        ax.axhline(dg.VANISH, color="grey", lw=0.8, ls=":", label=f"vanished ({dg.VANISH:g} of init)")
+        ax.set(
+            xscale="log", yscale="log", xlabel="step", ylabel="|W1[j,j]| / init (irrelevant j)", title=dataset
         )
-    ax.axhline(dg.VANISH, color="grey", lw=0.8, ls=":", label=f"vanished ({dg.VANISH:g} of init)")
-    ax.set(xscale="log", yscale="log", xlabel="step", ylabel="|W1[j,j]| / init (irrelevant j)")
-    ax.set_title("First-layer irrelevant weights on misspecified data (median, 10-90%)")
-    ax.legend(fontsize=8)
+        ax.legend(fontsize=8)
+    fig.suptitle("First-layer irrelevant weights on misspecified data (median, 10-90%)")
     save_figure(fig, path)
 
 
