@@ -277,3 +277,11 @@ def test_crossing_steps_interpolate_between_records():
     bound = np.array([np.exp(-2.5), 1e-9, 2.0])
     out = dg.crossing_steps(steps, w, bound)
     assert out[0] == pytest.approx(250.0, rel=1e-12) and np.isnan(out[1]) and out[2] == 0.0
+
+
+def test_a_config_with_prop1_and_app_j_only_leaves_the_sgd_rows_undecided():
+    """The default config's E12 runs: GD on the linear target and App. J's network."""
+    claims, table = dg.diagonal_claims(gd_runs(2, 6) + [counterexample(1e-4, 0.98)], SUPPORTS, {})
+    assert [c.passed for c in claims] == [True, None, None, None, None, True]
+    assert all(c.why.startswith("the config lacks the runs") for c in claims[1:5])
+    assert set(table.row) == {"prop1", "prop6"}

@@ -18,7 +18,15 @@ def theory_config():
         training={"engine": "auto", "group": "cell"},
         recording={"dense_until": 20, "per_decade": 20, "snapshots": [], "param_columns": 42},
         datasets={
-            "lin": {"kind": "synthetic", "target": "linear", "n": 100, "d": 8, "r": 2, "noise": 0.001, "seed": 0},
+            "lin": {
+                "kind": "synthetic",
+                "target": "linear",
+                "n": 100,
+                "d": 8,
+                "r": 2,
+                "noise": 0.001,
+                "seed": 0,
+            },
             "sine": sine,
             "appj": {"kind": "relu_counterexample", "n": 50, "d": 3, "seed": 0},
         },
@@ -52,7 +60,13 @@ def theory_config():
                 "init_seeds": [0],
                 "order_seeds": [0],
             },
-            "appj": {"datasets": ["appj"], "models": ["appj_net"], "optimizers": ["gd"], "lrs": [0.1], "init_seeds": [0]},
+            "appj": {
+                "datasets": ["appj"],
+                "models": ["appj_net"],
+                "optimizers": ["gd"],
+                "lrs": [0.1],
+                "init_seeds": [0],
+            },
         },
     )
 

@@ -478,7 +478,7 @@ def time_table(runs: list[DiagonalRun], supports: dict) -> pd.DataFrame:
             for r in chosen
         ],
         columns=["dataset", "lr", "batch", "seeds", "time"],
-    )
+    ).astype({"lr": float, "batch": int, "time": float})  # typed also when there are no runs
 
 
 def theorem2_time_claim(times: pd.DataFrame) -> tuple[Claim, dict]:
@@ -563,7 +563,9 @@ def replacement_pairs(runs: list[DiagonalRun], supports: dict) -> pd.DataFrame:
         for k, v in keyed.items()
         if rows.WITHOUT in v and rows.WITH in v
     ]
-    frame = pd.DataFrame(out, columns=["key", "seeds", "without", "with"])
+    frame = pd.DataFrame(out, columns=["key", "seeds", "without", "with"]).astype(
+        {"without": float, "with": float}
+    )
     frame["ratio"] = frame["without"] / frame["with"]
     return frame
 
