@@ -1,0 +1,626 @@
+"""E13's claim rows: Props. 7, 9 and 10, label noise and sampling (the paper's), then
+momentum and Adam (beyond the paper), each decided on the runs of
+:mod:`sgd_support.experiments.theory.optimizers`, with a long table of the numbers it
+rests on (row, dataset, model, lr, setting, statistic, value).
+
+Every row function returns (Claim, table rows); a row whose runs the config lacks is
+passed=None and says which runs."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from sgd_support.experiments.theory.optimizers import (
+    ROUNDING_MARGIN,
+    UNIT_ROUNDOFF,
+    OptRun,
+    batch_noise,
+    cross_covariance,
+    decay_fit,
+    final_common,
+    gd_partner,
+    increases,
+    log_ratio_interval,
+    mean_log_decrease,
+    partner,
+)
+from sgd_support.experiments.theory.targets import is_plain
+from sgd_support.reporting.claims import Claim, not_claimed_for
+
+EXPERIMENT = "E13"
+PROP7 = "Prop. 7 (App. G.1; proof App. K.3)"
+R2_MIN = 0.95  # Props. 9, 10: the exponential must explain 95% of the tail's variance of ln norm
+PLATEAU = 0.9  # a plateau: the norm falls by less than 10% over the run's second half
+NOISE_FACTOR = 2.0  # label noise: its final norm at most half of plain GD's
+# Momentum at lr eta "acts like" plain SGD at eta / (1 - beta) when the paired ratio of final
+# norms has its 95% interval inside [1/1.1, 1.1]: 10x the order-seed spread of E1's final
+# norms (~1%) and below the step between neighbouring batch sizes (~1.2x, b = 32 vs 128).
+EFFECTIVE_LR_BAND = 1.1
+SELECT = (
+    0.1  # Adam selects the support: the final irrelevant norm <= 0.1 of its start and of the relevant norm
+)
+
+
+def _g(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _lacks(claim: str, location: str, scope: str, criterion: str, runs: str) -> Claim:
+    why = f"the config lacks the runs: {runs}"
+    return Claim(EXPERIMENT, claim, criterion, why, None, location, scope, why)
+
+
+def _row(row: str, run: OptRun, setting: str, statistic: str, value: float) -> dict:
+    dataset, model = run.pair
+    return {
+        "row": row,
+        "dataset": dataset,
+        "model": model,
+        "lr": run.lr,
+        "setting": setting,
+        "statistic": statistic,
+        "value": float(value),
+    }
+
+
+def _networks(runs: list[OptRun]) -> str:
+    return "linear networks" if all(r.activation == "identity" for r in runs) else "ReLU networks"
+
+
+def plain_runs(runs: list[OptRun], activation: str = "identity") -> list[OptRun]:
+    """Completed plain GD/SGD runs without weight decay of ``activation`` networks."""
+    return [
+        r
+        for r in runs
+        if r.status == "completed"
+        and r.activation == activation
+        and is_plain(r.axis)
+        and r.axis["weight_decay"] == 0
+    ]
+
+
+def _group(runs, key) -> dict:
+    groups = defaultdict(list)
+    for run in runs:
+        groups[key(run)].append(run)
+    return dict(groups)
+
+
+# --- Prop. 7 ---------------------------------------------------------------------------------
+
+
+def monotone_claim(runs: list[OptRun], data: dict) -> tuple[Claim, list[dict]]:
+    """Prop. 7, first part: ||W1[:, r:]|| never increases under SGD or GD (linear networks).
+    ``data``: {dataset: (x, y, support)} for the labels' batch term in the reason."""
+    claim = "SGD and GD never increase the irrelevant weights' norm ||W1[:, r:]|| of a linear network"
+    criterion = (
+        f"on every step of the dense record, ||W1[:, r:]|| grows by no more than {ROUNDING_MARGIN:g} x "
+        "2^-24 of itself (float32 storage moves the norm by at most 2^-24 of itself; the update's "
+        "own rounding is smaller), for every batch size and GD"
+    )
+    chosen = plain_runs(runs)
+    if not chosen:
+        return _lacks(claim, PROP7, "linear networks", criterion, "plain GD or SGD of a linear network"), []
+    table, parts, failing = [], [], []
+    for (pair, lr, label), group in _group(chosen, lambda r: (r.pair, r.lr, r.label)).items():
+        counts = [increases(r) for r in group]
+        total = sum(c["steps"] for c in counts)
+        up = sum(c["increasing"] for c in counts)
+        largest = max(c["largest"] for c in counts)
+        run = group[0]
+        noise = batch_noise(*data[pair[0]], run.batch) if pair[0] in data else math.nan
+        table += [
+            _row("Prop. 7 monotone", run, label, "steps compared", total),
+            _row("Prop. 7 monotone", run, label, "increasing steps", up),
+            _row("Prop. 7 monotone", run, label, "share increasing", up / total if total else math.nan),
+            _row("Prop. 7 monotone", run, label, "largest growth / norm", largest),
+            _row("Prop. 7 monotone", run, label, "RMS ||E_B[y z]||", noise),
+        ]
+        parts.append(f"{pair[0]} lr {lr:g} {label}: {up}/{total} steps grow")
+        if up:
+            failing.append((pair, label, up, total, largest, noise, run.batch))
+    measured = "; ".join(parts)
+    why = ""
+    if failing:
+        worst = "; ".join(
+            f"{label} on {pair[0]} grows on {up}/{total} steps (largest +{largest:.1e} of the norm, "
+            f"{largest / (ROUNDING_MARGIN * UNIT_ROUNDOFF):.0f}x the rounding bound)"
+            for pair, label, up, total, largest, _, _ in failing
+        )
+        why = (
+            f"{worst}. A step's gradient on W1[:, r:] has terms that do not scale with W1[:, r:] "
+            "(App. K.3, Eq. 28: the labels' E_B[y z] and the relevant inputs' E_B[x z]); they vanish "
+            "only on average over the data, and Prop. 7's step (Eq. 26) keeps only the term in W1[:, r:]"
+        )
+        noise = []
+        for name in sorted({pair[0] for pair, *_ in failing} & set(data)):
+            sizes = ", ".join(f"b={b} {_g(n)}" for pair, _, _, _, _, n, b in failing if pair[0] == name and b)
+            whole = batch_noise(*data[name], None)
+            noise.append(f"{name}: {sizes + '; ' if sizes else ''}the whole data set {_g(whole)}")
+        if noise:
+            why += f". RMS of ||E_B[y z]|| over batches: {'; '.join(noise)}"
+    return Claim(EXPERIMENT, claim, criterion, measured, not failing, PROP7, "linear networks", why), table
+
+
+def faster_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
+    """Prop. 7, second part: on average SGD shrinks ||W1[:, r:]|| faster than GD."""
+    claim = (
+        "On average SGD shrinks the irrelevant weights of a linear network faster than GD ('always faster')"
+    )
+    criterion = (
+        "mean per-step log-decrease (ln n(0) - ln n(T)) / T of ||W1[:, r:]||, averaged over seeds, "
+        "larger for SGD than for GD from the same init, at both T = the dense record's end and "
+        "T = the runs' common end ('always')"
+    )
+    chosen = plain_runs(runs)
+    pairs = [(r, g) for r in chosen if r.batch is not None and (g := gd_partner(r, chosen)) is not None]
+    if not pairs:
+        return _lacks(
+            claim, PROP7, "linear networks", criterion, "plain SGD and GD of a linear network from one init"
+        ), []
+    table, parts, slower = [], [], []
+    for (pair, lr, _), group in _group(pairs, lambda p: (p[0].pair, p[0].lr, p[0].batch)).items():
+        rates = defaultdict(list)
+        for sgd, gd in group:
+            for name, step in (
+                ("early", min(sgd.dense_until(), gd.dense_until())),
+                ("end", final_common(sgd, gd)[0]),
+            ):
+                rates[name].append((step, mean_log_decrease(sgd, step), mean_log_decrease(gd, step)))
+        run = group[0][0]
+        text = []
+        for values in rates.values():
+            step = min(v[0] for v in values)
+            sgd_rate, gd_rate = np.mean([v[1] for v in values]), np.mean([v[2] for v in values])
+            table += [
+                _row("Prop. 7 faster", run, run.label, f"mean log-decrease to step {step}", sgd_rate),
+                _row("Prop. 7 faster", run, "GD", f"mean log-decrease to step {step}", gd_rate),
+            ]
+            text.append(f"to step {step} {sgd_rate:.3g} vs GD {gd_rate:.3g}")
+            if sgd_rate <= gd_rate:
+                slower.append(
+                    f"{run.label} on {pair[0]} (lr {lr:g}) to step {step}: "
+                    f"{sgd_rate:.3g} vs GD's {gd_rate:.3g}"
+                )
+        parts.append(f"{pair[0]} {run.label}: " + ", ".join(text))
+    why = ""
+    if slower:
+        why = (
+            "SGD is not faster than GD at every horizon: "
+            + "; ".join(slower)
+            + ". The batch terms that do not scale with W1[:, r:] (row 'never increase') add to "
+            "E||W1[:, r:]||^2 at second order in lr, against Prop. 7's second-order gain"
+        )
+    return Claim(
+        EXPERIMENT, claim, criterion, "; ".join(parts), not slower, PROP7, "linear networks", why
+    ), table
+
+
+# --- Props. 9, 10 ----------------------------------------------------------------------------
+
+
+def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Claim, list[dict]]:
+    """Prop. 9 (linear networks, GD or SGD with weight decay) or Prop. 10 (ReLU networks,
+    SGD with batch size 1 and weight decay): ||W1[:, r:]|| decays exponentially.
+    ``data``: {dataset: (x, y, support)} for the cross-covariance in the reason."""
+    if relu:
+        claim = (
+            "SGD with batch size 1 and weight decay sends W1[:, r:] of a ReLU network to zero exponentially"
+        )
+        location, scope, name = "Prop. 10 (App. H; proof App. K.5)", "ReLU networks", "Prop. 10"
+        chosen = [r for r in runs if r.activation == "relu" and r.batch == 1]
+        lacking = "SGD with batch size 1 and weight decay of a ReLU network"
+    else:
+        claim = "GD or SGD with weight decay sends W1[:, r:] of a linear network to zero exponentially"
+        location, scope, name = "Prop. 9 (App. H; proof App. K.5)", "linear networks", "Prop. 9"
+        chosen = [r for r in runs if r.activation == "identity"]
+        lacking = "GD or SGD with weight decay of a linear network"
+    chosen = [
+        r for r in chosen if r.status == "completed" and is_plain(r.axis) and r.axis["weight_decay"] > 0
+    ]
+    criterion = (
+        f"on the tail (the last half of the steps): ln ||W1[:, r:]|| against the step (exponential) has "
+        f"R^2 >= {R2_MIN} and above that of ln norm against ln step (power law), and the fitted rate "
+        "per step is >= -ln(1 - lr * weight_decay) (App. K.5: each step shrinks by at least 1 - eta lambda)"
+    )
+    if not chosen:
+        return _lacks(claim, location, scope, criterion, lacking), []
+    table, parts, misses, slow = [], [], [], set()
+    for run in chosen:
+        fit = decay_fit(run)
+        for statistic in ("rate", "bound", "r2_exp", "r2_pow", "tail_start", "tail_fall", "head_rate"):
+            table.append(_row(name, run, run.label, statistic, fit[statistic]))
+        relevant = run.final("relevant_norm")
+        table.append(_row(name, run, run.label, "final relevant norm", relevant))
+        parts.append(
+            f"{run.pair[0]} {run.label} seeds {'/'.join(run.seeds)}: rate {fit['rate']:.3g} vs bound "
+            f"{fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; final norms "
+            f"irrelevant {run.final():.2g}, relevant {relevant:.2g}"
+        )
+        wrong = []
+        if not fit["r2_exp"] >= R2_MIN:
+            wrong.append(f"the exponential's R^2 {fit['r2_exp']:.3f} < {R2_MIN}")
+        if not fit["r2_exp"] > fit["r2_pow"]:
+            wrong.append(f"the power law fits as well or better (R^2 {fit['r2_pow']:.3f})")
+        if not fit["rate"] >= fit["bound"]:
+            slow.add(run.pair[0])
+            alone = fit["bound"] * (run.steps - fit["tail_start"])
+            wrong.append(
+                f"the tail's rate {fit['rate']:.3g} per step is below {fit['bound']:.3g}: the norm falls "
+                f"only {fit['tail_fall']:.3g}x over steps {fit['tail_start']}-{run.steps} (to "
+                f"{run.final():.2g}), where weight decay alone would shrink it by a factor e^{alone:.0f}; "
+                f"before step {fit['tail_start']} it fell at {fit['head_rate']:.3g} per step; the full "
+                "loss on the tail ranges "
+                f"{fit['loss_low']:.2g}-{fit['loss_high']:.2g}"
+            )
+        if wrong:
+            misses.append(f"{run.pair[0]} {run.label} (seeds {'/'.join(run.seeds)}): " + "; ".join(wrong))
+    why = ""
+    if misses:
+        why = "; ".join(misses[:3]) + (f" (and {len(misses) - 3} more runs)" if len(misses) > 3 else "")
+        if slow:
+            why += ". Something other than weight decay holds W1[:, r:] up on the tail"
+            cross = [
+                f"{name} {cross_covariance(data[name][0], data[name][2]):.2g}"
+                for name in sorted(slow)
+                if name in data
+            ]
+            if cross:
+                why += (
+                    ": App. E's setting takes the basis where the data's relevant-irrelevant second moment "
+                    f"E_D[x_rel z^T] is 0; on these finite samples its norm is {', '.join(cross)}, so the "
+                    "gradient of the loss on W1[:, r:] need not vanish where weight decay would stop"
+                )
+    return Claim(EXPERIMENT, claim, criterion, "; ".join(parts), not misses, location, scope, why), table
+
+
+# --- label noise and sampling (Sec. 3, App. E) -------------------------------------------------
+
+
+def _half_fall(run: OptRun, end: int) -> float:
+    """||W1[:, r:]||(end) / ||W1[:, r:]|| at the last recorded step <= end / 2."""
+    steps = run.traj["step"].to_numpy()
+    half = int(steps[steps <= end / 2][-1])
+    return run.at(end) / run.at(half)
+
+
+def label_noise_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
+    """GD with fresh label noise learns the support where plain GD plateaus."""
+    claim = "GD with fresh label noise keeps shrinking the irrelevant weights where plain GD plateaus"
+    location = "Sec. 3, 'Oscillating on the outputs'; App. E"
+    criterion = (
+        f"for every init seed, from the same init and lr: plain GD plateaus (its norm falls by less "
+        f"than {1 - PLATEAU:.0%} over the second half of the run: n(T) / n(T/2) >= {PLATEAU}), GD with "
+        f"label noise does not (n(T) / n(T/2) < {PLATEAU}), and ends at most 1/{NOISE_FACTOR:g} of "
+        "plain GD's norm"
+    )
+    noisy = [r for r in runs if r.status == "completed" and r.batch is None and r.axis["label_noise"] > 0]
+    pairs = [(r, g) for r in noisy if (g := gd_partner(r, runs)) is not None]
+    if not pairs:
+        return _lacks(
+            claim,
+            location,
+            "linear networks",
+            criterion,
+            "GD with label_noise > 0 beside plain GD from the same init",
+        ), []
+    table, parts, misses = [], [], []
+    for run, gd in pairs:
+        end, noisy_end, gd_end = final_common(run, gd)
+        ratio, gd_fall, fall = noisy_end / gd_end, _half_fall(gd, end), _half_fall(run, end)
+        for statistic, value in (("final / plain GD's", ratio), ("n(T)/n(T/2)", fall)):
+            table.append(_row("label noise", run, run.label, statistic, value))
+        table.append(_row("label noise", gd, gd.label, "n(T)/n(T/2)", gd_fall))
+        seeds = f"init {run.coords['init']} order {run.coords['order']}"
+        parts.append(
+            f"{run.pair[0]} {run.label} ({seeds}): final {noisy_end:.3g} vs GD {gd_end:.3g} "
+            f"(ratio {ratio:.3g}); "
+            f"second-half fall n(T)/n(T/2): GD {gd_fall:.3g}, noisy {fall:.3g}"
+        )
+        wrong = []
+        if gd_fall < PLATEAU:
+            wrong.append(f"plain GD does not plateau (it still falls to {gd_fall:.3g} of its mid-run norm)")
+        if fall >= PLATEAU:
+            wrong.append(f"the noisy run plateaus too (n(T)/n(T/2) = {fall:.3g})")
+        if ratio > 1 / NOISE_FACTOR:
+            wrong.append(f"it ends at {ratio:.3g} of plain GD's norm, above 1/{NOISE_FACTOR:g}")
+        if wrong:
+            misses.append(f"{run.label} ({seeds}): " + "; ".join(wrong))
+    return (
+        Claim(
+            EXPERIMENT,
+            claim,
+            criterion,
+            "; ".join(parts),
+            not misses,
+            location,
+            _networks(noisy),
+            "; ".join(misses),
+        ),
+        table,
+    )
+
+
+def _paired_ratios(runs: list[OptRun], sampling: str) -> dict:
+    """{(pair, lr, label of the partner): [n_without / n_other at the common end]} over the
+    runs with ``sampling`` and their partners without replacement."""
+    found = defaultdict(list)
+    for run in runs:
+        if run.status != "completed" or run.batch is None or run.axis["sampling"] != sampling:
+            continue
+        other = partner(run, runs, sampling="without_replacement")
+        if other is not None:
+            _, without, mine = final_common(other, run)
+            found[(run.pair, run.lr, other.label, run.label)].append(without / mine)
+    return found
+
+
+def sampling_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
+    """SGD without replacement shrinks ||W1[:, r:]|| faster than with replacement."""
+    claim = "SGD without replacement shrinks the irrelevant weights faster than SGD with replacement"
+    location = "Sec. 3 (second phase); Theorem 2's last line and footnote 3; App. E"
+    criterion = (
+        "same init, lr, batch size and order seed: the paired ratio of final norms ||W1[:, r:]|| "
+        "(without / with replacement) has its 95% interval (t on the log ratios over seed pairs) "
+        "below 1 at every batch size; online SGD is reported beside it (the paper defines it, no claim)"
+    )
+    with_replacement, online = _paired_ratios(runs, "with_replacement"), _paired_ratios(runs, "online")
+    if not with_replacement:
+        return _lacks(
+            claim,
+            location,
+            "linear networks",
+            criterion,
+            "SGD with sampling with_replacement beside its partner without",
+        ), []
+    table, parts, misses = [], [], []
+    for (pair, lr, label, _), ratios in with_replacement.items():
+        centre, low, high = log_ratio_interval(ratios)
+        parts.append(
+            f"{pair[0]} lr {lr:g} {label}: ratio {centre:.3g} [{low:.3g}, {high:.3g}] "
+            f"over {len(ratios)} seed pairs"
+        )
+        for statistic, value in (("ratio without/with", centre), ("ratio low", low), ("ratio high", high)):
+            table.append(
+                {
+                    "row": "sampling",
+                    "dataset": pair[0],
+                    "model": pair[1],
+                    "lr": lr,
+                    "setting": label,
+                    "statistic": statistic,
+                    "value": value,
+                }
+            )
+        if not high < 1:
+            side = (
+                "no interval: one seed pair"
+                if math.isnan(high)
+                else (
+                    f"its interval [{low:.3g}, {high:.3g}] " + ("lies above 1" if low > 1 else "contains 1")
+                )
+            )
+            misses.append(f"{label} on {pair[0]} (lr {lr:g}): ratio {centre:.3g}, {side}")
+    for (pair, lr, label, other), ratios in online.items():
+        centre, low, high = log_ratio_interval(ratios)
+        parts.append(f"online (no claim) {label}: without / online {centre:.3g} [{low:.3g}, {high:.3g}]")
+        for statistic, value in (("ratio without/online", centre), ("ratio low", low), ("ratio high", high)):
+            table.append(
+                {
+                    "row": "sampling online",
+                    "dataset": pair[0],
+                    "model": pair[1],
+                    "lr": lr,
+                    "setting": other,
+                    "statistic": statistic,
+                    "value": value,
+                }
+            )
+    undecided = any("no interval" in m for m in misses) and len(misses) == sum(
+        "no interval" in m for m in misses
+    )
+    passed = None if undecided else not misses
+    chosen = [r for r in runs if r.axis["sampling"] == "with_replacement"]
+    return Claim(
+        EXPERIMENT, claim, criterion, "; ".join(parts), passed, location, _networks(chosen), "; ".join(misses)
+    ), table
+
+
+# --- beyond the paper: momentum and Adam -------------------------------------------------------
+
+
+def _final_by_batch(group: list[OptRun]) -> dict[int, float]:
+    by = defaultdict(list)
+    for run in group:
+        by[run.batch].append(run.final())
+    return {b: float(np.median(v)) for b, v in sorted(by.items())}
+
+
+def momentum_claims(runs: list[OptRun]) -> tuple[list[Claim], list[dict]]:
+    """Beyond the paper: does the batch-size ordering of the final irrelevant norm survive
+    momentum, and does momentum at lr eta act like plain SGD at eta / (1 - beta)?"""
+    location = "beyond the paper (issue 24)"
+    order_claim = "With momentum, the smaller the batch the smaller the final irrelevant norm (E1's ordering)"
+    order_criterion = (
+        "medians over seeds of the final ||W1[:, r:]|| strictly increase with the batch size (>= 2 sizes)"
+    )
+    lr_claim = "SGD with momentum beta at lr eta ends like plain SGD at the effective lr eta / (1 - beta)"
+    lr_criterion = (
+        "paired ratio of final ||W1[:, r:]|| (momentum / plain at eta / (1 - beta); same init, order "
+        "and batch) "
+        f"has its 95% interval inside [1/{EFFECTIVE_LR_BAND}, {EFFECTIVE_LR_BAND}] at every batch size"
+    )
+    chosen = [
+        r
+        for r in runs
+        if r.status == "completed"
+        and r.batch is not None
+        and r.axis["momentum"] > 0
+        and r.axis["adam"] is None
+    ]
+    if not chosen:
+        scope = not_claimed_for("linear networks", "SGD with momentum")
+        return [
+            _lacks(order_claim, location, scope, order_criterion, "SGD with momentum > 0"),
+            _lacks(lr_claim, location, scope, lr_criterion, "SGD with momentum > 0"),
+        ], []
+    scope = not_claimed_for(_networks(chosen), "SGD with momentum")
+    table, order_parts, broken = [], [], []
+    for (pair, lr, beta), group in _group(chosen, lambda r: (r.pair, r.lr, r.axis["momentum"])).items():
+        medians = _final_by_batch(group)
+        for b, value in medians.items():
+            table.append(
+                {
+                    "row": "momentum ordering",
+                    "dataset": pair[0],
+                    "model": pair[1],
+                    "lr": lr,
+                    "setting": f"SGD-{b} momentum {beta:g}",
+                    "statistic": "median final irrelevant norm",
+                    "value": value,
+                }
+            )
+        text = " < ".join(f"b={b} {v:.3g}" for b, v in medians.items())
+        order_parts.append(f"{pair[0]} lr {lr:g} beta {beta:g}: {text}")
+        values = list(medians.values())
+        if len(values) < 2:
+            broken.append(f"{pair[0]} beta {beta:g}: one batch size only")
+        elif not all(a < b for a, b in zip(values, values[1:])):
+            broken.append(
+                f"{pair[0]} lr {lr:g} beta {beta:g}: the medians are not increasing in b "
+                f"({text.replace(' < ', ', ')})"
+            )
+    order_passed = None if broken and all("one batch size" in m for m in broken) else not broken
+    order = Claim(
+        EXPERIMENT,
+        order_claim,
+        order_criterion,
+        "; ".join(order_parts),
+        order_passed,
+        location,
+        scope,
+        "; ".join(broken),
+    )
+
+    ratios = defaultdict(list)
+    for run in chosen:
+        beta = run.axis["momentum"]
+        plain = partner(run, runs, lr=run.lr / (1 - beta), momentum=0.0, nesterov=False)
+        if plain is not None:
+            _, mine, theirs = final_common(run, plain)
+            ratios[(run.pair, run.lr, run.label)].append(mine / theirs)
+    if not ratios:
+        return [
+            order,
+            _lacks(
+                lr_claim,
+                location,
+                scope,
+                lr_criterion,
+                "plain SGD at lr / (1 - momentum) beside the momentum runs",
+            ),
+        ], table
+    parts, misses = [], []
+    for (pair, lr, label), values in ratios.items():
+        centre, low, high = log_ratio_interval(values)
+        parts.append(
+            f"{pair[0]} lr {lr:g} {label}: ratio {centre:.3g} [{low:.3g}, {high:.3g}] ({len(values)} pairs)"
+        )
+        table.append(
+            {
+                "row": "momentum effective lr",
+                "dataset": pair[0],
+                "model": pair[1],
+                "lr": lr,
+                "setting": label,
+                "statistic": "ratio to plain SGD at lr/(1-beta)",
+                "value": centre,
+            }
+        )
+        if not (low >= 1 / EFFECTIVE_LR_BAND and high <= EFFECTIVE_LR_BAND):
+            where = "no interval (one pair)" if math.isnan(low) else f"interval [{low:.3g}, {high:.3g}]"
+            side = "smaller" if centre < 1 else "larger"
+            misses.append(
+                f"{label} on {pair[0]}: {where} leaves the band; momentum ends {side} (ratio {centre:.3g})"
+            )
+    effective = Claim(
+        EXPERIMENT, lr_claim, lr_criterion, "; ".join(parts), not misses, location, scope, "; ".join(misses)
+    )
+    return [order, effective], table
+
+
+ADAM_VARIANTS = (
+    ("no weight decay", "Adam without weight decay selects the support in the first layer"),
+    (
+        "L2 (Adam)",
+        "Adam with L2 weight decay (coupled into the gradient) selects the support in the first layer",
+    ),
+    ("decoupled (AdamW)", "AdamW (decoupled weight decay) selects the support in the first layer"),
+)
+
+
+def adam_variant(axis: dict) -> str:
+    if axis["weight_decay"] == 0:
+        return ADAM_VARIANTS[0][0]
+    return ADAM_VARIANTS[2][0] if axis["adam"]["decoupled"] else ADAM_VARIANTS[1][0]
+
+
+def adam_claims(runs: list[OptRun]) -> tuple[list[Claim], list[dict]]:
+    """Beyond the paper: does Adam's first layer select the support, without weight decay,
+    with L2 weight decay (Adam) and with decoupled weight decay (AdamW)?"""
+    location = "beyond the paper (issue 24)"
+    criterion = (
+        f"every run ends with ||W1[:, r:]|| <= {SELECT:g} x its initial value and <= {SELECT:g} x the "
+        "relevant norm ||W1[:, :r]|| (an order of magnitude below both)"
+    )
+    chosen = [r for r in runs if r.status == "completed" and r.axis["adam"] is not None]
+    scope = not_claimed_for(_networks(chosen) if chosen else "linear networks", "Adam")
+    claims, table = [], []
+    for variant, claim in ADAM_VARIANTS:
+        group = [r for r in chosen if adam_variant(r.axis) == variant]
+        if not group:
+            claims.append(_lacks(claim, location, scope, criterion, f"Adam runs, {variant}"))
+            continue
+        parts, misses = [], []
+        for run in group:
+            to_init, to_relevant = run.final() / run.at(0), run.final() / run.final("relevant_norm")
+            table += [
+                _row("Adam", run, run.label, "final / initial irrelevant norm", to_init),
+                _row("Adam", run, run.label, "final irrelevant / relevant norm", to_relevant),
+            ]
+            parts.append(
+                f"{run.pair[0]} {run.label} lr {run.lr:g}: /init {to_init:.3g}, /relevant {to_relevant:.3g}"
+            )
+            if not (to_init <= SELECT and to_relevant <= SELECT):
+                misses.append(
+                    f"{run.label} (lr {run.lr:g}, seeds {'/'.join(run.seeds)}) keeps {to_init:.3g} of its "
+                    f"initial irrelevant norm, {to_relevant:.3g} of the relevant norm"
+                )
+        claims.append(
+            Claim(
+                EXPERIMENT, claim, criterion, "; ".join(parts), not misses, location, scope, "; ".join(misses)
+            )
+        )
+    return claims, table
+
+
+def optimizer_claims(runs: list[OptRun], data: dict) -> tuple[list, list[dict]]:
+    """Every E13 row, in the order of docs/experiments.md, and the table's rows."""
+    claims, table = [], []
+    for made in (
+        monotone_claim(runs, data),
+        faster_claim(runs),
+        weight_decay_claim(runs, data, relu=False),
+        weight_decay_claim(runs, data, relu=True),
+        label_noise_claim(runs),
+        sampling_claim(runs),
+    ):
+        claims.append(made[0])
+        table += made[1]
+    for many, rows in (momentum_claims(runs), adam_claims(runs)):
+        claims += many
+        table += rows
+    return claims, table
