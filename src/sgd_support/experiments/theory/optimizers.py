@@ -70,7 +70,9 @@ class OptRun:
         axis = self.axis
         size = "" if self.batch is None else f"-{self.batch}"
         if axis["adam"] is not None:
-            name = ("AdamW" if axis["adam"]["decoupled"] else "Adam") + size
+            # AdamW only where decoupling matters: with weight decay
+            decoupled = axis["adam"]["decoupled"] and axis["weight_decay"] > 0
+            name = ("AdamW" if decoupled else "Adam") + size
         else:
             name = "GD" if self.batch is None else f"SGD{size}"
         if axis["weight_decay"] > 0:
