@@ -155,6 +155,10 @@ def test_a_plateau_fails_with_its_numbers():
     assert claim.passed is False
     assert "R^2" in claim.why and "is below 0.01" in claim.why and "E_D[x_rel z^T]" in claim.why
     assert "lin 0." in claim.why  # the measured cross moment of the data given
+    assert "E_B[y z]" not in claim.why  # GD: no batch term
+    sgd = make_run(norms, steps=steps, batch=8, weight_decay=0.1)
+    claim, _ = oc.weight_decay_claim([sgd], {"lin": (x, x[:, :1], np.array([True, False, False]))}, relu=False)
+    assert "E_B[y z]" in claim.why and "lin b=8" in claim.why
 
 
 def test_a_fast_but_noisy_tail_fails_on_r2_only():
