@@ -157,7 +157,9 @@ def test_a_plateau_fails_with_its_numbers():
     assert "lin 0." in claim.why  # the measured cross moment of the data given
     assert "E_B[y z]" not in claim.why  # GD: no batch term
     sgd = make_run(norms, steps=steps, batch=8, weight_decay=0.1)
-    claim, _ = oc.weight_decay_claim([sgd], {"lin": (x, x[:, :1], np.array([True, False, False]))}, relu=False)
+    claim, _ = oc.weight_decay_claim(
+        [sgd], {"lin": (x, x[:, :1], np.array([True, False, False]))}, relu=False
+    )
     assert "E_B[y z]" in claim.why and "lin b=8" in claim.why
 
 
