@@ -408,7 +408,13 @@ def sampling_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
                 "no interval: one seed pair"
                 if math.isnan(high)
                 else (
-                    f"its interval [{low:.3g}, {high:.3g}] " + ("lies above 1" if low > 1 else "contains 1")
+                    f"its interval [{low:.3g}, {high:.3g}] "
+                    + (
+                        "lies above 1"
+                        if low > 1
+                        else f"contains 1: the two samplers end within {max(1 - low, high - 1):.1%} of each "
+                        "other, a difference these seed pairs cannot tell from none"
+                    )
                 )
             )
             misses.append(f"{label} on {pair[0]} (lr {lr:g}): ratio {centre:.3g}, {side}")
