@@ -1,6 +1,7 @@
 """A plain PyTorch training loop, written the way the authors' notebooks are
 (nn.Module, torch.optim.SGD, clip_grad_norm_, MSELoss): the reference that our
-engines are tested against."""
+engines are tested against, with torch.optim's SGD (momentum, Nesterov), Adam or AdamW
+and label noise drawn as the optimizer key ``label_noise`` defines it."""
 
 from __future__ import annotations
 
@@ -42,11 +43,28 @@ def reference_run(
     clip=1.0,
     activation="identity",
     record=(),
+    momentum=0.0,
+    nesterov=False,
+    adam=None,
+    label_noise=0.0,
 ):
-    """Train; return {step: (irrelevant-norm input of W1, full-data loss, W1)} at ``record``."""
+    """Train; return {step: (full-data loss, W1)} at ``record``.
+
+    ``momentum``/``nesterov``: torch.optim.SGD's; ``adam`` ({betas, eps, decoupled}):
+    torch.optim.AdamW (decoupled) or Adam instead of SGD. ``label_noise`` sigma: the
+    batch labels of update s get sigma * N(0, 1) from numpy's
+    ``default_rng([order_seed, s, 1])`` (float32), added to them (0: plain labels)."""
     torch.set_num_threads(1)
     model = MLP(init, activation)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if adam is None:
+        opt = torch.optim.SGD(
+            model.parameters(), lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=nesterov
+        )
+    else:
+        kind = torch.optim.AdamW if adam["decoupled"] else torch.optim.Adam
+        opt = kind(
+            model.parameters(), lr=lr, betas=tuple(adam["betas"]), eps=adam["eps"], weight_decay=weight_decay
+        )
     loss_fn = torch.nn.MSELoss()
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
     stream = None if batch is None else BatchStream(len(x), batch, order_seed)
@@ -57,6 +75,9 @@ def reference_run(
         else:
             idx, _ = stream.take(1)
             xb, yb = xt[idx], yt[idx]
+        if label_noise:
+            noise = np.random.default_rng([order_seed, step, 1]).standard_normal(yb.shape, dtype=np.float32)
+            yb = yb + torch.from_numpy(noise * np.float32(label_noise))
         opt.zero_grad()
         loss_fn(model(xb), yb).backward()
         if clip:

@@ -100,6 +100,32 @@ SCHEMA_CASES = [
         {"datasets.linear.seed": 2**32},
         "invalid config at datasets.linear.seed: 4294967296",
     ),
+    # the optimizer's update keys (issue 24)
+    (
+        "momentum-one-or-more",
+        {"optimizers.sgd.momentum": 1.5},
+        "invalid config at optimizers.sgd.momentum: 1.5",
+    ),
+    ("momentum-negative", {"optimizers.sgd.momentum": -0.1}, "invalid config at optimizers.sgd.momentum"),
+    (
+        "label-noise-negative",
+        {"optimizers.gd.label_noise": -1},
+        "invalid config at optimizers.gd.label_noise",
+    ),
+    ("nesterov-not-boolean", {"optimizers.sgd.nesterov": "yes"}, "invalid config at optimizers.sgd.nesterov"),
+    (
+        "adam-one-beta",
+        {"optimizers.sgd.adam": {"betas": [0.9]}},
+        "invalid config at optimizers.sgd.adam.betas",
+    ),
+    (
+        "adam-beta-one",
+        {"optimizers.sgd.adam": {"betas": [0.9, 1.0]}},
+        "invalid config at optimizers.sgd.adam.betas[1]: 1.0",
+    ),
+    ("adam-eps-zero", {"optimizers.sgd.adam": {"eps": 0}}, "invalid config at optimizers.sgd.adam.eps: 0"),
+    ("adam-unknown-key", {"optimizers.sgd.adam": {"beta1": 0.9}}, "unknown key 'beta1'"),
+    ("adam-null", {"optimizers.sgd.adam": None}, "invalid config at optimizers.sgd.adam: None"),
 ]
 # Names become folders and wildcards: a data set, model, optimizer or sweep named
 # ../x, a/b, x=y or with a space is refused by the schema, naming the key.
@@ -192,6 +218,37 @@ SEMANTIC_CASES = [
         "toy-points-without-labels",
         {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}},
         "datasets.toy.y: None",
+    ),
+    (
+        "nesterov-without-momentum",
+        {"optimizers.sgd.nesterov": True},
+        "optimizers.sgd.nesterov: True; allowed: false unless momentum > 0",
+    ),
+    (
+        "momentum-with-adam",
+        {"optimizers.sgd.adam": {}, "optimizers.sgd.momentum": 0.9},
+        "optimizers.sgd.momentum: 0.9; allowed: 0/false with adam",
+    ),
+    (
+        "momentum-on-numba",
+        {"training.engine": "numba", "optimizers.sgd.momentum": 0.9},
+        "optimizers.sgd.momentum: 0.9; allowed: off with training.engine numba",
+    ),
+    ("adam-on-numba", {"training.engine": "numba", "optimizers.gd.adam": {}}, "optimizers.gd.adam: {"),
+    (
+        "label-noise-on-numba",
+        {"training.engine": "numba", "optimizers.gd.label_noise": 0.1},
+        "optimizers.gd.label_noise: 0.1; allowed: off with training.engine numba",
+    ),
+    (
+        "label-noise-with-cross-entropy",
+        {
+            f"{SWEEP}.datasets": ["digits"],
+            f"{SWEEP}.batches": [16],
+            "training.loss": "cross_entropy",
+            "optimizers.sgd.label_noise": 0.1,
+        },
+        "optimizers.sgd.label_noise: 0.1; allowed: 0 with cross-entropy (training.loss)",
     ),
     ("toy-landscape-without-n", {"datasets.toy": {"kind": "toy_landscape"}}, "datasets.toy.n: None"),
     ("mnist-without-root", {"datasets.mnist": {"kind": "mnist"}}, "datasets.mnist.root: None"),

@@ -20,7 +20,7 @@ from sgd_support.core.group import train_group
 from sgd_support.core.models import init_weights, load_weights
 from sgd_support.core.storage import read_metadata
 from sgd_support.core.training import spec_from_dict
-from sgd_support.reporting.run_paths import run_file
+from sgd_support.reporting.run_paths import GROUP_CHECKPOINT, GROUP_NAME, run_file
 from sgd_support.sweep.runs import expand_runs
 from sgd_support.sweep.status import CHECKPOINT, run_state
 
@@ -150,3 +150,17 @@ def test_a_group_killed_after_some_runs_finished_keeps_them(tmp_path):
         np.testing.assert_array_equal(
             weights["values"], np.concatenate([w.ravel() for _, ws in ref.snapshots for w in ws])
         )
+
+
+def test_status_finds_an_ensembles_checkpoint_where_the_group_rule_writes_it(tmp_path):
+    """The ensemble checkpoint's path comes from run_paths (the rule's prefix plus the
+    ".e<j>.npz" core.group adds); status looks for it under the same name."""
+    run = {"dataset": "linear", "model": "lin", "optimizer": "sgd", "lr": "0.1", "batch": "32"}
+    run |= {"init": "0", "order": "0"}
+    results = tmp_path / "results"
+    assert run_state(results, run) == "missing"
+    group = GROUP_NAME.format(**run)
+    prefix = tmp_path / GROUP_CHECKPOINT.format(group=group)
+    prefix.parent.mkdir(parents=True)
+    prefix.with_name(prefix.name + ".e0.npz").write_bytes(b"")
+    assert run_state(results, run) == "checkpoint"

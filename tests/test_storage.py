@@ -102,3 +102,37 @@ def test_open_sweep_keeps_columns_only_some_runs_have(tmp_path):
     table = storage.open_sweep(tmp_path).to_table().to_pandas().sort_values(["dataset", "step"])
     assert table.loc[table["dataset"] == "b", "test_accuracy"].tolist() == [0.9] * len(ROWS)
     assert table.loc[table["dataset"] == "a", "test_accuracy"].isna().all()
+
+
+def test_a_runs_optimizer_keys_reach_its_metadata(tmp_path):
+    # as the workflow's run_json (common.smk) hands a run to its job: the spec and the
+    # optimizer's config entry, schema defaults filled; both come back from the file
+    from conftest import tiny_config
+    from specs import with_defaults
+
+    from sgd_support.core.training import RunResult, spec_from_dict
+    from sgd_support.sweep.runs import run_spec
+
+    config = tiny_config()
+    config["optimizers"]["sgd"].update(momentum=0.9, nesterov=True, label_noise=0.1)
+    config["optimizers"]["adam"] = {"steps": 300, "adam": {"betas": [0.8, 0.99]}}
+    with_defaults(config)
+    for name in ("sgd", "adam"):
+        coords = {"dataset": "linear", "model": "lin", "optimizer": name, "lr": "0.1", "batch": "16"}
+        spec = run_spec(config, {**coords, "init": "0", "order": "0"})
+        run = json.loads(
+            json.dumps({"spec": spec.__dict__, "config": {"optimizer": config["optimizers"][name]}})
+        )
+        assert spec_from_dict(run["spec"]) == spec
+        result = RunResult(ROWS, [], "completed", None, 1.0, 5, {"engine": "torch"})
+        storage.write_run(result, run, tmp_path / f"{name}.parquet", tmp_path / f"{name}-w.parquet")
+        meta = storage.read_metadata(tmp_path / f"{name}.parquet")
+        optimizer = meta["config"]["optimizer"]
+        assert {"label_noise", "momentum", "nesterov"} <= set(optimizer)
+        assert [meta["spec"][k] for k in ("label_noise", "momentum", "nesterov", "adam")] == [
+            optimizer["label_noise"],
+            optimizer["momentum"],
+            optimizer["nesterov"],
+            optimizer.get("adam"),
+        ]
+    assert meta["spec"]["adam"] == {"betas": [0.8, 0.99], "eps": 1e-8, "decoupled": True}

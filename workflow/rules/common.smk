@@ -11,6 +11,7 @@ from sgd_support.core.provenance import TRAINING_CODE, code_hash
 from sgd_support.reporting.run_paths import (
     DATASET_FILE,
     INIT_FILE,
+    GROUP_CHECKPOINT,
     RUN_CHECKPOINT,
     RUN_DIR,
     RUN_PARTS,

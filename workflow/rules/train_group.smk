@@ -47,7 +47,7 @@ if GROUPED:
                 runs=group_runs_json(runs),
                 # outside the outputs, so a killed group's checkpoints survive for the
                 # rerun: its ensembles' (prefix) and each run's final state (its own file)
-                checkpoint=f"results/checkpoints/groups/{group}",
+                checkpoint=GROUP_CHECKPOINT.format(group=group),
                 checkpoints=[RUN_CHECKPOINT.format(**run) for run in runs],
                 code=TRAIN_CODE,
             script:

@@ -6,10 +6,11 @@ ensembles (``engines/ensemble.py``: members must take equally many rows every
 step), each trained by ``training.train_members``, the loop that trains a single run
 too. Where the runs would train on the numba engine (``engine: auto`` on a machine
 without CUDA, or ``engine: numba``) they run one after another in this process
-instead, bit for bit as per-run jobs: measured, the torch ensemble is slower per step
-on a CPU core than numba at every mini-batch size (0.4-0.6x at its best K;
-benchmarks/ensemble_speed.py), and what a group saves there is the per-job process
-start (1.75 CPU-s).
+instead, bit for bit as per-run jobs (and so do runs whose update the ensemble
+lacks: label noise, momentum, adam, each on the single-run torch engine): measured,
+the torch ensemble is slower per step on a CPU core than numba at every mini-batch
+size (0.4-0.6x at its best K; benchmarks/ensemble_speed.py), and what a group saves
+there is the per-job process start (1.75 CPU-s).
 
 Each member's final state is saved the moment it finishes, to its own checkpoint
 file (the path a per-run job would use), and a rerun after a kill takes it from
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sgd_support.core.data.store import Dataset, load_dataset
-from sgd_support.core.engines import pick_engine
+from sgd_support.core.engines import pick_engine, torch_only_keys
 from sgd_support.core.models import load_weights
 from sgd_support.core.storage import write_run
 from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_dict, train, train_members
@@ -49,7 +50,11 @@ def ensembles(specs: list[RunSpec]) -> list[list[int]]:
 def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     """How a group of runs like ``spec`` trains: "ensemble" (torch, in lockstep) or
     "numba" (one run after another). ``engine: auto`` picks the ensemble where CUDA
-    is present or where a single run would take the torch engine."""
+    is present or where a single run would take the torch engine. A run whose update
+    the ensemble lacks (label noise, momentum, adam: ``torch_only_keys``) trains one
+    after another, on the single-run torch engine."""
+    if torch_only_keys(vars(spec)):
+        return "numba"
     if spec.engine != "auto":
         return "ensemble" if spec.engine == "torch" else "numba"
     chosen = pick_engine(
@@ -78,7 +83,7 @@ def train_group(
     ``<checkpoint>.e<j>.npz``."""
     if finished is None:
         finished = [None if checkpoint is None else f"{checkpoint}.r{i}.npz" for i in range(len(specs))]
-    if lockstep_engine(specs[0], inits[0]) == "numba":
+    if any(lockstep_engine(spec, init) == "numba" for spec, init in zip(specs, inits)):
         return [
             train(data, init, spec, path, checkpoint_every_s, keep_finished=path is not None)
             for init, spec, path in zip(inits, specs, finished)
@@ -115,6 +120,9 @@ def train_ensemble(
 
     if len(ensembles(specs)) != 1:
         raise ValueError(f"an ensemble's runs must share {', '.join(SHARED)}")
+    for spec in specs:
+        if keys := torch_only_keys(vars(spec)):
+            raise ValueError(f"the ensemble engine does not implement {keys[0]}: train such runs one by one")
     first = specs[0]
     engine = EnsembleEngine(
         data,

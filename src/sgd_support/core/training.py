@@ -51,6 +51,7 @@ class RunSpec:
 
     batch: mini-batch size, or None for full batch (GD). shuffle: False walks the
     samples in order every epoch. clip: global gradient-norm bound (None: off).
+    label_noise, momentum, nesterov, adam: the optimizer's keys of the same names.
     param_columns: record each parameter as a column if the model has at most this
     many. divergence_bound: a run whose |weight| exceeds it is stopped.
 
@@ -63,6 +64,13 @@ class RunSpec:
     batch: int | None
     steps: int
     weight_decay: float
+    # the update beyond plain SGD (config keys of the optimizer; torch engine only):
+    # label_noise sigma on the batch labels, momentum beta (nesterov), adam {betas, eps,
+    # decoupled} or None for SGD
+    label_noise: float
+    momentum: float
+    nesterov: bool
+    adam: dict | None
     clip: float | None
     order_seed: int
     shuffle: bool
@@ -163,9 +171,22 @@ def train(
         clip=spec.clip,
         device=spec.device,
         threads=spec.threads,
+        update=update_settings(spec),
     )
     finished = [checkpoint] if keep_finished else None
     return train_members(engine, data, [init], [spec], checkpoint, checkpoint_every_s, max_chunk, finished)[0]
+
+
+def update_settings(spec: RunSpec) -> dict:
+    """The spec's optimizer keys beyond plain SGD, as ``engines.make_engine`` takes them
+    (the label noise is seeded by the run's order seed)."""
+    return {
+        "label_noise": spec.label_noise,
+        "momentum": spec.momentum,
+        "nesterov": spec.nesterov,
+        "adam": spec.adam,
+        "noise_seed": spec.order_seed,
+    }
 
 
 class _OneRun:
@@ -188,6 +209,14 @@ class _OneRun:
 
     def set_weights(self, weights: list[list[np.ndarray]]) -> None:
         self.engine.set_weights(weights[0])
+
+    def optimizer_states(self) -> list[dict[str, np.ndarray] | None]:
+        state = getattr(self.engine, "optimizer_state", None)  # the CPU engines run plain SGD: no state
+        return [state() if state else None]
+
+    def set_optimizer_states(self, states: list[dict[str, np.ndarray] | None]) -> None:
+        if states[0] is not None:
+            self.engine.set_optimizer_state(states[0])
 
     def freeze(self, member: int) -> None:
         pass  # the loop ends with its only member
@@ -236,6 +265,8 @@ def train_members(
         state = _fresh(k)
     else:
         engine.set_weights(state["weights"])
+        if hasattr(engine, "set_optimizer_states"):
+            engine.set_optimizer_states(state["optimizer"])
         for stream, saved in zip(streams or [], state["streams"]):
             stream.restore(saved)
         log.info("resumed %sfrom checkpoint at step %d", "ensemble " if k > 1 else "", state["step"])
@@ -271,6 +302,9 @@ def train_members(
         meta["snapshots"] = [[s for s, _ in state["snapshots"][m]] for m in members]
         meta.update(step=step, elapsed=elapsed + time.monotonic() - t0)
         arrays = {f"w{i}": np.stack(layer) for i, layer in enumerate(zip(*(weights[m] for m in members)))}
+        optimizer = engine.optimizer_states() if hasattr(engine, "optimizer_states") else [None] * k
+        for j, m in enumerate(members):  # the update's state (momentum, Adam's moments, step count)
+            arrays.update({f"o{j}_{name}": a for name, a in (optimizer[m] or {}).items()})
         for j, m in enumerate(members):
             for n, (_, ws) in enumerate(state["snapshots"][m]):
                 arrays.update({f"s{j}_{n}_{i}": w for i, w in enumerate(ws)})
@@ -341,7 +375,8 @@ def train_members(
 # What a checkpoint holds per member: its recorded rows and snapshots, status, the
 # step it diverged at, the elapsed seconds when it finished (None: still training),
 # the engine that trained it (for members finished by an earlier process) and its
-# batch stream's position; besides the members' shared step, elapsed seconds and weights.
+# batch stream's position; besides the members' shared step, elapsed seconds and weights,
+# and the state of each member's update where its engine keeps one (arrays o<m>_<name>).
 MEMBER_FIELDS = ("rows", "snapshots", "status", "diverged_step", "finished_at", "engine", "streams")
 
 
@@ -391,5 +426,9 @@ def _load_checkpoint(path, keys: list[str]) -> dict | None:
     meta["snapshots"] = [
         [(s, [arrays[f"s{m}_{j}_{i}"] for i in range(len(layers))]) for j, s in enumerate(steps)]
         for m, steps in enumerate(meta["snapshots"])
+    ]
+    meta["optimizer"] = [
+        {name.split("_", 1)[1]: a for name, a in arrays.items() if name.startswith(f"o{m}_")} or None
+        for m in range(len(keys))
     ]
     return meta

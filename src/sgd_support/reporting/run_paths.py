@@ -22,6 +22,10 @@ RUN_DIR = f"results/runs/{RUN_PARTS}"
 # A run's checkpoint, outside the outputs so that a killed job's survives for the rerun:
 # train_run's, and a group member's final state (train_group.smk; the same format)
 RUN_CHECKPOINT = f"results/checkpoints/{RUN_PARTS}.npz"
+# A training group's name (training.group: cell; sweep.runs.train_groups) and the prefix
+# of its ensembles' checkpoints (core.group adds ".e<j>.npz" per ensemble)
+GROUP_NAME = "dataset={dataset}/model={model}/batch={batch}"
+GROUP_CHECKPOINT = "results/checkpoints/groups/{group}"
 DATASET_FILE = "results/data/dataset={dataset}.npz"
 INIT_FILE = "results/init/dataset={dataset}/model={model}/init={init}.npz"  # a model's initial weights
 

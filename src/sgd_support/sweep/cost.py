@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 from sgd_support.core.data.registry import io_sizes
-from sgd_support.core.engines import pick_engine
+from sgd_support.core.engines import pick_engine, torch_only_keys
 from sgd_support.core.errors import UserError
 from sgd_support.core.models import layer_shapes
 from sgd_support.core.storage import read_metadata
@@ -123,7 +123,14 @@ def run_cost(config: dict, run: dict[str, str], calibration: dict | None = None)
     spec = run_spec(config, run)
     rows, inputs, outputs = data_shape(entry, config["datasets"])
     weights = model_weights(config, run["dataset"], run["model"])
-    engine = pick_engine(spec.engine, weights, activation=spec.activation, loss=spec.loss, batch=spec.batch)
+    engine = pick_engine(
+        spec.engine,
+        weights,
+        activation=spec.activation,
+        loss=spec.loss,
+        batch=spec.batch,
+        torch_only=torch_only_keys(vars(spec)),
+    )
     work = step_work(engine, spec.batch, rows, inputs, outputs, weights)
     cpu_s = cal["job_start_s"][engine] + spec.steps * step_us(cal["step_us"]["cpu"][engine], work) / 1e6
     # the job's request, as placement.run_uses_gpu decides it: only where its engine uses a GPU

@@ -11,7 +11,7 @@ asks for none even though digits is an image kind.
 from __future__ import annotations
 
 from sgd_support.core.data.registry import GPU_KINDS, io_sizes
-from sgd_support.core.engines import pick_engine
+from sgd_support.core.engines import pick_engine, torch_only_keys
 from sgd_support.core.models import layer_shapes
 from sgd_support.sweep.runs import run_spec
 
@@ -30,7 +30,13 @@ def run_uses_gpu(config: dict, run: dict[str, str]) -> bool:
         return False
     spec = run_spec(config, run)
     n_weights = model_weights(config, run["dataset"], run["model"])
-    engine = pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
+    engine = pick_engine(
+        spec.engine,
+        n_weights,
+        activation=spec.activation,
+        loss=spec.loss,
+        torch_only=torch_only_keys(vars(spec)),
+    )
     return engine_uses_gpu(kind, engine)
 
 
@@ -50,10 +56,13 @@ def group_engine(config: dict, runs: list[dict[str, str]]) -> str:
     """How a group job (``training.group: cell``) trains ``runs``, as
     :func:`sgd_support.core.group.lockstep_engine` decides it on a node without CUDA:
     "ensemble" (torch, all runs in lockstep) where their engine is torch, "sequential"
-    (one run after another on its own CPU engine) otherwise. With
+    (one run after another on its own CPU engine) otherwise, and where a run's update
+    is one the ensemble lacks (label noise, momentum, adam). With
     ``training.group_device: cuda`` the runs' engine is torch (``config.run_spec``)."""
     run = runs[0]
     spec = run_spec(config, run)
+    if any(torch_only_keys(vars(run_spec(config, r))) for r in runs):
+        return "sequential"  # the ensemble lacks their update (group.lockstep_engine)
     n_weights = model_weights(config, run["dataset"], run["model"])
     engine = pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
     return "ensemble" if engine == "torch" else "sequential"

@@ -16,7 +16,7 @@ The config has its schema's defaults filled in (Snakemake's ``validate``, or
 from __future__ import annotations
 
 from sgd_support.core.training import RunSpec
-from sgd_support.reporting.run_paths import FULL, format_lr
+from sgd_support.reporting.run_paths import FULL, GROUP_NAME, format_lr
 
 
 def is_full_batch(optimizer: dict) -> bool:
@@ -76,6 +76,10 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
         batch=None if run["batch"] == FULL else int(run["batch"]),
         steps=int(optimizer["steps"]),
         weight_decay=float(optimizer["weight_decay"]),
+        label_noise=float(optimizer["label_noise"]),
+        momentum=float(optimizer["momentum"]),
+        nesterov=bool(optimizer["nesterov"]),
+        adam=adam_settings(optimizer),
         clip=float(clip) if clip else None,
         order_seed=int(run["order"]),
         shuffle=bool(optimizer["shuffle"]),
@@ -91,6 +95,19 @@ def run_spec(config: dict, run: dict[str, str]) -> RunSpec:
     )
 
 
+def adam_settings(optimizer: dict) -> dict | None:
+    """The optimizer's ``adam`` entry as the engine takes it (betas as a list of floats;
+    the schema filled its defaults), or None for SGD (no ``adam`` key: it has no default)."""
+    if "adam" not in optimizer:
+        return None
+    adam = optimizer["adam"]
+    return {
+        "betas": [float(b) for b in adam["betas"]],
+        "eps": float(adam["eps"]),
+        "decoupled": bool(adam["decoupled"]),
+    }
+
+
 def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     """The training groups of ``training.group: cell``: runs trained together in one
     job, one group per (dataset, model, batch) (one ensemble: every member takes
@@ -98,7 +115,7 @@ def train_groups(runs: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     order of ``runs``. ("Group" means this and only this in the package.)"""
     groups: dict[str, list[dict[str, str]]] = {}
     for run in runs:
-        name = "dataset={dataset}/model={model}/batch={batch}".format(**run)
+        name = GROUP_NAME.format(**run)
         groups.setdefault(name, []).append(run)
     return groups
 

@@ -20,7 +20,8 @@ from sgd_support.sweep.runs import expand_runs
 RUN_DIR = run_paths.RUN_DIR.removeprefix("results/")
 CHECKPOINT = run_paths.RUN_CHECKPOINT.removeprefix("results/")  # a member's final state too
 # a group's ensembles' (training.group: cell; sweep.runs.train_groups names the group)
-GROUP_CHECKPOINTS = "checkpoints/groups/dataset={dataset}/model={model}/batch={batch}.e*.npz"
+GROUP_PREFIX = run_paths.GROUP_CHECKPOINT.removeprefix("results/").format(group=run_paths.GROUP_NAME)
+GROUP_CHECKPOINTS = GROUP_PREFIX + ".e*.npz"
 STATES = ("done", "diverged", "checkpoint", "missing", "stale", "damaged")
 # done: both files, status completed; diverged: both files, status diverged (a
 # result, not a failure); checkpoint: not finished, a killed job's checkpoint

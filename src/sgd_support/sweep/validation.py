@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
+from sgd_support.core.engines import torch_only_keys
 from sgd_support.core.errors import UserError
 
 KNOWN_KINDS = frozenset(BUILDERS) | FEATURE_KINDS  # feature sets are built by extract_features
@@ -227,7 +228,8 @@ def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
 
 
 def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
-    """Cross-entropy needs class labels, i.e. a classification data set."""
+    """Cross-entropy needs class labels, i.e. a classification data set, and no label
+    noise (noise on a class index would turn it into a soft target of another meaning)."""
     for model_name in sweep["models"]:
         model = config["models"].get(model_name, {})
         if "loss" in model:
@@ -236,6 +238,14 @@ def _sweep_losses(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
             key, loss = "training.loss", config["training"]["loss"]
         if loss != "cross_entropy":
             continue
+        for opt_name in sweep["optimizers"]:
+            sigma = config["optimizers"].get(opt_name, {}).get("label_noise")
+            if sigma:
+                yield Problem(
+                    f"optimizers.{opt_name}.label_noise",
+                    sigma,
+                    f"0 with cross-entropy ({key}): labels are classes",
+                )
         for ds_name in sweep["datasets"]:
             entry = config["datasets"].get(ds_name)
             if entry and KINDS.get(entry["kind"], Kind()).task != "classification":
@@ -252,6 +262,13 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         if entry["weight_decay"] < 0:
             yield Problem(f"{path}.weight_decay", entry["weight_decay"], "a value >= 0")
         yield from _unique(f"{path}.batches", entry.get("batches", []))
+        if entry["nesterov"] and not entry["momentum"] > 0:
+            yield Problem(
+                f"{path}.nesterov", True, "false unless momentum > 0 (torch.optim.SGD refuses it too)"
+            )
+        if "adam" in entry and (entry["momentum"] or entry["nesterov"]):
+            key = "momentum" if entry["momentum"] else "nesterov"
+            yield Problem(f"{path}.{key}", entry[key], "0/false with adam (Adam's betas[0] is its momentum)")
 
 
 def _recording(config: dict) -> Iterator[Problem]:
@@ -298,7 +315,26 @@ def _group_device(config: dict) -> Iterator[Problem]:
         )
 
 
-CHECKS = (_finite, _datasets, _optimizers, _sweeps, _recording, _group_device)
+def _engine_implements(config: dict) -> Iterator[Problem]:
+    """A forced CPU engine cannot run an optimizer whose update only torch implements."""
+    engine = config["training"]["engine"]
+    if engine in ("auto", "torch"):
+        return
+    for name, entry in config["optimizers"].items():
+        fields = {
+            "label_noise": entry["label_noise"],
+            "momentum": entry["momentum"],
+            "adam": entry.get("adam"),
+        }
+        for key in torch_only_keys(fields):
+            yield Problem(
+                f"optimizers.{name}.{key}",
+                entry[key],
+                f"off with training.engine {engine} (only torch implements it; engine auto picks torch)",
+            )
+
+
+CHECKS = (_finite, _datasets, _optimizers, _engine_implements, _sweeps, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:

@@ -25,6 +25,18 @@ LINEAR_MIN_BATCH = 32
 UNKNOWN = "unknown"
 
 
+def torch_only_keys(run: dict) -> list[str]:
+    """The optimizer keys that ``run`` (a RunSpec's fields, ``vars(spec)``) turns on and
+    only the torch engine implements: label noise, momentum (nesterov needs it), adam.
+    Plain SGD, what every engine runs, turns on none."""
+    on = {
+        "label_noise": run["label_noise"] > 0,
+        "momentum": run["momentum"] > 0,
+        "adam": run["adam"] is not None,
+    }
+    return [key for key, used in on.items() if used]
+
+
 def pick_engine(
     name: str,
     n_weights: int,
@@ -33,17 +45,24 @@ def pick_engine(
     loss: str,
     device: str = "auto",
     batch: int | None | str = UNKNOWN,
+    torch_only: list[str] | tuple[str, ...] = (),
 ) -> str:
     """The engine that ``name`` resolves to for a model of ``n_weights`` weights ("auto":
-    linear for small MSE linear networks on the CPU at full ``batch`` (None) or from
-    LINEAR_MIN_BATCH rows, numba for the other small MSE MLPs on the CPU, torch for
-    everything else; a caller that cannot tell the batch gets numba where linear might
-    also apply). Needs no weights, so the workflow can ask it at parse time
-    (``sgd_support.sweep.placement``)."""
+    torch where the run uses ``torch_only`` keys (``torch_only_keys``), linear for small
+    MSE linear networks on the CPU at full ``batch`` (None) or from LINEAR_MIN_BATCH
+    rows, numba for the other small MSE MLPs on the CPU, torch for everything else; a
+    caller that cannot tell the batch gets numba where linear might also apply). Needs
+    no weights, so the workflow can ask it at parse time (``sgd_support.sweep.placement``).
+    A forced engine other than torch with ``torch_only`` keys is a ValueError naming the
+    first (``sweep.validation`` refuses such a config before any job)."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
+    if torch_only and name not in ("auto", "torch"):
+        raise ValueError(f"engine {name} does not implement {torch_only[0]}: use engine torch or auto")
     if name != "auto":
         return name
+    if torch_only:
+        return "torch"
     small = n_weights <= NUMBA_MAX_WEIGHTS
     fits = loss == "mse" and activation in ("identity", "relu") and device in ("auto", "cpu")
     if not (small and fits):
@@ -52,9 +71,13 @@ def pick_engine(
     return "linear" if activation == "identity" and pays else "numba"
 
 
-def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **hyper):
+def make_engine(
+    name: str, data, weights, batch: int | None | str = UNKNOWN, update: dict | None = None, **hyper
+):
     """Build engine ``name`` ("auto" picks the best available for this run, whose
-    mini-batch size is ``batch``: None for full batch).
+    mini-batch size is ``batch``: None for full batch). ``update``: the optimizer's
+    keys beyond plain SGD (label_noise, momentum, nesterov, adam, noise_seed), handed
+    to the torch engine, the only one implementing them (None: plain SGD).
 
     Only the chosen engine's module is imported, so a numba run never imports torch.
     """
@@ -65,6 +88,7 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
         loss=hyper["loss"],
         device=hyper.get("device", "auto"),
         batch=batch,
+        torch_only=torch_only_keys(update) if update else (),
     )
     if chosen == "linear":
         from sgd_support.core.engines.linear import LinearEngine
@@ -76,4 +100,4 @@ def make_engine(name: str, data, weights, batch: int | None | str = UNKNOWN, **h
         return NumbaEngine(data, weights, **hyper)
     from sgd_support.core.engines.torch_engine import TorchEngine
 
-    return TorchEngine(data, weights, **hyper)
+    return TorchEngine(data, weights, **hyper, **(update or {}))
