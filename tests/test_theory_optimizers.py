@@ -224,6 +224,13 @@ def test_sampling_ratio_interval_and_reasons():
     ]
     claim, _ = oc.sampling_claim(swapped)
     assert claim.passed is False and "lies above 1" in claim.why
+    mixed = [  # with replacement ends 10% above, 10% below and equal: no side
+        make_run(np.exp(-0.01 * steps) * (factor if sampling else 1), batch=4, order=str(order), **sampling)
+        for order, factor in enumerate([0.9, 1.1, 1.0])
+        for sampling in ({}, {"sampling": "with_replacement"})
+    ]
+    claim, _ = oc.sampling_claim(mixed)
+    assert claim.passed is False and "contains 1" in claim.why and "lies above" not in claim.why
     one = oc.sampling_claim(runs[:2])[0]
     assert one.passed is None and "no interval" in one.why
 
