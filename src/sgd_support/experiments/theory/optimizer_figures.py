@@ -28,14 +28,27 @@ PANEL_WIDTH, PANEL_HEIGHT = 4.6, 3.4  # inches per (data set, model) column
 
 
 def _style(run: OptRun) -> dict:
-    """Line style of a variant: solid plain, dashed with replacement / momentum, dotted
-    online / Adam, dash-dot label noise."""
+    """Line style of a variant: solid plain; dashed with replacement or momentum; dotted
+    online or Adam without weight decay; dash-dot label noise or Adam with L2; long dashes
+    AdamW."""
     axis = run.axis
-    if axis["label_noise"] > 0 or axis["sampling"] == "online" or axis["adam"] is not None:
-        return {"linestyle": ":" if axis["label_noise"] == 0 else "-."}
+    if axis["adam"] is not None:
+        if axis["weight_decay"] == 0:
+            return {"linestyle": ":"}
+        return {"linestyle": (0, (8, 3))} if axis["adam"]["decoupled"] else {"linestyle": "-."}
+    if axis["label_noise"] > 0:
+        return {"linestyle": "-."}
+    if axis["sampling"] == "online":
+        return {"linestyle": ":"}
     if axis["sampling"] == "with_replacement" or axis["momentum"] > 0:
         return {"linestyle": "--"}
     return {"linestyle": "-"}
+
+
+def _colour_key(run: OptRun) -> str:
+    """The paper's colour name of a run's batch size: GD (red) or SGD-b, whatever the variant."""
+    key = "GD" if run.batch is None else f"SGD-{run.batch}"
+    return key + ("+wd" if run.axis["weight_decay"] > 0 and run.axis["adam"] is None else "")
 
 
 def _first_seeds(runs: list[OptRun]) -> list[OptRun]:
@@ -46,22 +59,23 @@ def _first_seeds(runs: list[OptRun]) -> list[OptRun]:
     return list(first.values())
 
 
-def _columns(runs: list[OptRun], rows: int = 1):
-    pairs = sorted({r.pair for r in runs})
+def _columns(runs: list[OptRun], rows: int = 1, key=lambda run: run.pair):
+    """A figure with a column per value of ``key`` over ``runs`` (default: the pair)."""
+    columns = sorted({key(r) for r in runs})
     fig, axes = plt.subplots(
-        rows, len(pairs), figsize=(PANEL_WIDTH * len(pairs), PANEL_HEIGHT * rows), squeeze=False
+        rows, len(columns), figsize=(PANEL_WIDTH * len(columns), PANEL_HEIGHT * rows), squeeze=False
     )
-    return fig, axes, pairs
+    return fig, axes, columns
 
 
 def _norm_curves(ax, runs: list[OptRun], log_x: bool = True) -> None:
-    palette = colours([r.label for r in runs])
+    palette = colours([_colour_key(r) for r in runs])
     for run in _first_seeds(runs):
         frame = run.traj[run.traj["step"] > 0] if log_x else run.traj
         ax.plot(
             frame["step"],
             frame["irrelevant_norm"],
-            color=palette[run.label],
+            color=palette[_colour_key(run)],
             label=f"{run.label} (lr {run.lr:g})",
             **_style(run),
         )
@@ -70,7 +84,7 @@ def _norm_curves(ax, runs: list[OptRun], log_x: bool = True) -> None:
         ax.set_xscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("||W1[:, r:]||")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, loc="lower left")
 
 
 def increasing_steps_figure(path: str | os.PathLike, runs: list[OptRun]) -> None:
@@ -88,7 +102,7 @@ def increasing_steps_figure(path: str | os.PathLike, runs: list[OptRun]) -> None
         ax = axes[0, col]
         ax.bar(labels, shares, color=[palette[lab] for lab in labels])
         ax.set_ylabel("share of steps where ||W1[:, r:]|| grows")
-        ax.set_title(f"{pair[0]} / {pair[1]}")
+        ax.set_title(f"{pair[0]} / {pair[1]}", fontsize=9)
         ax.tick_params(axis="x", labelrotation=30)
         ax = axes[1, col]
         for run in _first_seeds(mine):
@@ -111,14 +125,14 @@ def weight_decay_figure(path: str | os.PathLike, runs: list[OptRun]) -> None:
         ax = axes[0, col]
         mine = _first_seeds([r for r in runs if r.pair == pair])
         _norm_curves(ax, mine, log_x=False)
-        palette = colours([r.label for r in mine])
+        palette = colours([_colour_key(r) for r in mine])
         for run in mine:
             fit = decay_fit(run)
             steps = np.linspace(fit["tail_start"], run.steps, 50)
             ax.plot(
                 steps,
                 np.exp(fit["intercept"] - fit["rate"] * steps),
-                color=palette[run.label],
+                color=palette[_colour_key(run)],
                 linestyle="--",
                 linewidth=2.5,
                 alpha=0.5,
@@ -127,27 +141,49 @@ def weight_decay_figure(path: str | os.PathLike, runs: list[OptRun]) -> None:
             ax.plot(
                 whole, run.at(0) * np.exp(-fit["bound"] * whole), color="grey", linestyle=":", linewidth=1
             )
-        ax.set_title(f"{pair[0]} / {pair[1]}: fit dashed, bound dotted")
+        ax.set_title(f"{pair[0]} / {pair[1]}: tail fit dashed, bound dotted", fontsize=9)
     save_figure(fig, path)
 
 
+def _part(run: OptRun) -> str:
+    """Which column of the oscillation or momentum_adam panel draws a run."""
+    if run.axis["adam"] is not None:
+        return "Adam"
+    if run.batch is None:
+        return "GD and label noise"
+    if run.axis["sampling"] != "without_replacement":
+        return "sampling"
+    return "momentum" if run.axis["momentum"] > 0 else "plain SGD"
+
+
 def norm_figure(path: str | os.PathLike, runs: list[OptRun]) -> None:
-    """||W1[:, r:]|| over steps (log-log), every variant of ``runs``, a column per pair."""
-    fig, axes, pairs = _columns(runs)
-    for col, pair in enumerate(pairs):
-        _norm_curves(axes[0, col], [r for r in runs if r.pair == pair])
-        axes[0, col].set_title(f"{pair[0]} / {pair[1]}")
+    """||W1[:, r:]|| over steps (log-log), a column per (pair, part): GD beside GD with
+    label noise; SGD's samplers; momentum beside plain SGD; Adam's variants."""
+    parts = {r.pair: {_part(o) for o in runs if o.pair == r.pair} for r in runs}
+
+    def column(run: OptRun) -> tuple:
+        part = _part(run)
+        if part == "plain SGD":  # plain SGD joins the samplers, or momentum, of its pair
+            part = "sampling" if "sampling" in parts[run.pair] else "momentum"
+        return (*run.pair, part)
+
+    fig, axes, columns = _columns(runs, key=column)
+    for col, (dataset, model, part) in enumerate(columns):
+        _norm_curves(axes[0, col], [r for r in runs if column(r) == (dataset, model, part)])
+        axes[0, col].set_title(f"{dataset} / {model}: {part}", fontsize=9)
     save_figure(fig, path)
 
 
 def panel_runs(panel: str, runs: list[OptRun]) -> list[OptRun]:
     """The runs a panel draws: those that define it (targets.panel_of), and for the
     oscillation and momentum_adam panels the plain runs without weight decay of the
-    same data sets and models, to compare with."""
+    same data sets and models (SGD only for momentum_adam), to compare with."""
     defining = [r for r in runs if r.status == "completed" and panel_of(r.axis, r.activation) == panel]
     if panel in ("oscillation", "momentum_adam"):
         pairs = {r.pair for r in defining}
         plain = [r for r in runs if r.pair in pairs and is_plain(r.axis) and r.axis["weight_decay"] == 0]
+        if panel == "momentum_adam":  # compared with plain SGD only
+            plain = [r for r in plain if r.batch is not None]
         return defining + [r for r in plain if r.status == "completed"]
     return defining
 
