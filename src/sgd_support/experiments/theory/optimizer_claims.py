@@ -132,8 +132,9 @@ def monotone_claim(runs: list[OptRun], data: dict) -> tuple[Claim, list[dict]]:
         )
         why = (
             f"{worst}. A step's gradient on W1[:, r:] has terms that do not scale with W1[:, r:] "
-            "(App. K.3, Eq. 28: the labels' E_B[y z] and the relevant inputs' E_B[x z]); they vanish "
-            "only on average over the data, and Prop. 7's step (Eq. 26) keeps only the term in W1[:, r:]"
+            "(App. K.3, Eq. 28: the labels' E_B[y z] and the relevant inputs' E_B[x z]); App. E's setting "
+            "makes them 0 over the data, but a batch, or a finite data set, has them nonzero, and Prop. "
+            "7's step (Eq. 26) keeps only the term in W1[:, r:]"
         )
         noise = []
         for name in sorted({pair[0] for pair, *_ in failing} & set(data)):
