@@ -75,6 +75,13 @@ SCHEMA_CASES = [
         "unknown key 'stpes' (",
     ),
     ("wrong-type", {"optimizers.sgd.steps": "many"}, "invalid config at optimizers.sgd.steps: 'many'"),
+    (
+        "diagonal-depth-one",
+        {"models.diag": {"structure": "diagonal", "depth": 1, "init": "normal"}},
+        "invalid config at models.diag.depth",
+    ),
+    ("init-std-zero", {"models.lin.init_std": 0}, "invalid config at models.lin.init_std"),
+    ("unknown-structure", {"models.lin.structure": "conv"}, "invalid config at models.lin.structure"),
     # limits (issue 23 item 7): each maximum is documented in the schema's description
     (
         "steps-above-int64",
@@ -219,6 +226,32 @@ SEMANTIC_CASES = [
         {"datasets.toy": {"kind": "toy_points", "x": [1, 3]}},
         "datasets.toy.y: None",
     ),
+    ("dense-without-widths", {"models.lin.widths": DELETE}, "models.lin.widths: None"),
+    ("dense-with-depth", {"models.lin.depth": 3}, "models.lin.depth: 3; allowed: absent"),
+    (
+        "diagonal-with-widths",
+        {"models.lin.structure": "diagonal", "models.lin.depth": 3, "models.lin.init": "normal"},
+        "models.lin.widths: [4, 4]; allowed: absent",
+    ),
+    (
+        "diagonal-without-depth",
+        {"models.diag": {"structure": "diagonal", "init": "normal"}},
+        "models.diag.depth: None",
+    ),
+    (
+        "diagonal-with-kaiming-init",
+        {"models.diag": {"structure": "diagonal", "depth": 2}},
+        "models.diag.init: 'kaiming_normal'",
+    ),
+    (
+        "diagonal-on-numba",
+        {
+            "models.diag": {"structure": "diagonal", "depth": 3, "init": "normal"},
+            f"{SWEEP}.models": ["lin", "diag"],
+            "training.engine": "numba",
+        },
+        "models.diag.structure: 'diagonal'",
+    ),
     (
         "nesterov-without-momentum",
         {"optimizers.sgd.nesterov": True},
@@ -295,7 +328,8 @@ def test_the_nearest_valid_key_is_suggested(tmp_path):
     )
     with pytest.raises(
         UserError,
-        match=r"unknown key 'stpes' \(\S*c\.yaml line \d+\); did you mean 'steps'\? allowed keys: batch, ",
+        match=r"unknown key 'stpes' \(\S*c\.yaml line \d+\); did you mean 'steps'\? "
+        r"allowed keys: adam, batch, ",
     ):
         load_config(tmp_path / "c.yaml")
 

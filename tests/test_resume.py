@@ -24,7 +24,7 @@ def _data(noise=0.001) -> Dataset:
     return Dataset(x=x, y=y, support=support_mask(6, 2))
 
 
-def _spec(batch):
+def _spec(batch, **fields):
     return make_spec(
         lr=0.1,
         batch=batch,
@@ -34,6 +34,7 @@ def _spec(batch):
         every=50,
         snapshots=[100, 400],
         engine="torch",
+        **fields,
     )
 
 
@@ -60,17 +61,21 @@ def _preempt_after(monkeypatch, step: int) -> None:
     monkeypatch.setattr(checkpoint_file, "write", write_then_die)
 
 
-@pytest.mark.parametrize("batch", [None, 7], ids=["gd", "sgd-b7"])
-def test_resumed_run_equals_uninterrupted(tmp_path, monkeypatch, batch):
+@pytest.mark.parametrize(
+    "batch, sampling",
+    [(None, "without_replacement"), (7, "without_replacement"), (7, "with_replacement")],
+    ids=["gd", "sgd-b7", "sgd-b7-with-replacement"],
+)
+def test_resumed_run_equals_uninterrupted(tmp_path, monkeypatch, batch, sampling):
     data, init = _data(), init_weights(layer_shapes(6, [4, 4], 1), 0)
-    reference = train(data, init, _spec(batch))
+    reference = train(data, init, _spec(batch, sampling=sampling))
     ckpt = tmp_path / "ckpt.npz"
     with monkeypatch.context() as m:
         _preempt_after(m, 250)
         with pytest.raises(Preempted):
-            train(data, init, _spec(batch), checkpoint=ckpt, checkpoint_every_s=0)
+            train(data, init, _spec(batch, sampling=sampling), checkpoint=ckpt, checkpoint_every_s=0)
     assert ckpt.exists()
-    resumed = train(data, init, _spec(batch), checkpoint=ckpt, checkpoint_every_s=1e9)
+    resumed = train(data, init, _spec(batch, sampling=sampling), checkpoint=ckpt, checkpoint_every_s=1e9)
     _assert_same(resumed, reference)
     assert resumed.status == "completed" and resumed.steps_done == 600
 

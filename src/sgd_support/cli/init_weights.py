@@ -11,7 +11,7 @@ import logging
 
 from sgd_support.cli.common import one_line_errors, setup_logging
 from sgd_support.core.data.store import load_dataset
-from sgd_support.core.models import given_weights, init_weights, layer_shapes, save_weights
+from sgd_support.core.models import model_init, model_shapes, save_weights
 
 
 @one_line_errors
@@ -25,12 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     model = json.loads(args.model)
     ds = load_dataset(args.data)
-    shapes = layer_shapes(ds.d, model["widths"], ds.outputs)
-    scheme = model["init"]  # the schema's default filled in
-    if scheme == "values":  # explicit start, the same for every init seed
-        weights = given_weights(shapes, model["values"])
-    else:
-        weights = init_weights(shapes, args.seed, scheme)
+    shapes = model_shapes(ds.d, model, ds.outputs)  # the schema's defaults filled in
+    weights = model_init(shapes, model, args.seed)
     save_weights(weights, args.out)
     logging.info("wrote %s: layers %s", args.out, shapes)
 

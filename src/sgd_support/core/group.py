@@ -35,7 +35,7 @@ from sgd_support.core.training import MAX_CHUNK, RunResult, RunSpec, spec_from_d
 log = logging.getLogger("sgd_support.core.group")
 
 # Fields that members of one ensemble must share (the engine's shapes and arithmetic).
-SHARED = ("batch", "activation", "loss", "device", "threads")
+SHARED = ("batch", "sampling", "activation", "loss", "device", "threads")
 
 
 def ensembles(specs: list[RunSpec]) -> list[list[int]]:
@@ -51,8 +51,9 @@ def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     """How a group of runs like ``spec`` trains: "ensemble" (torch, in lockstep) or
     "numba" (one run after another). ``engine: auto`` picks the ensemble where CUDA
     is present or where a single run would take the torch engine. A run whose update
-    the ensemble lacks (label noise, momentum, adam: ``torch_only_keys``) trains one
-    after another, on the single-run torch engine."""
+    or model the ensemble lacks (label noise, momentum, adam, online sampling, a
+    diagonal network: ``torch_only_keys``) trains one after another, on the single-run
+    torch engine."""
     if torch_only_keys(vars(spec)):
         return "numba"
     if spec.engine != "auto":

@@ -6,8 +6,9 @@ progress and writes/reads checkpoints, for K members at once (a group's ensemble
 one run is K = 1, ``train``). Engines only do arithmetic; everything a run's output
 depends on besides arithmetic (batch order, grid, bookkeeping) lives here once.
 
-An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``
-and ``step_batches(indices, offsets)`` return a float, ``evaluate()`` a dict,
+An engine is either a single-run engine (``engines.make_engine``: ``step_full(n)``,
+``step_batches(indices, offsets)`` and, on torch, ``step_arrays(x, y, offsets)`` (online
+sampling's fresh rows, ``data.online``) return a float, ``evaluate()`` a dict,
 ``weights()``/``set_weights`` one run's layers) or a member engine for K runs (as
 ``engines.ensemble.EnsembleEngine``: the same methods over K members, losses (K,),
 a list of K dicts and K lists of layers, indices (K, total) with shared offsets,
@@ -31,8 +32,10 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from sgd_support.core import checkpoint_file
-from sgd_support.core.batches import BatchStream, take_all
+from sgd_support.core.batches import batch_stream, take_all
+from sgd_support.core.data.online import OnlineStream
 from sgd_support.core.data.store import Dataset
+from sgd_support.core.models import structural_masks
 from sgd_support.core.provenance import code_hash
 from sgd_support.core.recording import (
     is_diverged,
@@ -74,7 +77,9 @@ class RunSpec:
     clip: float | None
     order_seed: int
     shuffle: bool
+    sampling: str  # "without_replacement", "with_replacement" or "online" (batches.py)
     activation: str
+    structure: str  # "dense" (MLP) or "diagonal" (models.structural_masks)
     loss: str
     dense_until: int
     per_decade: int
@@ -157,13 +162,15 @@ def train(
     state there (a group's member: kept until the group's files are written). The
     caller deletes the checkpoint after writing the result.
     """
-    from sgd_support.core.engines import make_engine
+    from sgd_support.core.engines import make_engine, torch_only_keys
 
     engine = make_engine(
         spec.engine,
         data,
         [w.copy() for w in init],
         batch=spec.batch,  # "auto" picks by it (engines.pick_engine)
+        torch_only=torch_only_keys(vars(spec)),
+        masks=structural_masks([w.shape for w in init], spec.structure),
         activation=spec.activation,
         loss=spec.loss,
         lr=spec.lr,
@@ -200,6 +207,9 @@ class _OneRun:
 
     def step_batches(self, indices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         return np.array([self.engine.step_batches(indices[0], offsets)])
+
+    def step_arrays(self, x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        return np.array([self.engine.step_arrays(x, y, offsets)])
 
     def evaluate(self) -> list[dict[str, float]]:
         return [self.engine.evaluate()]
@@ -238,7 +248,7 @@ def train_members(
     """Train K runs (``inits[m]``, ``specs[m]``, one batch size) on ``engine``, built
     from ``inits`` (a single-run engine for K = 1), in lockstep; one RunResult each.
 
-    Each member has its own batch order (``BatchStream`` from its seed), record grid
+    Each member has its own batch order (``batches.batch_stream`` from its seed), record grid
     and snapshots; a member that diverges or reaches its last step is frozen and the
     others go on. With ``checkpoint`` set, the K members' state is saved there every
     ``checkpoint_every_s`` seconds while one still trains, and resumed only by the
@@ -254,8 +264,15 @@ def train_members(
         engine, extra = _OneRun(engine), {}
     finished = finished or [None] * k
     streams = None
-    if specs[0].batch is not None:
-        streams = [BatchStream(data.n, s.batch, s.order_seed, shuffle=s.shuffle) for s in specs]
+    online = specs[0].sampling == "online"  # a single run's (engines.torch_only keeps it out of ensembles)
+    if online:
+        if k != 1:
+            raise ValueError("online sampling trains one run at a time (the ensemble has no step_arrays)")
+        streams = [OnlineStream(data.generator, specs[0].batch, specs[0].order_seed)]
+        # the rows handed per call (k b x d float32) bounded as the index arrays are
+        max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (specs[0].batch * data.d)))
+    elif specs[0].batch is not None:
+        streams = [batch_stream(data.n, s) for s in specs]
         max_chunk = max(1, min(max_chunk, MAX_INDEX_ELEMENTS // (k * specs[0].batch)))
     grids = [set(record_steps(s.steps, s.dense_until, s.per_decade, s.every).tolist()) for s in specs]
     snaps = [set(snapshot_steps(s.steps, s.snapshots).tolist()) for s in specs]
@@ -348,6 +365,8 @@ def train_members(
             n = int(min(target - step, max_chunk))
             if streams is None:
                 batch_loss = engine.step_full(n)
+            elif online:
+                batch_loss = engine.step_arrays(*streams[0].take(n))
             else:
                 batch_loss = engine.step_batches(*take_all(streams, n))
             step += n

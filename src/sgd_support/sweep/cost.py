@@ -44,7 +44,7 @@ import yaml
 from sgd_support.core.data.registry import io_sizes
 from sgd_support.core.engines import pick_engine, torch_only_keys
 from sgd_support.core.errors import UserError
-from sgd_support.core.models import layer_shapes
+from sgd_support.core.models import model_shapes
 from sgd_support.core.storage import read_metadata
 from sgd_support.reporting.run_paths import FULL, RUN_PARTS
 from sgd_support.sweep.placement import engine_uses_gpu, group_engine, group_uses_gpu, model_weights
@@ -199,9 +199,7 @@ def group_cost(config: dict, runs: list[dict[str, str]], calibration: dict | Non
         else cpu_s
     )
     # activations and their gradients of K members (float32, every layer), beside the data
-    shapes = layer_shapes(
-        inputs, config["models"][first["model"]]["widths"], io_sizes(entry, config["datasets"])[1]
-    )
+    shapes = model_shapes(inputs, config["models"][first["model"]], io_sizes(entry, config["datasets"])[1])
     units = sum(o for o, _ in shapes)
     mem_mb = (
         cal["base_mb"]["cuda" if gpu else "torch"] + data_mb + k * per_step * (inputs + units) * 4 * 3 / 2**20

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from sgd_support.core.data.registry import GPU_KINDS, io_sizes
 from sgd_support.core.engines import pick_engine, torch_only_keys
-from sgd_support.core.models import layer_shapes
+from sgd_support.core.models import model_shapes
 from sgd_support.sweep.runs import run_spec
 
 
 def model_weights(config: dict, dataset: str, model: str) -> int:
     """Number of weights of ``model`` on ``dataset`` (inputs and outputs from its kind)."""
     inputs, outputs = io_sizes(config["datasets"][dataset], config["datasets"])
-    return sum(o * i for o, i in layer_shapes(inputs, config["models"][model]["widths"], outputs))
+    return sum(o * i for o, i in model_shapes(inputs, config["models"][model], outputs))
 
 
 def run_uses_gpu(config: dict, run: dict[str, str]) -> bool:
@@ -62,7 +62,7 @@ def group_engine(config: dict, runs: list[dict[str, str]]) -> str:
     run = runs[0]
     spec = run_spec(config, run)
     if any(torch_only_keys(vars(run_spec(config, r))) for r in runs):
-        return "sequential"  # the ensemble lacks their update (group.lockstep_engine)
+        return "sequential"  # the ensemble lacks their update or model (group.lockstep_engine)
     n_weights = model_weights(config, run["dataset"], run["model"])
     engine = pick_engine(spec.engine, n_weights, activation=spec.activation, loss=spec.loss)
     return "ensemble" if engine == "torch" else "sequential"

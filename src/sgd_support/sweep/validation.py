@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from sgd_support.core.data.online import GENERATOR_KINDS
 from sgd_support.core.data.registry import BUILDERS, FEATURE_KINDS
 from sgd_support.core.engines import torch_only_keys
 from sgd_support.core.errors import UserError
@@ -61,6 +62,12 @@ def _synthetic_checks(path: str, entry: dict) -> Iterator[Problem]:
     yield from _required(path, entry, "target", "n", "d", "r")
     if "d" in entry and "r" in entry and not 1 <= entry["r"] <= entry["d"]:
         yield Problem(f"{path}.r", entry["r"], f"1 <= r <= d = {entry['d']}")
+
+
+def _relu_counterexample_checks(path: str, entry: dict) -> Iterator[Problem]:
+    yield from _required(path, entry, "n", "d")
+    if "d" in entry and entry["d"] < 2:
+        yield Problem(f"{path}.d", entry["d"], "an integer >= 2: one relevant input and irrelevant ones")
 
 
 def _toy_points_checks(path: str, entry: dict) -> Iterator[Problem]:
@@ -113,6 +120,7 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "synthetic": Kind(checks=_synthetic_checks, size=_synthetic_size),
+    "relu_counterexample": Kind(checks=_relu_counterexample_checks, size=lambda entry: entry.get("n")),
     "digits": Kind(size=_digits_size, task="classification"),
     "mnist_bundled": Kind(size=_mnist_bundled_size, task="classification"),
     # torchvision's training splits (the whole split is the training set)
@@ -197,6 +205,7 @@ def _sweeps(config: dict) -> Iterator[Problem]:
                 yield Problem(f"{path}.lrs[{i}]", lr, "a learning rate > 0")
         yield from _sweep_batches(config, path, sweep)
         yield from _sweep_losses(config, path, sweep)
+        yield from _online_data(config, path, sweep)
 
 
 def _sweep_batches(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
@@ -269,6 +278,56 @@ def _optimizers(config: dict) -> Iterator[Problem]:
         if "adam" in entry and (entry["momentum"] or entry["nesterov"]):
             key = "momentum" if entry["momentum"] else "nesterov"
             yield Problem(f"{path}.{key}", entry[key], "0/false with adam (Adam's betas[0] is its momentum)")
+        yield from _sampling(path, entry)
+
+
+def _sampling(path: str, entry: dict) -> Iterator[Problem]:
+    """Sampling other than without_replacement is SGD's, over shuffled draws."""
+    sampling = entry["sampling"]
+    if sampling == "without_replacement":
+        return
+    if entry.get("batch") == "full":
+        yield Problem(
+            f"{path}.sampling", sampling, "without_replacement for a full-batch optimizer (batch: full)"
+        )
+    elif not entry["shuffle"]:
+        yield Problem(f"{path}.shuffle", False, f"true with sampling {sampling} (draws are random)")
+
+
+def _models(config: dict) -> Iterator[Problem]:
+    """A dense model has widths, a diagonal one depth (and an init drawn for it)."""
+    for name, entry in config["models"].items():
+        path = f"models.{name}"
+        if entry["structure"] == "dense":
+            if "widths" not in entry:
+                yield Problem(f"{path}.widths", None, "a list of hidden widths: a dense model needs widths")
+            if "depth" in entry:
+                yield Problem(f"{path}.depth", entry["depth"], "absent: depth is for structure diagonal")
+            continue
+        if "widths" in entry:
+            yield Problem(f"{path}.widths", entry["widths"], "absent: a diagonal model has depth, not widths")
+        if "depth" not in entry:
+            yield Problem(f"{path}.depth", None, "an integer >= 2: a diagonal model needs depth")
+        if entry["init"] not in ("normal", "values"):
+            # kaiming's fan-in scaling means nothing for a layer whose units see one input
+            yield Problem(f"{path}.init", entry["init"], "normal or values for a diagonal model")
+
+
+def _online_data(config: dict, path: str, sweep: dict) -> Iterator[Problem]:
+    """Online sampling draws from a data set's own generator: only kinds that have one."""
+    for opt_name in sweep["optimizers"]:
+        optimizer = config["optimizers"].get(opt_name)
+        if optimizer is None or optimizer["sampling"] != "online":
+            continue
+        for ds_name in sweep["datasets"]:
+            entry = config["datasets"].get(ds_name)
+            if entry and entry["kind"] not in GENERATOR_KINDS:
+                yield Problem(
+                    f"optimizers.{opt_name}.sampling",
+                    "online",
+                    f"without_replacement or with_replacement: data set {ds_name!r} (kind {entry['kind']}) "
+                    f"has no generator (online needs kind {' or '.join(sorted(GENERATOR_KINDS))})",
+                )
 
 
 def _recording(config: dict) -> Iterator[Problem]:
@@ -316,25 +375,36 @@ def _group_device(config: dict) -> Iterator[Problem]:
 
 
 def _engine_implements(config: dict) -> Iterator[Problem]:
-    """A forced CPU engine cannot run an optimizer whose update only torch implements."""
+    """A forced CPU engine cannot run what only torch implements (``torch_only_keys``):
+    an optimizer's label noise, momentum, adam or online sampling, a diagonal model."""
     engine = config["training"]["engine"]
     if engine in ("auto", "torch"):
         return
+    plain = {
+        "label_noise": 0,
+        "momentum": 0,
+        "adam": None,
+        "sampling": "without_replacement",
+        "structure": "dense",
+    }
+    wanted = {"sampling": "without_replacement or with_replacement", "structure": "dense"}
+    because = f"with training.engine {engine} (only torch implements it; engine auto picks torch)"
     for name, entry in config["optimizers"].items():
         fields = {
+            **plain,
             "label_noise": entry["label_noise"],
             "momentum": entry["momentum"],
             "adam": entry.get("adam"),
+            "sampling": entry["sampling"],
         }
         for key in torch_only_keys(fields):
-            yield Problem(
-                f"optimizers.{name}.{key}",
-                entry[key],
-                f"off with training.engine {engine} (only torch implements it; engine auto picks torch)",
-            )
+            yield Problem(f"optimizers.{name}.{key}", entry[key], f"{wanted.get(key, 'off')} {because}")
+    for name, entry in config["models"].items():
+        if torch_only_keys({**plain, "structure": entry["structure"]}):
+            yield Problem(f"models.{name}.structure", entry["structure"], f"dense {because}")
 
 
-CHECKS = (_finite, _datasets, _optimizers, _engine_implements, _sweeps, _recording, _group_device)
+CHECKS = (_finite, _datasets, _models, _optimizers, _engine_implements, _sweeps, _recording, _group_device)
 
 
 def problems(config: dict) -> Iterator[Problem]:

@@ -14,6 +14,7 @@ from sgd_support.core.data.store import Dataset
 
 BUILDERS = {
     "synthetic": "sgd_support.core.data.synthetic:build",
+    "relu_counterexample": "sgd_support.core.data.relu_counterexample:build",
     "digits": "sgd_support.core.data.digits:build",
     "mnist_bundled": "sgd_support.core.data.mnist_bundled:build",
     "mnist": "sgd_support.core.data.torchvision_images:build",
@@ -54,7 +55,7 @@ def io_sizes(cfg: dict, datasets: dict[str, dict]) -> tuple[int, int]:
     """(inputs, outputs) of the data set entry ``cfg``; ``datasets`` (all entries of the
     config) resolves a features set's ``source``, whose classes it keeps."""
     kind = cfg["kind"]
-    if kind == "synthetic":
+    if kind in ("synthetic", "relu_counterexample"):
         return cfg["d"], 1
     if kind in FEATURE_KINDS:
         return FEATURE_WIDTH, io_sizes(datasets[cfg["source"]], datasets)[1]

@@ -7,6 +7,7 @@ same bytes.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -24,7 +25,10 @@ class Dataset:
     support: (d,) bool, True on the inputs the target depends on (synthetic data)
     or that vary at all (images), used for the irrelevant/relevant norms;
     task: "regression" or "classification" (then ``labels`` holds class ids);
-    image_shape: (h, w) for image data, so first-layer columns can be shown as maps.
+    image_shape: (h, w) for image data, so first-layer columns can be shown as maps;
+    generator: for kinds drawn from a known distribution (synthetic, relu_counterexample),
+    its parameters (JSON-able, with ``kind``), from which online sampling draws fresh
+    rows (``data.online``); None for the others and for files written before it existed.
     """
 
     x: np.ndarray
@@ -36,6 +40,7 @@ class Dataset:
     y_test: np.ndarray | None = None
     labels_test: np.ndarray | None = None
     image_shape: tuple[int, ...] = field(default_factory=tuple)
+    generator: dict | None = None
 
     @property
     def n(self) -> int:
@@ -63,6 +68,8 @@ def save_dataset(ds: Dataset, path: str | os.PathLike) -> None:
         value = getattr(ds, name)
         if value is not None:
             arrays[name] = value
+    if ds.generator is not None:
+        arrays["generator"] = np.array(json.dumps(ds.generator, sort_keys=True))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
 
@@ -78,5 +85,6 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
             support=f["support"],
             task=str(f["task"]),
             image_shape=tuple(int(s) for s in f["image_shape"]),
+            generator=json.loads(str(f["generator"])) if "generator" in f else None,
             **optional,
         )

@@ -63,7 +63,8 @@ def build(cfg: dict):
     """The Dataset of a ``kind: synthetic`` config entry."""
     from sgd_support.core.data.store import Dataset
 
-    x, y = make_synthetic(
-        cfg["n"], cfg["d"], cfg["r"], cfg.get("noise", 0.001), cfg["target"], cfg.get("seed", 0)
-    )
-    return Dataset(x=x, y=y, support=support_mask(cfg["d"], cfg["r"]))
+    noise = cfg.get("noise", 0.001)
+    x, y = make_synthetic(cfg["n"], cfg["d"], cfg["r"], noise, cfg["target"], cfg.get("seed", 0))
+    # the distribution's parameters, which online sampling draws fresh rows from (data.online)
+    generator = {"kind": "synthetic", "d": cfg["d"], "r": cfg["r"], "noise": noise, "target": cfg["target"]}
+    return Dataset(x=x, y=y, support=support_mask(cfg["d"], cfg["r"]), generator=generator)

@@ -26,13 +26,17 @@ UNKNOWN = "unknown"
 
 
 def torch_only_keys(run: dict) -> list[str]:
-    """The optimizer keys that ``run`` (a RunSpec's fields, ``vars(spec)``) turns on and
-    only the torch engine implements: label noise, momentum (nesterov needs it), adam.
-    Plain SGD, what every engine runs, turns on none."""
+    """The config keys that ``run`` (a RunSpec's fields, ``vars(spec)``) turns on and
+    only the torch engine implements: the optimizer's label noise, momentum (nesterov
+    needs it), adam and online sampling (steps on fresh rows, ``TorchEngine.step_arrays``),
+    and the model's diagonal structure (its structural zeros kept by a gradient mask).
+    Plain SGD on an MLP, what every engine runs, turns on none."""
     on = {
         "label_noise": run["label_noise"] > 0,
         "momentum": run["momentum"] > 0,
         "adam": run["adam"] is not None,
+        "sampling": run["sampling"] == "online",
+        "structure": run["structure"] != "dense",
     }
     return [key for key, used in on.items() if used]
 
@@ -72,12 +76,22 @@ def pick_engine(
 
 
 def make_engine(
-    name: str, data, weights, batch: int | None | str = UNKNOWN, update: dict | None = None, **hyper
+    name: str,
+    data,
+    weights,
+    batch: int | None | str = UNKNOWN,
+    update: dict | None = None,
+    torch_only: list[str] | tuple[str, ...] = (),
+    masks=None,
+    **hyper,
 ):
     """Build engine ``name`` ("auto" picks the best available for this run, whose
     mini-batch size is ``batch``: None for full batch). ``update``: the optimizer's
     keys beyond plain SGD (label_noise, momentum, nesterov, adam, noise_seed), handed
     to the torch engine, the only one implementing them (None: plain SGD).
+    ``torch_only``: the run's keys only torch implements (``torch_only_keys``).
+    ``masks``: per layer, 0 on the structural zeros of a diagonal network
+    (``models.structural_masks``; None: dense), for the torch engine.
 
     Only the chosen engine's module is imported, so a numba run never imports torch.
     """
@@ -88,7 +102,7 @@ def make_engine(
         loss=hyper["loss"],
         device=hyper.get("device", "auto"),
         batch=batch,
-        torch_only=torch_only_keys(update) if update else (),
+        torch_only=torch_only,
     )
     if chosen == "linear":
         from sgd_support.core.engines.linear import LinearEngine
@@ -100,4 +114,4 @@ def make_engine(
         return NumbaEngine(data, weights, **hyper)
     from sgd_support.core.engines.torch_engine import TorchEngine
 
-    return TorchEngine(data, weights, **hyper, **(update or {}))
+    return TorchEngine(data, weights, masks=masks, **hyper, **(update or {}))

@@ -38,7 +38,8 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 
 class TorchEngine:
-    """Trains a bias-free MLP held as a list of (out, in) weight tensors."""
+    """Trains a bias-free MLP (or diagonal network: ``masks``) held as a list of
+    (out, in) weight tensors."""
 
     name = "torch"
 
@@ -60,6 +61,7 @@ class TorchEngine:
         nesterov: bool = False,
         adam: dict | None = None,
         noise_seed: int = 0,
+        masks: list[np.ndarray] | None = None,
     ) -> None:
         """Off by default (plain SGD, as the schema's defaults): label_noise (sigma),
         momentum/nesterov, adam ({betas, eps, decoupled}); noise_seed (the run's order
@@ -79,6 +81,10 @@ class TorchEngine:
         self.x_test = None if data.x_test is None else torch.as_tensor(data.x_test, device=self.device)
         self.y_test = None if data.x_test is None else self._targets(data.y_test, data.labels_test)
         self.params = [torch.tensor(w, device=self.device, requires_grad=True) for w in weights]
+        # a diagonal network's structural zeros (models.structural_masks): their gradient
+        # is zeroed where it is formed, so they stay exactly 0 (weight decay adds lambda*0;
+        # momentum and Adam's moments of a zero gradient stay 0)
+        self.masks = None if masks is None else [torch.as_tensor(m, device=self.device) for m in masks]
         self.slots = self._slot_names()
         self.state = {name: [torch.zeros_like(p) for p in self.params] for name in self.slots}
         plain = not (label_noise or momentum or adam)
@@ -127,6 +133,8 @@ class TorchEngine:
             yb = yb + self.label_noise_at(self.updates + 1, tuple(yb.shape))
         loss = self._loss(self.forward(xb), yb)
         grads = torch.autograd.grad(loss, self.params)
+        if self.masks is not None:
+            grads = [g * m for g, m in zip(grads, self.masks)]
         if self.clip:
             total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
             coef = torch.clamp(self.clip / (total + 1e-6), max=1.0)
@@ -215,6 +223,18 @@ class TorchEngine:
             batch = idx[offsets[j] : offsets[j + 1]]
             captured = self._capture(len(batch))
             loss = captured.replay(batch) if captured else self._update(self.x[batch], self.y[batch])
+            self.updates += 1
+        return float(loss)
+
+    def step_arrays(self, x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> float:
+        """One update per batch of given rows, ``x[offsets[j]:offsets[j+1]]`` with its
+        targets ``y`` (online sampling: rows that are not the stored data's); returns
+        the last batch's loss (before its update). Eager: a captured graph reads the
+        stored rows."""
+        xs, ys = torch.as_tensor(x, device=self.device), torch.as_tensor(y, device=self.device)
+        loss = None
+        for j in range(len(offsets) - 1):
+            loss = self._update(xs[offsets[j] : offsets[j + 1]], ys[offsets[j] : offsets[j + 1]])
             self.updates += 1
         return float(loss)
 

@@ -7,6 +7,7 @@ The path patterns below are the rules' outputs, typed here once."""
 
 from __future__ import annotations
 
+from sgd_support.core.models import layer_count
 from sgd_support.reporting.catalog import experiment_id, experiment_title
 from sgd_support.sweep.targets import Run, Targets, first_init, pairs
 
@@ -21,7 +22,9 @@ CLAIMS = "results/claims/synthetic.parquet"
 
 
 def synthetic_pairs(config: dict, runs: list[Run]) -> list[tuple[str, str]]:
-    return pairs(config, runs, ("synthetic",))
+    """(dataset, model) of the runs of dense MLPs on synthetic data: E1-E5's networks (a
+    diagonal network has depth, not widths, and belongs to the theory experiments)."""
+    return [(d, m) for d, m in pairs(config, runs, ("synthetic",)) if "widths" in config["models"][m]]
 
 
 def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
@@ -47,7 +50,7 @@ def figures(config: dict, runs: list[Run]) -> list[str]:
         key = dict(dataset=dataset, model=model, lr=lr, init=init)
         out.add(NORM_CURVES.format(**key))
         out.add(W1_GRID.format(**key))
-        if len(config["models"][model]["widths"]) >= 2:  # has hidden-to-hidden layers
+        if layer_count(config["models"][model]) >= 3:  # has hidden-to-hidden layers
             out.add(DEEP_GRID.format(**key))
     return sorted(out)
 
