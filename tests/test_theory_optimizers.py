@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sgd_support.experiments.theory import optimizer_beyond as beyond
 from sgd_support.experiments.theory import optimizer_claims as oc
 from sgd_support.experiments.theory.optimizers import (
     ROUNDING_MARGIN,
@@ -246,7 +247,7 @@ def test_momentum_rows_ordering_and_effective_lr():
             runs.append(
                 make_run(np.linspace(1, end * (1.01 + 0.01 * int(order)), 101), batch=b, lr=0.1, order=order)
             )
-    order_claim, lr_claim = oc.momentum_claims(runs)[0]
+    order_claim, lr_claim = beyond.momentum_claims(runs)[0]
     assert order_claim.passed is True and "not claimed by the paper" in order_claim.scope
     assert lr_claim.passed is True, lr_claim.measured
     halved = [
@@ -259,12 +260,12 @@ def test_momentum_rows_ordering_and_effective_lr():
         )
         for r in runs
     ]
-    _, lr_claim = oc.momentum_claims(halved)[0]
+    _, lr_claim = beyond.momentum_claims(halved)[0]
     assert lr_claim.passed is False and "momentum ends smaller" in lr_claim.why
     unordered = [make_run(np.linspace(1, 0.5, 101), batch=b, momentum=0.9) for b in (1, 8)]
-    claim = oc.momentum_claims(unordered)[0][0]
+    claim = beyond.momentum_claims(unordered)[0][0]
     assert claim.passed is False and "not increasing in b" in claim.why
-    lacking = oc.momentum_claims([make_run(np.linspace(1, 0.5, 101))])[0]
+    lacking = beyond.momentum_claims([make_run(np.linspace(1, 0.5, 101))])[0]
     assert [c.passed for c in lacking] == [None, None]
 
 
@@ -272,7 +273,7 @@ def test_adam_rows_by_variant():
     adam = {"betas": [0.9, 0.999], "eps": 1e-8}
     selects = make_run(np.linspace(1, 0.01, 11), batch=8, adam={**adam, "decoupled": True}, weight_decay=0.1)
     keeps = make_run(np.linspace(1, 0.5, 11), batch=8, adam={**adam, "decoupled": True})
-    claims, _ = oc.adam_claims([selects, keeps])
+    claims, _ = beyond.adam_claims([selects, keeps])
     none, coupled, decoupled = claims
     assert none.passed is False and "keeps 0.5 of its initial" in none.why
     assert coupled.passed is None and "the config lacks the runs" in coupled.why

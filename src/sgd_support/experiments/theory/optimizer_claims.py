@@ -4,7 +4,9 @@ momentum and Adam (beyond the paper), each decided on the runs of
 rests on (row, dataset, model, lr, setting, statistic, value).
 
 Every row function returns (Claim, table rows); a row whose runs the config lacks is
-passed=None and says which runs."""
+passed=None and says which runs. The rows beyond the paper (momentum, Adam) are in
+:mod:`sgd_support.experiments.theory.optimizer_beyond`; both sets are written by
+:mod:`sgd_support.experiments.theory.optimizer_report`."""
 
 from __future__ import annotations
 
@@ -28,32 +30,25 @@ from sgd_support.experiments.theory.optimizers import (
     partner,
 )
 from sgd_support.experiments.theory.targets import is_plain
-from sgd_support.reporting.claims import Claim, not_claimed_for
+from sgd_support.reporting.claims import Claim
 
 EXPERIMENT = "E13"
 PROP7 = "Prop. 7 (App. G.1; proof App. K.3)"
 R2_MIN = 0.95  # Props. 9, 10: the exponential must explain 95% of the tail's variance of ln norm
 PLATEAU = 0.9  # a plateau: the norm falls by less than 10% over the run's second half
 NOISE_FACTOR = 2.0  # label noise: its final norm at most half of plain GD's
-# Momentum at lr eta "acts like" plain SGD at eta / (1 - beta) when the paired ratio of final
-# norms has its 95% interval inside [1/1.1, 1.1]: 10x the order-seed spread of E1's final
-# norms (~1%) and below the step between neighbouring batch sizes (~1.2x, b = 32 vs 128).
-EFFECTIVE_LR_BAND = 1.1
-SELECT = (
-    0.1  # Adam selects the support: the final irrelevant norm <= 0.1 of its start and of the relevant norm
-)
 
 
-def _g(value: float) -> str:
+def g3(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _lacks(claim: str, location: str, scope: str, criterion: str, runs: str) -> Claim:
+def lacks(claim: str, location: str, scope: str, criterion: str, runs: str) -> Claim:
     why = f"the config lacks the runs: {runs}"
     return Claim(EXPERIMENT, claim, criterion, why, None, location, scope, why)
 
 
-def _row(row: str, run: OptRun, setting: str, statistic: str, value: float) -> dict:
+def table_row(row: str, run: OptRun, setting: str, statistic: str, value: float) -> dict:
     dataset, model = run.pair
     return {
         "row": row,
@@ -66,7 +61,7 @@ def _row(row: str, run: OptRun, setting: str, statistic: str, value: float) -> d
     }
 
 
-def _networks(runs: list[OptRun]) -> str:
+def networks(runs: list[OptRun]) -> str:
     return "linear networks" if all(r.activation == "identity" for r in runs) else "ReLU networks"
 
 
@@ -82,7 +77,7 @@ def plain_runs(runs: list[OptRun], activation: str = "identity") -> list[OptRun]
     ]
 
 
-def _group(runs, key) -> dict:
+def group_by(runs, key) -> dict:
     groups = defaultdict(list)
     for run in runs:
         groups[key(run)].append(run)
@@ -103,9 +98,9 @@ def monotone_claim(runs: list[OptRun], data: dict) -> tuple[Claim, list[dict]]:
     )
     chosen = plain_runs(runs)
     if not chosen:
-        return _lacks(claim, PROP7, "linear networks", criterion, "plain GD or SGD of a linear network"), []
+        return lacks(claim, PROP7, "linear networks", criterion, "plain GD or SGD of a linear network"), []
     table, parts, failing = [], [], []
-    for (pair, lr, label), group in _group(chosen, lambda r: (r.pair, r.lr, r.label)).items():
+    for (pair, lr, label), group in group_by(chosen, lambda r: (r.pair, r.lr, r.label)).items():
         counts = [increases(r) for r in group]
         total = sum(c["steps"] for c in counts)
         up = sum(c["increasing"] for c in counts)
@@ -113,11 +108,11 @@ def monotone_claim(runs: list[OptRun], data: dict) -> tuple[Claim, list[dict]]:
         run = group[0]
         noise = batch_noise(*data[pair[0]], run.batch) if pair[0] in data else math.nan
         table += [
-            _row("Prop. 7 monotone", run, label, "steps compared", total),
-            _row("Prop. 7 monotone", run, label, "increasing steps", up),
-            _row("Prop. 7 monotone", run, label, "share increasing", up / total if total else math.nan),
-            _row("Prop. 7 monotone", run, label, "largest growth / norm", largest),
-            _row("Prop. 7 monotone", run, label, "RMS ||E_B[y z]||", noise),
+            table_row("Prop. 7 monotone", run, label, "steps compared", total),
+            table_row("Prop. 7 monotone", run, label, "increasing steps", up),
+            table_row("Prop. 7 monotone", run, label, "share increasing", up / total if total else math.nan),
+            table_row("Prop. 7 monotone", run, label, "largest growth / norm", largest),
+            table_row("Prop. 7 monotone", run, label, "RMS ||E_B[y z]||", noise),
         ]
         parts.append(f"{pair[0]} lr {lr:g} {label}: {up}/{total} steps grow")
         if up:
@@ -138,9 +133,9 @@ def monotone_claim(runs: list[OptRun], data: dict) -> tuple[Claim, list[dict]]:
         )
         noise = []
         for name in sorted({pair[0] for pair, *_ in failing} & set(data)):
-            sizes = ", ".join(f"b={b} {_g(n)}" for pair, _, _, _, _, n, b in failing if pair[0] == name and b)
+            sizes = ", ".join(f"b={b} {g3(n)}" for pair, _, _, _, _, n, b in failing if pair[0] == name and b)
             whole = batch_noise(*data[name], None)
-            noise.append(f"{name}: {sizes + '; ' if sizes else ''}the whole data set {_g(whole)}")
+            noise.append(f"{name}: {sizes + '; ' if sizes else ''}the whole data set {g3(whole)}")
         if noise:
             why += f". RMS of ||E_B[y z]|| over batches: {'; '.join(noise)}"
     return Claim(EXPERIMENT, claim, criterion, measured, not failing, PROP7, "linear networks", why), table
@@ -159,11 +154,11 @@ def faster_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
     chosen = plain_runs(runs)
     pairs = [(r, g) for r in chosen if r.batch is not None and (g := gd_partner(r, chosen)) is not None]
     if not pairs:
-        return _lacks(
+        return lacks(
             claim, PROP7, "linear networks", criterion, "plain SGD and GD of a linear network from one init"
         ), []
     table, parts, slower = [], [], []
-    for (pair, lr, _), group in _group(pairs, lambda p: (p[0].pair, p[0].lr, p[0].batch)).items():
+    for (pair, lr, _), group in group_by(pairs, lambda p: (p[0].pair, p[0].lr, p[0].batch)).items():
         rates = defaultdict(list)
         for sgd, gd in group:
             end = final_common(sgd, gd)[0]
@@ -177,8 +172,8 @@ def faster_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
             step = min(v[0] for v in values)
             sgd_rate, gd_rate = np.mean([v[1] for v in values]), np.mean([v[2] for v in values])
             table += [
-                _row("Prop. 7 faster", run, run.label, f"mean log-decrease to step {step}", sgd_rate),
-                _row("Prop. 7 faster", run, "GD", f"mean log-decrease to step {step}", gd_rate),
+                table_row("Prop. 7 faster", run, run.label, f"mean log-decrease to step {step}", sgd_rate),
+                table_row("Prop. 7 faster", run, "GD", f"mean log-decrease to step {step}", gd_rate),
             ]
             text.append(f"to step {step} {sgd_rate:.3g} vs GD {gd_rate:.3g}")
             if sgd_rate <= gd_rate:
@@ -228,14 +223,14 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
         "per step is >= -ln(1 - lr * weight_decay) (App. K.5: each step shrinks by at least 1 - eta lambda)"
     )
     if not chosen:
-        return _lacks(claim, location, scope, criterion, lacking), []
+        return lacks(claim, location, scope, criterion, lacking), []
     table, parts, misses, slow = [], [], [], set()
     for run in chosen:
         fit = decay_fit(run)
         for statistic in ("rate", "bound", "r2_exp", "r2_pow", "tail_start", "tail_fall", "head_rate"):
-            table.append(_row(name, run, run.label, statistic, fit[statistic]))
+            table.append(table_row(name, run, run.label, statistic, fit[statistic]))
         relevant = run.final("relevant_norm")
-        table.append(_row(name, run, run.label, "final relevant norm", relevant))
+        table.append(table_row(name, run, run.label, "final relevant norm", relevant))
         parts.append(
             f"{run.pair[0]} {run.label} seeds {'/'.join(run.seeds)}: rate {fit['rate']:.3g} vs bound "
             f"{fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; final norms "
@@ -273,7 +268,7 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
                     "gradient of the loss on W1[:, r:] need not vanish where weight decay would stop"
                 )
             kicks = [
-                f"{name} b={b} {_g(batch_noise(*data[name], b))}"
+                f"{name} b={b} {g3(batch_noise(*data[name], b))}"
                 for name, b in sorted(slow, key=str)
                 if b is not None and name in data
             ]
@@ -309,7 +304,7 @@ def label_noise_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
     noisy = [r for r in runs if r.status == "completed" and r.batch is None and r.axis["label_noise"] > 0]
     pairs = [(r, g) for r in noisy if (g := gd_partner(r, runs)) is not None]
     if not pairs:
-        return _lacks(
+        return lacks(
             claim,
             location,
             "linear networks",
@@ -321,8 +316,8 @@ def label_noise_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
         end, noisy_end, gd_end = final_common(run, gd)
         ratio, gd_fall, fall = noisy_end / gd_end, _half_fall(gd, end), _half_fall(run, end)
         for statistic, value in (("final / plain GD's", ratio), ("n(T)/n(T/2)", fall)):
-            table.append(_row("label noise", run, run.label, statistic, value))
-        table.append(_row("label noise", gd, gd.label, "n(T)/n(T/2)", gd_fall))
+            table.append(table_row("label noise", run, run.label, statistic, value))
+        table.append(table_row("label noise", gd, gd.label, "n(T)/n(T/2)", gd_fall))
         seeds = f"init {run.coords['init']} order {run.coords['order']}"
         parts.append(
             f"{run.pair[0]} {run.label} ({seeds}): final {noisy_end:.3g} vs GD {gd_end:.3g} "
@@ -346,7 +341,7 @@ def label_noise_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
             "; ".join(parts),
             not misses,
             location,
-            _networks(noisy),
+            networks(noisy),
             "; ".join(misses),
         ),
         table,
@@ -378,7 +373,7 @@ def sampling_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
     )
     with_replacement, online = _paired_ratios(runs, "with_replacement"), _paired_ratios(runs, "online")
     if not with_replacement:
-        return _lacks(
+        return lacks(
             claim,
             location,
             "linear networks",
@@ -440,192 +435,14 @@ def sampling_claim(runs: list[OptRun]) -> tuple[Claim, list[dict]]:
     passed = None if undecided else not misses
     chosen = [r for r in runs if r.axis["sampling"] == "with_replacement"]
     return Claim(
-        EXPERIMENT, claim, criterion, "; ".join(parts), passed, location, _networks(chosen), "; ".join(misses)
+        EXPERIMENT, claim, criterion, "; ".join(parts), passed, location, networks(chosen), "; ".join(misses)
     ), table
 
 
-# --- beyond the paper: momentum and Adam -------------------------------------------------------
-
-
-def _final_by_batch(group: list[OptRun]) -> dict[int, float]:
-    by = defaultdict(list)
-    for run in group:
-        by[run.batch].append(run.final())
-    return {b: float(np.median(v)) for b, v in sorted(by.items())}
-
-
-def momentum_claims(runs: list[OptRun]) -> tuple[list[Claim], list[dict]]:
-    """Beyond the paper: does the batch-size ordering of the final irrelevant norm survive
-    momentum, and does momentum at lr eta act like plain SGD at eta / (1 - beta)?"""
-    location = "beyond the paper (issue 24)"
-    order_claim = "With momentum, the smaller the batch the smaller the final irrelevant norm (E1's ordering)"
-    order_criterion = (
-        "medians over seeds of the final ||W1[:, r:]|| strictly increase with the batch size (>= 2 sizes)"
-    )
-    lr_claim = "SGD with momentum beta at lr eta ends like plain SGD at the effective lr eta / (1 - beta)"
-    lr_criterion = (
-        "paired ratio of final ||W1[:, r:]|| (momentum / plain at eta / (1 - beta); same init, order "
-        "and batch) "
-        f"has its 95% interval inside [1/{EFFECTIVE_LR_BAND}, {EFFECTIVE_LR_BAND}] at every batch size"
-    )
-    chosen = [
-        r
-        for r in runs
-        if r.status == "completed"
-        and r.batch is not None
-        and r.axis["momentum"] > 0
-        and r.axis["adam"] is None
-    ]
-    if not chosen:
-        scope = not_claimed_for("linear networks", "SGD with momentum")
-        return [
-            _lacks(order_claim, location, scope, order_criterion, "SGD with momentum > 0"),
-            _lacks(lr_claim, location, scope, lr_criterion, "SGD with momentum > 0"),
-        ], []
-    scope = not_claimed_for(_networks(chosen), "SGD with momentum")
-    table, order_parts, broken = [], [], []
-    for (pair, lr, beta), group in _group(chosen, lambda r: (r.pair, r.lr, r.axis["momentum"])).items():
-        medians = _final_by_batch(group)
-        for b, value in medians.items():
-            table.append(
-                {
-                    "row": "momentum ordering",
-                    "dataset": pair[0],
-                    "model": pair[1],
-                    "lr": lr,
-                    "setting": f"SGD-{b} momentum {beta:g}",
-                    "statistic": "median final irrelevant norm",
-                    "value": value,
-                }
-            )
-        text = " < ".join(f"b={b} {v:.4g}" for b, v in medians.items())
-        order_parts.append(f"{pair[0]} lr {lr:g} beta {beta:g}: {text}")
-        values = list(medians.values())
-        if len(values) < 2:
-            broken.append(f"{pair[0]} beta {beta:g}: one batch size only")
-        elif not all(a < b for a, b in zip(values, values[1:])):
-            broken.append(
-                f"{pair[0]} lr {lr:g} beta {beta:g}: the medians are not increasing in b "
-                f"({text.replace(' < ', ', ')})"
-            )
-    order_passed = None if broken and all("one batch size" in m for m in broken) else not broken
-    order = Claim(
-        EXPERIMENT,
-        order_claim,
-        order_criterion,
-        "; ".join(order_parts),
-        order_passed,
-        location,
-        scope,
-        "; ".join(broken),
-    )
-
-    ratios = defaultdict(list)
-    for run in chosen:
-        beta = run.axis["momentum"]
-        plain = partner(run, runs, lr=run.lr / (1 - beta), momentum=0.0, nesterov=False)
-        if plain is not None:
-            _, mine, theirs = final_common(run, plain)
-            ratios[(run.pair, run.lr, run.label)].append(mine / theirs)
-    if not ratios:
-        return [
-            order,
-            _lacks(
-                lr_claim,
-                location,
-                scope,
-                lr_criterion,
-                "plain SGD at lr / (1 - momentum) beside the momentum runs",
-            ),
-        ], table
-    parts, misses = [], []
-    for (pair, lr, label), values in ratios.items():
-        centre, low, high = log_ratio_interval(values)
-        parts.append(
-            f"{pair[0]} lr {lr:g} {label}: ratio {centre:.3g} [{low:.3g}, {high:.3g}] ({len(values)} pairs)"
-        )
-        table.append(
-            {
-                "row": "momentum effective lr",
-                "dataset": pair[0],
-                "model": pair[1],
-                "lr": lr,
-                "setting": label,
-                "statistic": "ratio to plain SGD at lr/(1-beta)",
-                "value": centre,
-            }
-        )
-        if not (low >= 1 / EFFECTIVE_LR_BAND and high <= EFFECTIVE_LR_BAND):
-            where = "no interval (one pair)" if math.isnan(low) else f"interval [{low:.3g}, {high:.3g}]"
-            side = "smaller" if centre < 1 else "larger"
-            misses.append(
-                f"{label} on {pair[0]}: {where} leaves the band; momentum ends {side} (ratio {centre:.3g})"
-            )
-    effective = Claim(
-        EXPERIMENT, lr_claim, lr_criterion, "; ".join(parts), not misses, location, scope, "; ".join(misses)
-    )
-    return [order, effective], table
-
-
-ADAM_VARIANTS = (
-    ("no weight decay", "Adam without weight decay selects the support in the first layer"),
-    (
-        "L2 (Adam)",
-        "Adam with L2 weight decay (coupled into the gradient) selects the support in the first layer",
-    ),
-    ("decoupled (AdamW)", "AdamW (decoupled weight decay) selects the support in the first layer"),
-)
-
-
-def adam_variant(axis: dict) -> str:
-    if axis["weight_decay"] == 0:
-        return ADAM_VARIANTS[0][0]
-    return ADAM_VARIANTS[2][0] if axis["adam"]["decoupled"] else ADAM_VARIANTS[1][0]
-
-
-def adam_claims(runs: list[OptRun]) -> tuple[list[Claim], list[dict]]:
-    """Beyond the paper: does Adam's first layer select the support, without weight decay,
-    with L2 weight decay (Adam) and with decoupled weight decay (AdamW)?"""
-    location = "beyond the paper (issue 24)"
-    criterion = (
-        f"every run ends with ||W1[:, r:]|| <= {SELECT:g} x its initial value and <= {SELECT:g} x the "
-        "relevant norm ||W1[:, :r]|| (an order of magnitude below both)"
-    )
-    chosen = [r for r in runs if r.status == "completed" and r.axis["adam"] is not None]
-    scope = not_claimed_for(_networks(chosen) if chosen else "linear networks", "Adam")
+def paper_claims(runs: list[OptRun], data: dict) -> tuple[list[Claim], list[dict]]:
+    """The rows of the paper's statements, in the order of docs/experiments.md, and their table rows."""
     claims, table = [], []
-    for variant, claim in ADAM_VARIANTS:
-        group = [r for r in chosen if adam_variant(r.axis) == variant]
-        if not group:
-            claims.append(_lacks(claim, location, scope, criterion, f"Adam runs, {variant}"))
-            continue
-        parts, misses = [], []
-        for run in group:
-            to_init, to_relevant = run.final() / run.at(0), run.final() / run.final("relevant_norm")
-            table += [
-                _row("Adam", run, run.label, "final / initial irrelevant norm", to_init),
-                _row("Adam", run, run.label, "final irrelevant / relevant norm", to_relevant),
-            ]
-            parts.append(
-                f"{run.pair[0]} {run.label} lr {run.lr:g}: /init {to_init:.3g}, /relevant {to_relevant:.3g}"
-            )
-            if not (to_init <= SELECT and to_relevant <= SELECT):
-                misses.append(
-                    f"{run.label} (lr {run.lr:g}, seeds {'/'.join(run.seeds)}) keeps {to_init:.3g} of its "
-                    f"initial irrelevant norm, {to_relevant:.3g} of the relevant norm"
-                )
-        claims.append(
-            Claim(
-                EXPERIMENT, claim, criterion, "; ".join(parts), not misses, location, scope, "; ".join(misses)
-            )
-        )
-    return claims, table
-
-
-def optimizer_claims(runs: list[OptRun], data: dict) -> tuple[list, list[dict]]:
-    """Every E13 row, in the order of docs/experiments.md, and the table's rows."""
-    claims, table = [], []
-    for made in (
+    for claim, rows in (
         monotone_claim(runs, data),
         faster_claim(runs),
         weight_decay_claim(runs, data, relu=False),
@@ -633,9 +450,6 @@ def optimizer_claims(runs: list[OptRun], data: dict) -> tuple[list, list[dict]]:
         label_noise_claim(runs),
         sampling_claim(runs),
     ):
-        claims.append(made[0])
-        table += made[1]
-    for many, rows in (momentum_claims(runs), adam_claims(runs)):
-        claims += many
+        claims.append(claim)
         table += rows
     return claims, table

@@ -11,7 +11,8 @@ import pandas as pd
 
 from sgd_support.core.atomic import atomic_path
 from sgd_support.core.data.store import load_dataset
-from sgd_support.experiments.theory.optimizer_claims import optimizer_claims
+from sgd_support.experiments.theory.optimizer_beyond import beyond_claims
+from sgd_support.experiments.theory.optimizer_claims import paper_claims
 from sgd_support.experiments.theory.optimizer_figures import draw_panel
 from sgd_support.experiments.theory.optimizers import load_runs
 from sgd_support.reporting.claims import write_claims
@@ -31,7 +32,10 @@ def write_optimizer_claims(
     """E13's claim rows (Parquet) and the numbers they rest on (TSV, one per line)."""
     datasets = {dataset_name(p): load_dataset(p) for p in data}
     arrays = {name: (ds.x, ds.y, ds.support) for name, ds in datasets.items()}
-    claims, rows = optimizer_claims(load_runs(trajectories), arrays)
+    runs = load_runs(trajectories)
+    claims, rows = paper_claims(runs, arrays)
+    beyond, beyond_rows = beyond_claims(runs)
+    claims, rows = claims + beyond, rows + beyond_rows
     with atomic_path(table_path) as tmp:
         pd.DataFrame(rows, columns=TABLE_COLUMNS).to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     write_claims(claims_path, claims)
