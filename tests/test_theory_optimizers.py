@@ -278,6 +278,9 @@ def test_adam_rows_by_variant():
     assert none.passed is False and "keeps 0.5 of its initial" in none.why
     assert coupled.passed is None and "the config lacks the runs" in coupled.why
     assert decoupled.passed is True and selects.label == "AdamW-8+wd"
+    slow = make_run(np.linspace(1, 0.5, 11), batch=8, adam={**adam, "decoupled": True}, weight_decay=0.1)
+    decoupled = beyond.adam_claims([slow])[0][2]
+    assert decoupled.passed is False and "(1 - lr wd)^10, leaves 0.904" in decoupled.why
     assert all("not claimed by the paper" in c.scope for c in claims)
 
 
