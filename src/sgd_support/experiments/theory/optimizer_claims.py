@@ -232,8 +232,8 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
         relevant = run.final("relevant_norm")
         table.append(table_row(name, run, run.label, "final relevant norm", relevant))
         parts.append(
-            f"{run.pair[0]} {run.label} seeds {'/'.join(run.seeds)}: rate {fit['rate']:.3g} vs bound "
-            f"{fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; final norms "
+            f"{run.pair[0]} {run.label} lr {run.lr:g} seeds {'/'.join(run.seeds)}: rate {fit['rate']:.3g} "
+            f"vs bound {fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; final norms "
             f"irrelevant {run.final():.2g}, relevant {relevant:.2g}"
         )
         wrong = []
@@ -253,7 +253,9 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
                 f"{fit['loss_low']:.2g}-{fit['loss_high']:.2g}"
             )
         if wrong:
-            misses.append(f"{run.pair[0]} {run.label} (seeds {'/'.join(run.seeds)}): " + "; ".join(wrong))
+            misses.append(
+                f"{run.pair[0]} {run.label} (lr {run.lr:g}, seeds {'/'.join(run.seeds)}): " + "; ".join(wrong)
+            )
     why = ""
     if misses:
         why = "; ".join(misses[:3]) + (f" (and {len(misses) - 3} more runs)" if len(misses) > 3 else "")
