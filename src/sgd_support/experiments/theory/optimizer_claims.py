@@ -233,8 +233,8 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
         table.append(table_row(name, run, run.label, "final relevant norm", relevant))
         parts.append(
             f"{run.pair[0]} {run.label} lr {run.lr:g} seeds {'/'.join(run.seeds)}: rate {fit['rate']:.3g} "
-            f"vs bound {fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; final norms "
-            f"irrelevant {run.final():.2g}, relevant {relevant:.2g}"
+            f"vs bound {fit['bound']:.3g}, R^2 exp {fit['r2_exp']:.3f} vs power {fit['r2_pow']:.3f}; "
+            f"final norms irrelevant {run.final():.2g}, relevant {relevant:.2g}"
         )
         wrong = []
         if not fit["r2_exp"] >= R2_MIN:
