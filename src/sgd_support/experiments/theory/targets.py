@@ -42,7 +42,7 @@ def optimizer_axis(optimizer: dict) -> dict:
     }
 
 
-def is_plain(axis: dict) -> bool:
+def plain_update(axis: dict) -> bool:
     """GD or SGD as the paper runs it: no momentum, Adam or label noise, batches drawn
     without replacement (weight decay allowed)."""
     return (
