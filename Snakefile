@@ -42,6 +42,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/toy.smk"
 include: "workflow/rules/analyses.smk"
+include: "workflow/rules/theory.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -52,6 +53,7 @@ localrules:
     all,
     final_summary,
     toy_rates,
+    theory_optimizers,
     claims_checklist,
     paper_figures,
 
