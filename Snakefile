@@ -54,6 +54,7 @@ localrules:
     final_summary,
     toy_rates,
     theory_diagonal,
+    theory_optimizers,
     claims_checklist,
     paper_figures,
 

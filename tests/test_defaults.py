@@ -30,6 +30,7 @@ STORED_CONFIG_READERS = {
     "src/sgd_support/experiments/analyses/init_dependence.py",
     "src/sgd_support/experiments/images/runs.py",
     "src/sgd_support/experiments/synthetic/w1_rows.py",
+    "src/sgd_support/experiments/theory/targets.py",
     "src/sgd_support/experiments/toy/analysis.py",
     "src/sgd_support/reporting/catalog.py",
 }

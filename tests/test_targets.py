@@ -25,6 +25,7 @@ ANALYSES_CLAIMS = [
     "results/claims/e10_theorem1_rate.parquet",
     "results/claims/e10_theorem1_per_step.parquet",
 ]
+THEORY_CLAIMS = "results/claims/theory_optimizers.parquet"  # E13: any synthetic run of a dense model
 
 
 def run(dataset="linear", model="lin", optimizer="sgd", lr="0.1", batch="32", init="0", order="0"):
@@ -82,15 +83,23 @@ def default():
 def test_default_config_makes_every_familys_figures_and_claims_in_checklist_order(default):
     config, runs = default
     targets = all_targets(config, runs)
-    # the checklist's rows: E7, E1-E5, E6, E11, E10 (no features data set: no E9)
+    # the checklist's rows: E7, E1-E5, E6, E11, E10, E13 (no features data set: no E9)
     assert targets.claims == [
         "results/claims/e7/dataset=mnist5k/model=mnist5k_mlp.parquet",
         "results/claims/synthetic.parquet",
         "results/claims/toy.parquet",
         *ANALYSES_CLAIMS,
+        THEORY_CLAIMS,
     ]
     report = set(targets.report)
-    assert len(report) == len(targets.report) == 34
+    # E13 from the E1/E2 runs: its table, the Prop. 7 figure (GD, SGD) and the Props. 9-10
+    # figure (GD with weight decay)
+    assert {
+        "results/theory/optimizers/table.tsv",
+        "results/theory/optimizers/increasing_steps.png",
+        "results/theory/optimizers/weight_decay.png",
+    } <= report
+    assert len(report) == len(targets.report) == 37
     e7 = "results/figures/e7/dataset=mnist5k/model=mnist5k_mlp"
     assert {
         f"{e7}/focus_maps.png",
@@ -132,9 +141,10 @@ def test_default_config_report_categories(default):
     assert figure_category(config, runs, "linear", "linear3x15", "1") == "E4 init-seed ablation"
 
 
-def test_config_without_toy_image_or_feature_data_makes_only_synthetic_and_analyses():
+def test_config_without_toy_image_or_feature_data_makes_only_synthetic_analyses_and_e13():
     targets = targets_of(synthetic_config())
-    assert targets.claims == ["results/claims/synthetic.parquet", *ANALYSES_CLAIMS]
+    # E13 (theory family) reads the same runs: GD and SGD of a linear network on synthetic data
+    assert targets.claims == ["results/claims/synthetic.parquet", *ANALYSES_CLAIMS, THEORY_CLAIMS]
     assert not [p for p in targets.report if re.search(r"/(e7|e8|e9)/|results/toy/", p)]
     # a single hidden-to-hidden layer still makes deep grids; one hidden layer none
     assert any(p.endswith("deep_gram.png") for p in targets.report)
@@ -164,7 +174,7 @@ def test_features_config_makes_e9_and_e8_of_its_image_source(tmp_path, monkeypat
     assert "results/claims/synthetic.parquet" not in targets.claims
 
 
-def test_checklist_rows_keep_their_order_e7_e9_synthetic_toy_analyses():
+def test_checklist_rows_keep_their_order_e7_e9_synthetic_toy_analyses_theory():
     """The checklist's page lists the claims tables in this order (as before the move)."""
     config = synthetic_config()
     config["datasets"].update(
@@ -179,6 +189,7 @@ def test_checklist_rows_keep_their_order_e7_e9_synthetic_toy_analyses():
         "results/claims/synthetic.parquet",
         "results/claims/toy.parquet",
         *ANALYSES_CLAIMS,
+        THEORY_CLAIMS,
     ]
 
 

@@ -27,7 +27,7 @@ from sgd_support.sweep.targets import (
 
 # The families' targets modules, in the order the claims checklist lists their rows
 # (E7, E9, E1-E5, E6, E10-E11: the order the rule files added them in before the move,
-# kept so that the checklist's page stays the same; then the theory's E12-E13).
+# kept so that the checklist's page stays the same), then the theory family (E12, E13).
 FAMILIES = (images, head, synthetic, toy, analyses, theory)
 
 

@@ -58,9 +58,10 @@ def seed_interval(statistic, seeds, level: float = LEVEL) -> tuple[np.ndarray, n
     return bootstrap_interval(statistic, units, level)
 
 
-def _line(lx: np.ndarray, ly: np.ndarray) -> tuple[float, float, float]:
+def line_fit(lx: np.ndarray, ly: np.ndarray) -> tuple[float, float, float]:
     """(slope, intercept, R^2) of least squares ly = intercept + slope * lx; NaN
-    with fewer than 3 points or no spread in lx."""
+    with fewer than 3 points or no spread in lx. (Also E13's exponential and power-law
+    fits of a norm's decay.)"""
     if len(lx) < 3 or np.ptp(lx) == 0:
         return np.nan, np.nan, np.nan
     slope, intercept = np.polyfit(lx, ly, 1)
@@ -74,11 +75,11 @@ def loglog_slope(x: np.ndarray, y: np.ndarray, seeds=None, level: float = LEVEL)
     ``level`` interval from :func:`seed_interval` over ``seeds`` (one label per point;
     default: every point its own, i.e. a plain bootstrap of the points)."""
     lx, ly = np.log10(np.asarray(x, dtype=np.float64)), np.log10(np.asarray(y, dtype=np.float64))
-    slope, intercept, r2 = _line(lx, ly)
+    slope, intercept, r2 = line_fit(lx, ly)
     seeds = list(range(len(lx))) if seeds is None else list(seeds)
     low, high = (np.nan, np.nan)
     if np.isfinite(slope):
-        (low,), (high,) = seed_interval(lambda i: _line(lx[i], ly[i])[0], seeds, level)
+        (low,), (high,) = seed_interval(lambda i: line_fit(lx[i], ly[i])[0], seeds, level)
     return {
         "slope": slope,
         "intercept": intercept,
