@@ -4,8 +4,7 @@
 
 
 rule theory_diagonal:
-    """E12: Prop. 1, Prop. 2 / Theorem 2 and Prop. 6 on diagonal networks and App. J's
-    counterexample: the claims and the table of their numbers."""
+    """E12: the claims of Props. 1, 2, 6 and Theorem 2 and the table of their numbers."""
     input:
         trajectories=run_files(theory.diagonal_runs(config, RUNS)),
         weights=run_files(theory.diagonal_runs(config, RUNS), "weights.parquet"),
@@ -34,8 +33,7 @@ rule theory_diagonal:
 
 
 rule theory_diagonal_figure:
-    """E12's figures: the layer that cuts each irrelevant coordinate, |W1[j, j]| over
-    steps, Theorem 2's time, App. J's counterexample."""
+    """E12's figures: layers cut, |W1[j, j]| over steps, Theorem 2's time, App. J."""
     input:
         trajectories=run_files(theory.diagonal_runs(config, RUNS)),
         weights=run_files(theory.diagonal_runs(config, RUNS), "weights.parquet"),
