@@ -359,14 +359,14 @@ def test_prop1_reason_names_the_part_that_fails(changes, says, never):
     ],
 )
 def test_theorem2_exponent_reason(low, high, says):
-    from sgd_support.experiments.theory.diagonal import _exponent_reason
+    from sgd_support.experiments.theory.theorem2 import _exponent_reason
 
     assert says in _exponent_reason("b", low, high, 1.0)
     assert _exponent_reason("b", 0.8, 1.2, 1.0) == ""
 
 
 def test_replacement_reason_says_where_the_interval_lies():
-    from sgd_support.experiments.theory.diagonal import replacement_claim
+    from sgd_support.experiments.theory.theorem2 import replacement_claim
 
     def pairs(ratios):
         seeds = [f"{i}/0" for i in range(len(ratios))]

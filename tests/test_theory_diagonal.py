@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from sgd_support.experiments.theory import diagonal as dg
+from sgd_support.experiments.theory import diagonal_runs as dr
 from sgd_support.experiments.theory import targets as tg
+from sgd_support.experiments.theory import theorem2 as t2
 
 D, R = 8, 2  # inputs, support
 SUPPORT = np.arange(D) < R
@@ -43,7 +45,7 @@ def make_run(
     if traj is None:
         traj = pd.DataFrame({"step": [0, 1], "full_loss": [1.0, 0.1], "irrelevant_norm": [1.0, 0.5]})
     cfg = config(dataset, depth=len(start), batch=batch, **cfg)
-    return dg.DiagonalRun(coords, cfg, status, traj, as_weights(start), as_weights(end))
+    return dr.DiagonalRun(coords, cfg, status, traj, as_weights(start), as_weights(end))
 
 
 def population_gd(start: np.ndarray, lr: float = 0.02, steps: int = 4000) -> np.ndarray:
@@ -57,7 +59,7 @@ def population_gd(start: np.ndarray, lr: float = 0.02, steps: int = 4000) -> np.
     return w
 
 
-def gd_runs(depth: int, seeds: int) -> list[dg.DiagonalRun]:
+def gd_runs(depth: int, seeds: int) -> list[dr.DiagonalRun]:
     runs = []
     for seed in range(seeds):
         start = np.random.default_rng(seed).normal(size=(depth, D))
@@ -66,9 +68,9 @@ def gd_runs(depth: int, seeds: int) -> list[dg.DiagonalRun]:
 
 
 def test_wilson_interval_matches_the_known_values():
-    low, high = dg.wilson(5, 10)
+    low, high = dr.wilson(5, 10)
     assert (low, high) == pytest.approx((0.2366, 0.7634), abs=1e-4)
-    assert dg.wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert dr.wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
 
 
 def test_prop1_passes_on_gd_that_cuts_the_smallest_weight():
@@ -111,8 +113,8 @@ def test_prop1_undecided_without_runs_and_relu_counts_dead_paths():
     claim, _ = dg.prop1_claim([], SUPPORTS, "relu")
     assert claim.passed is None and claim.why.startswith("the config lacks the runs")
     start = np.array([[1.0, -1.0, 2.0], [-0.5, 0.5, 0.0], [1.0, 1.0, 1.0]])
-    assert dg.dead_paths(start).tolist() == [True, False, True]
-    assert not dg.dead_paths(start[[0, 2]]).any()  # depth 2: no hidden layer after the first
+    assert dr.dead_paths(start).tolist() == [True, False, True]
+    assert not dr.dead_paths(start[[0, 2]]).any()  # depth 2: no hidden layer after the first
 
 
 def sgd_traj(start_w1: np.ndarray, rate: float, steps: int = 4000) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def test_prop2_compares_sgd_with_gd_on_the_same_inits():
     )
     claim, _ = dg.prop2_claim(gd, SUPPORTS, misfit)
     assert claim.passed is None and "SGD on a diagonal linear network" in claim.why
-    every = [make_run(dg.diagonals(r.init), np.zeros((2, D)), "sine", init=i) for i, r in enumerate(gd)]
+    every = [make_run(dr.diagonals(r.init), np.zeros((2, D)), "sine", init=i) for i, r in enumerate(gd)]
     claim, _ = dg.prop2_claim(sgd + every, SUPPORTS, misfit)  # GD cutting every first-layer weight too
     assert claim.passed is False and "is not above GD's 100%" in claim.why and "only" not in claim.why
 
@@ -172,7 +174,7 @@ def test_theorem2_time_fit_recovers_the_exponents(b_power, passes):
         for b in (1, 2, 4)
         for lr in (0.05, 0.1)
     ]
-    claim, fit = dg.theorem2_time_claim(dg.time_table(runs, SUPPORTS))
+    claim, fit = t2.theorem2_time_claim(t2.time_table(runs, SUPPORTS))
     assert fit["beta"] == pytest.approx(b_power, abs=0.1) and fit["alpha"] == pytest.approx(2, abs=0.1)
     assert claim.passed is passes
     if not passes:
@@ -188,7 +190,7 @@ def test_replacement_ratio(factor, passed, says):
         jitter = 1 + 0.1 * (s - 2.5) / 2.5
         runs.append(sine_run(s, 4, 0.05, 1e-2, tg.WITHOUT, order=s))
         runs.append(sine_run(s, 4, 0.05, 1e-2 * jitter / factor, tg.WITH, order=s))
-    claim, _ = dg.replacement_claim(dg.replacement_pairs(runs, SUPPORTS))
+    claim, _ = t2.replacement_claim(t2.replacement_pairs(runs, SUPPORTS))
     assert claim.passed is passed and says in claim.why
 
 
@@ -217,9 +219,9 @@ def test_misfit_of_a_linear_target_is_its_noise():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4000, D))
     y = x[:, :R].sum(axis=1) + 0.1 * rng.normal(size=4000)
-    m = dg.misfit(x, y, SUPPORT)
+    m = dr.misfit(x, y, SUPPORT)
     assert m["R2"] == pytest.approx(0.01, rel=0.1)  # the noise's variance; sampling s.e. ~2%
-    sine = dg.misfit(x, np.sin(x[:, :R].sum(axis=1)), SUPPORT)
+    sine = dr.misfit(x, np.sin(x[:, :R].sum(axis=1)), SUPPORT)
     # s ~ N(0, 2): var(sin s) = (1 - e^-4) / 2 = 0.491; E[sin(s) x_i] = E[cos s] = e^-1 per support
     # coordinate, so the linear fit explains 2 e^-2 = 0.271: R^2 = 0.220 (sampling s.e. ~0.005)
     assert sine["R2"] == pytest.approx(0.220, abs=0.02)
@@ -259,8 +261,8 @@ def test_every_figure_draws_from_its_runs(tmp_path):
     sgd += [sine_run(s, 4, 0.05, 5e-4, tg.WITH, order=0) for s in range(2)]
     figs.layers_figure(tmp_path / "layers.png", gd + sgd, SUPPORTS)
     figs.first_layer_figure(tmp_path / "first.png", sgd, SUPPORTS)
-    times = dg.time_table(sgd, SUPPORTS)
-    figs.time_figure(tmp_path / "time.png", times, dg.theorem2_time_claim(times)[1])
+    times = t2.time_table(sgd, SUPPORTS)
+    figs.time_figure(tmp_path / "time.png", times, t2.theorem2_time_claim(times)[1])
     figs.counterexample_figure(
         tmp_path / "cx.png", [counterexample(1e-4, 0.98), counterexample(1e-3, 0.5, 1)]
     )
@@ -275,7 +277,7 @@ def test_crossing_steps_interpolate_between_records():
     steps = np.array([0.0, 100.0, 200.0, 400.0])
     w = np.exp(-steps / 100)[:, None] * np.ones((1, 3))
     bound = np.array([np.exp(-2.5), 1e-9, 2.0])
-    out = dg.crossing_steps(steps, w, bound)
+    out = dr.crossing_steps(steps, w, bound)
     assert out[0] == pytest.approx(250.0, rel=1e-12) and np.isnan(out[1]) and out[2] == 0.0
 
 

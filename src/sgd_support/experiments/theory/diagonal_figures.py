@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.experiments.theory import diagonal as dg
+from sgd_support.experiments.theory import diagonal_runs as dr
 from sgd_support.experiments.theory import targets as rows
 from sgd_support.reporting.figure_style import colours, save_figure
 
 LAYER_COLOURS = ("black", "tab:cyan", "tab:olive", "tab:pink", "tab:grey")  # layer 1, 2, ...
 
 
-def run_label(run: dg.DiagonalRun) -> str:
+def run_label(run: dr.DiagonalRun) -> str:
     """GD, SGD-b, "SGD-b (with replacement)": the report's labels (colour per batch)."""
     if run.full_batch:
         return "GD"
@@ -23,16 +24,16 @@ def run_label(run: dg.DiagonalRun) -> str:
     return label + " (with replacement)" if run.config["optimizer"]["sampling"] == rows.WITH else label
 
 
-def layer_vanished(run: dg.DiagonalRun, support: np.ndarray, relu: bool) -> np.ndarray:
+def layer_vanished(run: dr.DiagonalRun, support: np.ndarray, relu: bool) -> np.ndarray:
     """(L, live irrelevant j) True where |W_l[j, j]| ended below VANISH of its init: GD
     cuts one layer per path (Prop. 1), SGD on misspecified data shrinks them all (Theorem 2)."""
-    j = dg.irrelevant(support)
-    start, end = dg.diagonals(run.init)[:, j], dg.diagonals(run.end)[:, j]
-    live = ~dg.dead_paths(dg.diagonals(run.init))[j] if relu else np.ones(len(j), dtype=bool)
-    return (np.abs(end) <= dg.VANISH * np.abs(start))[:, live]
+    j = dr.irrelevant(support)
+    start, end = dr.diagonals(run.init)[:, j], dr.diagonals(run.end)[:, j]
+    live = ~dr.dead_paths(dr.diagonals(run.init))[j] if relu else np.ones(len(j), dtype=bool)
+    return (np.abs(end) <= dr.VANISH * np.abs(start))[:, live]
 
 
-def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
+def layers_figure(path, runs: list[dr.DiagonalRun], supports: dict) -> None:
     """Per series (GD with each activation on the linear target; GD and SGD on sine data),
     the share of live irrelevant coordinates whose weight in each layer vanished, against
     depth, with the Wilson interval of layer 1's and Prop. 1's 1/depth."""
@@ -58,7 +59,7 @@ def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
             for layer in range(depth):
                 share = float(gone[layer].mean()) if gone.shape[1] else np.nan
                 ax.plot(depth + 0.06 * layer, share, "o", color=LAYER_COLOURS[layer % 5])
-            low, high = dg.wilson(int(gone[0].sum()), gone.shape[1])
+            low, high = dr.wilson(int(gone[0].sum()), gone.shape[1])
             ax.vlines(depth, low, high, color=LAYER_COLOURS[0])
         grid = np.linspace(min(depths) - 0.2, max(depths) + 0.4, 50)
         ax.plot(grid, 1 / grid, "--", color="grey", label="1/depth (Prop. 1)")
@@ -66,7 +67,7 @@ def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
             ax.plot([], [], "o", color=LAYER_COLOURS[layer % 5], label=f"layer {layer + 1}")
         ax.set(
             xlabel="depth",
-            ylabel=f"share with |W_l[j,j]| < {dg.VANISH:g} init",
+            ylabel=f"share with |W_l[j,j]| < {dr.VANISH:g} init",
             title=name,
             ylim=(-0.02, 1.02),
         )
@@ -76,12 +77,12 @@ def layers_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
     save_figure(fig, path)
 
 
-def first_layer_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None:
+def first_layer_figure(path, runs: list[dr.DiagonalRun], supports: dict) -> None:
     """|W1[j, j]| / init over steps on the misspecified data, a panel per data set: median
     over the irrelevant j and the completed runs (every lr), 10-90% band, per optimizer
     label (GD, SGD-b, with replacement dashed)."""
     chosen = [
-        r for r in runs if rows.PROP2 in r.roles and r.status == "completed" and dg.has_first_layer_columns(r)
+        r for r in runs if rows.PROP2 in r.roles and r.status == "completed" and dr.has_first_layer_columns(r)
     ]
     datasets = sorted({r.coords["dataset"] for r in chosen})
     palette = colours(sorted({run_label(r) for r in chosen}))
@@ -91,7 +92,7 @@ def first_layer_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None
         for label in sorted({run_label(r) for r in here}):
             frames = []
             for r in (r for r in here if run_label(r) == label):
-                j = dg.irrelevant(supports[dataset])
+                j = dr.irrelevant(supports[dataset])
                 w = np.abs(r.traj[[f"w0_{k}_{k}" for k in j]].to_numpy(dtype=np.float64))
                 frames.append(pd.DataFrame(w / w[0], index=r.traj["step"].to_numpy()))
             values = pd.concat(frames, axis=1).sort_index().ffill()
@@ -100,7 +101,7 @@ def first_layer_figure(path, runs: list[dg.DiagonalRun], supports: dict) -> None
             ax.plot(steps, values.median(axis=1), label=label, **style)
             low, high = values.quantile(0.1, axis=1), values.quantile(0.9, axis=1)
             ax.fill_between(steps, low, high, alpha=0.12, color=style["color"])
-        ax.axhline(dg.VANISH, color="grey", lw=0.8, ls=":", label=f"vanished ({dg.VANISH:g} of init)")
+        ax.axhline(dr.VANISH, color="grey", lw=0.8, ls=":", label=f"vanished ({dr.VANISH:g} of init)")
         ax.set(
             xscale="log", yscale="log", xlabel="step", ylabel="|W1[j,j]| / init (irrelevant j)", title=dataset
         )
@@ -140,7 +141,7 @@ def time_figure(path, times: pd.DataFrame, fit: dict) -> None:
     save_figure(fig, path)
 
 
-def counterexample_figure(path, runs: list[dg.DiagonalRun]) -> None:
+def counterexample_figure(path, runs: list[dr.DiagonalRun]) -> None:
     """App. J: ||W1[:, 1:]|| / start and the loss over steps, per optimizer."""
     chosen = [r for r in runs if rows.PROP6 in r.roles]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))

@@ -11,21 +11,25 @@ from sgd_support.core.atomic import atomic_path
 from sgd_support.core.data.store import load_dataset
 from sgd_support.experiments.theory import diagonal as dg
 from sgd_support.experiments.theory import diagonal_figures as figures
+from sgd_support.experiments.theory import diagonal_runs as dr
 from sgd_support.experiments.theory import targets as rows
+from sgd_support.experiments.theory import theorem2 as t2
 from sgd_support.reporting.claims import write_claims
 from sgd_support.reporting.run_paths import dataset_name
 
 log = logging.getLogger(__name__)
 
 
-def _inputs(trajectories, weights, data) -> tuple[list[dg.DiagonalRun], dict, dict, dict]:
+def _inputs(trajectories, weights, data) -> tuple[list[dr.DiagonalRun], dict, dict, dict]:
     """The runs, {data set: support}, {data set: misfit} of the Prop. 2 data sets and
     {data set: (x, y)}."""
-    runs = dg.load_runs([str(p) for p in trajectories], [str(p) for p in weights])
+    runs = dr.load_runs([str(p) for p in trajectories], [str(p) for p in weights])
     sets = {dataset_name(p): load_dataset(p) for p in data}
     supports = {name: ds.support for name, ds in sets.items()}
     misspecified = {r.coords["dataset"] for r in runs if rows.PROP2 in r.roles}
-    misfits = {name: dg.misfit(sets[name].x, sets[name].y, sets[name].support) for name in misspecified}
+    misfits = {
+        name: dr.misfit(sets[name].x, sets[name].y, sets[name].support) for name in sorted(misspecified)
+    }
     return runs, supports, misfits, {name: (ds.x, ds.y) for name, ds in sets.items()}
 
 
@@ -60,8 +64,8 @@ def draw(
     elif figure == rows.FIRST_LAYER:
         figures.first_layer_figure(out, runs, supports)
     elif figure == rows.TIME:
-        times = dg.time_table(runs, supports)
-        figures.time_figure(out, times, dg.theorem2_time_claim(times)[1])
+        times = t2.time_table(runs, supports)
+        figures.time_figure(out, times, t2.theorem2_time_claim(times)[1])
     elif figure == rows.COUNTEREXAMPLE:
         figures.counterexample_figure(out, runs)
     else:
