@@ -53,6 +53,7 @@ localrules:
     all,
     final_summary,
     toy_rates,
+    theory_diagonal,
     theory_optimizers,
     claims_checklist,
     paper_figures,

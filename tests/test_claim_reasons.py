@@ -320,3 +320,62 @@ def test_relu_row_reasons_in_the_undecided_and_flat_branches():
     uncounted = relu_like({"GD": 0}).drop(columns=["n_rows", "rows_halved", "rows_grown"])
     some, more = synthetic_claims(uncounted, ZERO)[4:6]
     assert some.passed is None and more.passed is None and "no W1 row counts" in some.why
+
+
+# --- E12 theory on diagonal networks -------------------------------------------
+
+
+def _prop1_stats(**changes):
+    stats = {"depth": 3, "coordinates": 300, "dead": 0, "learned_share": 0.97, "first_k": 95, "first_n": 291}
+    stats.update(first_low=0.27, first_high=0.38, uniform=1 / 3, joint_k=0, joint_n=30, joint_low=0.0)
+    stats.update(joint_bound=3.0**-10)
+    return {**stats, **changes}
+
+
+@pytest.mark.parametrize(
+    "changes, says, never",
+    [
+        ({}, "", "lies"),
+        ({"first_low": 0.05, "first_high": 0.12}, "[0.05, 0.12] lies below 1/depth = 0.33", "only"),
+        ({"first_low": 0.6, "first_high": 0.7}, "[0.60, 0.70] lies above 1/depth = 0.33", "only"),
+        ({"learned_share": 0.5}, "only 50% of the live irrelevant paths were cut", "lies"),
+        ({"joint_k": 3, "joint_low": 0.03}, "3 of 30 runs cut every irrelevant path", "only"),
+    ],
+)
+def test_prop1_reason_names_the_part_that_fails(changes, says, never):
+    from sgd_support.experiments.theory.diagonal import prop1_verdict
+
+    passed, why = prop1_verdict(_prop1_stats(**changes))
+    assert passed is (not changes) and says in why and never not in why
+    assert prop1_verdict(_prop1_stats(dead=300))[0] is None  # every path dead: nothing to decide
+
+
+@pytest.mark.parametrize(
+    "low, high, says",
+    [
+        (1.6, 1.9, "lies above [0.50, 1.50]"),
+        (0.1, 0.3, "lies below [0.50, 1.50]"),
+        (np.nan, np.nan, "no interval"),
+    ],
+)
+def test_theorem2_exponent_reason(low, high, says):
+    from sgd_support.experiments.theory.theorem2 import _exponent_reason
+
+    assert says in _exponent_reason("b", low, high, 1.0)
+    assert _exponent_reason("b", 0.8, 1.2, 1.0) == ""
+
+
+def test_replacement_reason_says_where_the_interval_lies():
+    from sgd_support.experiments.theory.theorem2 import replacement_claim
+
+    def pairs(ratios):
+        seeds = [f"{i}/0" for i in range(len(ratios))]
+        return pd.DataFrame({"key": seeds, "seeds": seeds, "without": ratios, "with": 1.0, "ratio": ratios})
+
+    above = replacement_claim(pairs([1.2, 1.3, 1.25, 1.4]))[0]
+    assert above.passed is False and "lies above 1" in above.why
+    across = replacement_claim(pairs([0.8, 1.2, 0.9, 1.1]))[0]
+    assert across.passed is False and "contains 1" in across.why
+    below = replacement_claim(pairs([0.8, 0.85, 0.9, 0.7]))[0]
+    assert below.passed is True and below.why == ""
+    assert replacement_claim(pairs([0.8]))[0].passed is None

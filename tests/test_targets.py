@@ -25,6 +25,7 @@ ANALYSES_CLAIMS = [
     "results/claims/e10_theorem1_rate.parquet",
     "results/claims/e10_theorem1_per_step.parquet",
 ]
+DIAGONAL_CLAIMS = "results/claims/theory_diagonal.parquet"  # E12: diagonal networks, App. J's network
 THEORY_CLAIMS = "results/claims/theory_optimizers.parquet"  # E13: any synthetic run of a dense model
 
 
@@ -83,12 +84,13 @@ def default():
 def test_default_config_makes_every_familys_figures_and_claims_in_checklist_order(default):
     config, runs = default
     targets = all_targets(config, runs)
-    # the checklist's rows: E7, E1-E5, E6, E11, E10, E13 (no features data set: no E9)
+    # the checklist's rows: E7, E1-E5, E6, E11, E10, E12, E13 (no features data set: no E9)
     assert targets.claims == [
         "results/claims/e7/dataset=mnist5k/model=mnist5k_mlp.parquet",
         "results/claims/synthetic.parquet",
         "results/claims/toy.parquet",
         *ANALYSES_CLAIMS,
+        DIAGONAL_CLAIMS,
         THEORY_CLAIMS,
     ]
     report = set(targets.report)
@@ -99,7 +101,13 @@ def test_default_config_makes_every_familys_figures_and_claims_in_checklist_orde
         "results/theory/optimizers/increasing_steps.png",
         "results/theory/optimizers/weight_decay.png",
     } <= report
-    assert len(report) == len(targets.report) == 37
+    # E12 from its two default sweeps: the table, Prop. 1's and App. J's figures (no SGD runs on sine)
+    assert {
+        "results/theory/diagonal/table.tsv",
+        "results/theory/diagonal/layers.png",
+        "results/theory/diagonal/counterexample.png",
+    } <= report
+    assert len(report) == len(targets.report) == 42
     e7 = "results/figures/e7/dataset=mnist5k/model=mnist5k_mlp"
     assert {
         f"{e7}/focus_maps.png",
@@ -114,7 +122,7 @@ def test_default_config_makes_every_familys_figures_and_claims_in_checklist_orde
     ]
     # quantiles of every (dataset, model) trained, the summary, the paper's figures and the checklist last
     quantiles = [p for p in report if p.endswith("trajectory_quantiles.parquet")]
-    assert len(quantiles) == len({(r["dataset"], r["model"]) for r in runs}) == 7
+    assert len(quantiles) == len({(r["dataset"], r["model"]) for r in runs}) == 9
     assert targets.report[-1] == "results/report/claims_checklist.html"
 
 

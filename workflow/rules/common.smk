@@ -38,6 +38,7 @@ from sgd_support.experiments.head import targets as head
 from sgd_support.experiments.images import targets as images
 from sgd_support.experiments.synthetic import targets as synthetic
 from sgd_support.experiments.toy import targets as toy
+from sgd_support.experiments.theory import targets as theory
 from sgd_support.experiments.head.targets import figure_runs
 from sgd_support.experiments.synthetic.targets import (
     figure_category,
