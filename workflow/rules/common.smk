@@ -47,7 +47,7 @@ from sgd_support.experiments.synthetic.targets import (
     synthetic_runs,
 )
 from sgd_support.experiments.toy.targets import landscapes, point_runs, points, toy_runs
-from sgd_support.experiments.analyses.targets import start_runs
+from sgd_support.experiments.analyses.targets import analysed_runs, start_runs
 
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
 # line naming the key, before any job and before the runs are expanded.
@@ -194,7 +194,11 @@ def figure_trajectories(wildcards):
 def grid_weights(wildcards):
     """E1-E5: weights of every run of one (dataset, model, lr, init seed)."""
     runs = grid_runs(
-        RUNS, wildcards.dataset, wildcards.model, wildcards.lr, wildcards.init
+        synthetic_runs(config, RUNS),
+        wildcards.dataset,
+        wildcards.model,
+        wildcards.lr,
+        wildcards.init,
     )
     return run_files(runs, "weights.parquet")
 

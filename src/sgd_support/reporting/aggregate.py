@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sgd_support.core.storage import PARTITIONS, read_metadata, read_trajectory
-from sgd_support.reporting.catalog import experiment_id, label_order, optimizer_kind, run_label
+from sgd_support.reporting.catalog import OTHER, experiment_id, label_order, optimizer_kind, run_label
 from sgd_support.reporting.run_paths import coordinates
 from sgd_support.reporting.tables import write_parquet
 
@@ -164,6 +164,12 @@ def final_states(rows: pd.DataFrame, runs: pd.DataFrame, late_fraction: float = 
 def read_final_states(paths: list[str | os.PathLike]) -> pd.DataFrame:
     """The per-run final states of several :func:`aggregate_runs` outputs, as one table."""
     return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+
+
+def paper_runs(final: pd.DataFrame) -> pd.DataFrame:
+    """The runs of the paper's GD and SGD among per-run final states: what E1-E5's claims
+    and figures read (E13's other updates have their own rows and figures)."""
+    return final[final["kind"] != OTHER]
 
 
 def final_summary(final: pd.DataFrame) -> pd.DataFrame:

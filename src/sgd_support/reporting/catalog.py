@@ -49,19 +49,40 @@ def experiment_title(experiment: str) -> str:
     return TITLES.get(experiment, experiment)
 
 
+# The kind of a run whose update is not the paper's GD/SGD (E12/E13's label noise, other
+# sampling, momentum, Adam): E1-E5's claims and figures leave such runs out.
+OTHER = "other"
+
+
+def is_paper_update(optimizer: dict) -> bool:
+    """GD or SGD as the paper runs it: batches drawn without replacement, no label noise,
+    momentum or Adam (weight decay allowed). An entry without those keys (a file written
+    before they existed) is one."""
+    return (
+        optimizer.get("sampling") in (None, "without_replacement")
+        and not optimizer.get("label_noise")
+        and not optimizer.get("momentum")
+        and optimizer.get("adam") is None
+    )
+
+
 def optimizer_kind(optimizer: dict) -> str:
-    """ "gd", "gd_wd", "sgd" or "sgd_wd" from an optimizer's config entry."""
+    """ "gd", "gd_wd", "sgd" or "sgd_wd" from an optimizer's config entry; OTHER for an
+    update that is not the paper's (:func:`is_paper_update`)."""
+    if not is_paper_update(optimizer):
+        return OTHER
     base = "gd" if optimizer.get("batch") == "full" else "sgd"
     return base + ("_wd" if float(optimizer.get("weight_decay", 0.0)) > 0 else "")
 
 
 def run_label(kind: str, batch: str) -> str:
-    """A run's name in figures and tables: GD, GD+wd, SGD-32, SGD+wd-32."""
-    name = {"gd": "GD", "gd_wd": "GD+wd", "sgd": "SGD", "sgd_wd": "SGD+wd"}[kind]
+    """A run's name in figures and tables: GD, GD+wd, SGD-32, SGD+wd-32 (other updates:
+    other-32, other-full; the aggregate adds the optimizer's name where two share one)."""
+    name = {"gd": "GD", "gd_wd": "GD+wd", "sgd": "SGD", "sgd_wd": "SGD+wd", OTHER: OTHER}[kind]
     return name if kind.startswith("gd") else f"{name}-{batch}"
 
 
 def label_order(kind: str, batch: str) -> tuple:
     """Sort key: GD, then SGD from the largest batch down, then the +wd variants."""
-    rank = {"gd": 0, "sgd": 1, "sgd_wd": 2, "gd_wd": 3}[kind]
+    rank = {"gd": 0, "sgd": 1, "sgd_wd": 2, "gd_wd": 3, OTHER: 4}[kind]
     return (rank, -int(batch) if batch.isdigit() else 0)
