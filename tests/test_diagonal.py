@@ -174,7 +174,7 @@ def test_routing_diagonal_runs_to_torch():
         with pytest.raises(ValueError, match="does not implement structure"):
             pick_engine(forced, 30, activation="identity", loss="mse", torch_only=("structure",))
     init = model_init(diagonal_shapes(D, 2, 1), diagonal_model(2), seed=0)
-    assert lockstep_engine(spec, init) == "numba"  # the sequential path: one run after another
+    assert lockstep_engine(spec, init) == "sequential"  # the sequential path: one run after another
 
 
 def test_a_diagonal_config_validates_and_places():

@@ -43,7 +43,7 @@ def test_groups_train_such_runs_one_after_another():
     init = init_weights(layer_shapes(6, [4, 4], 1), 0)
     plain = make_spec(lr=0.02, batch=7, steps=100, engine="torch", device="cpu", every=50)
     heavy = dataclasses.replace(plain, momentum=0.9)
-    assert lockstep_engine(plain, init) == "ensemble" and lockstep_engine(heavy, init) == "numba"
+    assert lockstep_engine(plain, init) == "ensemble" and lockstep_engine(heavy, init) == "sequential"
     with pytest.raises(ValueError, match="ensemble engine does not implement momentum"):
         train_ensemble(data, [init, init], [plain, heavy])
     grouped = train_group(data, [init, init], [plain, heavy])

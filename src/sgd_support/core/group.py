@@ -49,23 +49,24 @@ def ensembles(specs: list[RunSpec]) -> list[list[int]]:
 
 def lockstep_engine(spec: RunSpec, init: list[np.ndarray]) -> str:
     """How a group of runs like ``spec`` trains: "ensemble" (torch, in lockstep) or
-    "numba" (one run after another). ``engine: auto`` picks the ensemble where CUDA
-    is present or where a single run would take the torch engine. A run whose update
-    or model the ensemble lacks (label noise, momentum, adam, online sampling, a
-    diagonal network: ``torch_only_keys``) trains one after another, on the single-run
-    torch engine."""
+    "sequential" (one run after another, each on its own engine: numba, or torch for
+    the keys below; ``sweep.placement.group_engine`` says the same at parse time).
+    ``engine: auto`` picks the ensemble where CUDA is present or where a single run
+    would take the torch engine. A run whose update or model the ensemble lacks (label
+    noise, momentum, adam, online sampling, a diagonal network: ``torch_only_keys``)
+    trains one after another, on the single-run torch engine."""
     if torch_only_keys(vars(spec)):
-        return "numba"
+        return "sequential"
     if spec.engine != "auto":
-        return "ensemble" if spec.engine == "torch" else "numba"
+        return "ensemble" if spec.engine == "torch" else "sequential"
     chosen = pick_engine(
         "auto", sum(w.size for w in init), activation=spec.activation, loss=spec.loss, device=spec.device
     )
     if chosen == "numba" and spec.device == "auto":
         import torch  # once per group: a GPU makes the ensemble worth it even for numba-sized MLPs
 
-        return "ensemble" if torch.cuda.is_available() else "numba"
-    return "numba" if chosen == "numba" else "ensemble"
+        return "ensemble" if torch.cuda.is_available() else "sequential"
+    return "sequential" if chosen == "numba" else "ensemble"
 
 
 def train_group(
@@ -84,7 +85,7 @@ def train_group(
     ``<checkpoint>.e<j>.npz``."""
     if finished is None:
         finished = [None if checkpoint is None else f"{checkpoint}.r{i}.npz" for i in range(len(specs))]
-    if any(lockstep_engine(spec, init) == "numba" for spec, init in zip(specs, inits)):
+    if any(lockstep_engine(spec, init) == "sequential" for spec, init in zip(specs, inits)):
         return [
             train(data, init, spec, path, checkpoint_every_s, keep_finished=path is not None)
             for init, spec, path in zip(inits, specs, finished)

@@ -56,8 +56,9 @@ OTHER = "other"
 
 def is_paper_update(optimizer: dict) -> bool:
     """GD or SGD as the paper runs it: batches drawn without replacement, no label noise,
-    momentum or Adam (weight decay allowed). An entry without those keys (a file written
-    before they existed) is one."""
+    momentum or Adam (weight decay allowed). ``optimizer``: a config entry, or E13's
+    axis of one (``theory.targets.optimizer_axis``); an entry without those keys (a file
+    written before they existed) is one."""
     return (
         optimizer.get("sampling") in (None, "without_replacement")
         and not optimizer.get("label_noise")

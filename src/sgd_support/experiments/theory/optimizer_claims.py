@@ -29,7 +29,7 @@ from sgd_support.experiments.theory.optimizers import (
     mean_log_decrease,
     partner,
 )
-from sgd_support.experiments.theory.targets import plain_update
+from sgd_support.reporting.catalog import is_paper_update
 from sgd_support.reporting.claims import Claim
 
 EXPERIMENT = "E13"
@@ -72,7 +72,7 @@ def plain_runs(runs: list[OptRun], activation: str = "identity") -> list[OptRun]
         for r in runs
         if r.status == "completed"
         and r.activation == activation
-        and plain_update(r.axis)
+        and is_paper_update(r.axis)
         and r.axis["weight_decay"] == 0
     ]
 
@@ -216,7 +216,9 @@ def weight_decay_claim(runs: list[OptRun], data: dict, relu: bool) -> tuple[Clai
         chosen = [r for r in runs if r.activation == "identity"]
         lacking = "GD or SGD with weight decay of a linear network"
     chosen = [
-        r for r in chosen if r.status == "completed" and plain_update(r.axis) and r.axis["weight_decay"] > 0
+        r
+        for r in chosen
+        if r.status == "completed" and is_paper_update(r.axis) and r.axis["weight_decay"] > 0
     ]
     criterion = (
         f"on the tail (the last half of the steps): ln ||W1[:, r:]|| against the step (exponential) has "

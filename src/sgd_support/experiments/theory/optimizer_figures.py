@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sgd_support.experiments.theory.optimizers import OptRun, decay_fit, increases
-from sgd_support.experiments.theory.targets import panel_of, plain_update
+from sgd_support.experiments.theory.targets import panel_of
+from sgd_support.reporting.catalog import is_paper_update
 from sgd_support.reporting.figure_style import colours, save_figure
 
 PANEL_WIDTH, PANEL_HEIGHT = 4.6, 3.4  # inches per (data set, model) column
@@ -181,7 +182,9 @@ def panel_runs(panel: str, runs: list[OptRun]) -> list[OptRun]:
     defining = [r for r in runs if r.status == "completed" and panel_of(r.axis, r.activation) == panel]
     if panel in ("oscillation", "momentum_adam"):
         pairs = {r.pair for r in defining}
-        plain = [r for r in runs if r.pair in pairs and plain_update(r.axis) and r.axis["weight_decay"] == 0]
+        plain = [
+            r for r in runs if r.pair in pairs and is_paper_update(r.axis) and r.axis["weight_decay"] == 0
+        ]
         if panel == "momentum_adam":  # compared with plain SGD only
             plain = [r for r in plain if r.batch is not None]
         return defining + [r for r in plain if r.status == "completed"]

@@ -154,17 +154,6 @@ def optimizer_axis(optimizer: dict) -> dict:
     }
 
 
-def plain_update(axis: dict) -> bool:
-    """GD or SGD as the paper runs it: no momentum, Adam or label noise, batches drawn
-    without replacement (weight decay allowed)."""
-    return (
-        axis["sampling"] == "without_replacement"
-        and axis["label_noise"] == 0
-        and axis["momentum"] == 0
-        and axis["adam"] is None
-    )
-
-
 def panel_of(axis: dict, activation: str) -> str | None:
     """The figure panel a run of an optimizer with ``axis`` and a model of ``activation``
     defines (see PANELS); None for a plain run without weight decay of a ReLU network."""
