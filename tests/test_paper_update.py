@@ -2,11 +2,11 @@
 (diagonal networks; label noise, other samplings, momentum, Adam) must not enter them,
 or an Adam run would be ranked as "SGD-32" in E1's batch-size ordering."""
 
-from sgd_support.experiments.analyses.targets import analysed_runs
 from sgd_support.experiments.synthetic.targets import synthetic_runs
 from sgd_support.reporting.catalog import OTHER, is_paper_update, optimizer_kind, run_label
 from sgd_support.sweep.config_check import REPO, load_config
 from sgd_support.sweep.runs import expand_runs
+from sgd_support.sweep.targets import paper_runs
 
 
 def theory_config() -> dict:
@@ -26,9 +26,9 @@ def test_the_paper_update_is_gd_or_sgd_without_replacement_with_or_without_weigh
 def test_e1_to_e5_e10_and_e11_read_only_the_paper_updates_of_dense_networks():
     config = theory_config()
     runs = expand_runs(config)
-    for chosen in (synthetic_runs(config, runs), analysed_runs(config, runs)):
+    for chosen in (synthetic_runs(config, runs), paper_runs(config, runs)):
         assert chosen, "the theory config has plain GD/SGD runs of dense networks"
         assert all("widths" in config["models"][r["model"]] for r in chosen)
         assert all(is_paper_update(config["optimizers"][r["optimizer"]]) for r in chosen)
-    left_out = {r["optimizer"] for r in runs} - {r["optimizer"] for r in analysed_runs(config, runs)}
+    left_out = {r["optimizer"] for r in runs} - {r["optimizer"] for r in paper_runs(config, runs)}
     assert {"e13_adam", "e13_sgd_momentum", "e13_gd_noise", "theory_gd_short"} <= left_out

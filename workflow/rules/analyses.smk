@@ -8,8 +8,8 @@
 rule init_dependence:
     """E11: how much the end point depends on the init seed, by batch size, and the claims."""
     input:
-        weights=run_files(analysed_runs(config, RUNS), "weights.parquet"),
-        data=dataset_files(run_datasets(analysed_runs(config, RUNS))),
+        weights=run_files(paper_runs(config, RUNS), "weights.parquet"),
+        data=dataset_files(run_datasets(paper_runs(config, RUNS))),
     output:
         table=analyses.E11_TABLE,
         html=report(
@@ -45,7 +45,7 @@ rule init_dependence:
 rule decay_rate:
     """E10: the irrelevant norm's decay rate over training against lr/b, and the claims."""
     input:
-        run_files(analysed_runs(config, RUNS), "trajectory.parquet"),
+        run_files(paper_runs(config, RUNS), "trajectory.parquet"),
     output:
         rates=analyses.E10_RATES,
         slopes=analyses.E10_SLOPES,

@@ -26,6 +26,7 @@ from sgd_support.sweep.targets import (
     names_pattern,
     pair_runs,
     pairs,
+    paper_runs,
     run_datasets,
     run_files,
     seed_runs,
@@ -47,7 +48,7 @@ from sgd_support.experiments.synthetic.targets import (
     synthetic_runs,
 )
 from sgd_support.experiments.toy.targets import landscapes, point_runs, points, toy_runs
-from sgd_support.experiments.analyses.targets import analysed_runs, start_runs
+from sgd_support.experiments.analyses.targets import start_runs
 
 # Semantic checks the schema cannot express (names, batch vs data size, files): one
 # line naming the key, before any job and before the runs are expanded.

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sgd_support.reporting.catalog import is_paper_update
 from sgd_support.reporting.run_paths import DATASET_FILE, run_file
 
 Run = dict[str, str]
@@ -59,6 +60,19 @@ def pairs(config: dict, runs: list[Run], kinds: Iterable[str] | None = None) -> 
     """Sorted (dataset, model) pairs of the runs (only those on data sets of ``kinds``)."""
     names = set(config["datasets"] if kinds is None else datasets_of(config, kinds))
     return sorted({(r["dataset"], r["model"]) for r in runs if r["dataset"] in names})
+
+
+def paper_runs(config: dict, runs: list[Run]) -> list[Run]:
+    """The runs the paper's experiments read (E1-E5, E10, E11): dense MLPs (a diagonal
+        network has depth, not widths) trained by the paper's GD/SGD (no label noise, other
+        sampling, momentum or Adam); the others are the theory experiments' (E12, E13). The
+    synthetic family takes those on synthetic data, E10 and E11 (rules decay_rate,
+    init_dependence) all of them."""
+    return [
+        r
+        for r in runs
+        if "widths" in config["models"][r["model"]] and is_paper_update(config["optimizers"][r["optimizer"]])
+    ]
 
 
 def run_datasets(runs: list[Run]) -> list[str]:

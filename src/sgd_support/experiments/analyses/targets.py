@@ -3,12 +3,12 @@ init_dependence, decay_rate, theorem1). Where the config lacks the data (one ini
 seed, one lr/b, no GD run of a linear network on synthetic data) the claims say what
 is missing instead of deciding.
 
-The path patterns below are the rules' outputs, typed here once; ``analysed_runs`` and
-``start_runs`` are the selections of the runs the rules read."""
+The path patterns below are the rules' outputs, typed here once; ``start_runs`` is the
+selection of the runs the theorem1 rule reads (decay_rate and init_dependence read the
+paper's runs, ``sweep.targets.paper_runs``)."""
 
 from __future__ import annotations
 
-from sgd_support.reporting.catalog import is_paper_update
 from sgd_support.reporting.run_paths import parse_lr
 from sgd_support.sweep.targets import Run, Targets
 
@@ -39,17 +39,6 @@ def targets(config: dict, runs: list[Run]) -> Targets:
         report=[E11_HTML, E11_FIGURE, E10_HTML, E10_FIGURE, THEOREM1_HTML, THEOREM1_FIGURE],
         claims=[E11_CLAIMS, E10_CLAIMS, THEOREM1_CLAIMS],
     )
-
-
-def analysed_runs(config: dict, runs: list[Run]) -> list[Run]:
-    """The runs E10 and E11 read (rules decay_rate, init_dependence): every run but the
-    theory experiments' (E12, E13): diagonal networks (no ``widths``) and updates other
-    than the paper's GD/SGD (label noise, other sampling, momentum, Adam)."""
-    return [
-        r
-        for r in runs
-        if "widths" in config["models"][r["model"]] and is_paper_update(config["optimizers"][r["optimizer"]])
-    ]
 
 
 def start_runs(runs: list[Run], config: dict) -> list[Run]:

@@ -8,8 +8,8 @@ The path patterns below are the rules' outputs, typed here once."""
 from __future__ import annotations
 
 from sgd_support.core.models import layer_count
-from sgd_support.reporting.catalog import experiment_id, experiment_title, is_paper_update
-from sgd_support.sweep.targets import Run, Targets, first_init, pairs
+from sgd_support.reporting.catalog import experiment_id, experiment_title
+from sgd_support.sweep.targets import Run, Targets, first_init, pairs, paper_runs
 
 NORM_CURVES = "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.png"
 NORM_CURVES_CAPTION = "results/figures/dataset={dataset}/model={model}/init={init}/irrelevant_norm.rst"
@@ -31,11 +31,7 @@ def synthetic_runs(config: dict, runs: list[Run]) -> list[Run]:
     """The runs of those pairs whose update is the paper's GD/SGD (E13's label noise,
     sampling, momentum and Adam runs have their own rows and figures)."""
     pairs = set(synthetic_pairs(config, runs))
-    return [
-        r
-        for r in runs
-        if (r["dataset"], r["model"]) in pairs and is_paper_update(config["optimizers"][r["optimizer"]])
-    ]
+    return [r for r in paper_runs(config, runs) if (r["dataset"], r["model"]) in pairs]
 
 
 def figure_keys(config: dict, runs: list[Run]) -> list[tuple[str, str, str, str]]:
