@@ -166,7 +166,7 @@ def read_final_states(paths: list[str | os.PathLike]) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
 
 
-def paper_runs(final: pd.DataFrame) -> pd.DataFrame:
+def paper_final_states(final: pd.DataFrame) -> pd.DataFrame:
     """The runs of the paper's GD and SGD among per-run final states: what E1-E5's claims
     and figures read (E13's other updates have their own rows and figures)."""
     return final[final["kind"] != OTHER]

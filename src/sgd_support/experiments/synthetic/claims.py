@@ -27,7 +27,7 @@ from sgd_support.core.data.store import load_dataset
 from sgd_support.core.storage import PARTITIONS
 from sgd_support.experiments.synthetic.relu_claims import relu_claims
 from sgd_support.experiments.synthetic.w1_rows import row_table
-from sgd_support.reporting.aggregate import paper_runs, read_final_states, sort_runs
+from sgd_support.reporting.aggregate import paper_final_states, read_final_states, sort_runs
 from sgd_support.reporting.claims import Claim, combined, not_claimed_for, write_claims
 from sgd_support.reporting.run_paths import dataset_paths
 
@@ -94,7 +94,7 @@ def write_synthetic_claims(
     for the zero predictor's loss and the support; weight_paths: every run's weights,
     for the W1 row counts of the ReLU claims and each run's activation and target.
     """
-    final = paper_runs(read_final_states(final_paths))
+    final = paper_final_states(read_final_states(final_paths))
     data = {name: load_dataset(path) for name, path in dataset_paths(data_paths).items()}
     zero = {name: float(np.mean(np.square(ds.y))) for name, ds in data.items()}
     rows = row_table(weight_paths, {name: ds.support for name, ds in data.items()})

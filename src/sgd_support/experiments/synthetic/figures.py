@@ -35,7 +35,7 @@ from sgd_support.core.data.store import load_dataset
 from sgd_support.core.models import load_weights
 from sgd_support.core.storage import read_weights
 from sgd_support.experiments.synthetic.paper_comparison import comparison, comparison_rst
-from sgd_support.reporting.aggregate import median_spread, paper_runs, sort_runs
+from sgd_support.reporting.aggregate import median_spread, paper_final_states, sort_runs
 from sgd_support.reporting.figure_style import colours, save_figure
 from sgd_support.reporting.run_paths import coordinates
 
@@ -74,7 +74,7 @@ def weight_grid_figure(
     per-run final states, for the runs' status and labels.
     """
     run = coordinates(weight_paths[0])
-    final = paper_runs(pd.read_parquet(final_path))
+    final = paper_final_states(pd.read_parquet(final_path))
     final = final[(final["lr"] == run["lr"]) & (final["init"] == run["init"])]
     init = load_weights(init_path)
     ends = end_weights(final, weight_paths)
@@ -254,7 +254,7 @@ def norm_curves_figure(
     that a table of reference values applies to get them as markers ("authors' code,
     re-run") and an "authors' code, re-run vs this run" table in the caption.
     """
-    final = paper_runs(pd.read_parquet(final_path))
+    final = paper_final_states(pd.read_parquet(final_path))
     quantiles = pd.read_parquet(quantiles_path)
     quantiles = quantiles[quantiles["label"].isin(final["label"])]
     quantiles, final = quantiles[quantiles["init"] == init], final[final["init"] == init]
